@@ -1,0 +1,5 @@
+"""`python -m backbone`: the command line."""
+
+from backbone.cli import main
+
+raise SystemExit(main())

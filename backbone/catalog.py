@@ -1,0 +1,317 @@
+"""The metric catalog and partnership set-up: read from the store for lookups, loaded from an Excel workbook."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+import duckdb
+
+from backbone import store, vocab
+from backbone.errors import BackboneError, Finding
+from backbone.reader.cells import is_blank, text_of
+from backbone.reader.table import fold_header
+from backbone.reader.workbook import read_workbook
+
+
+@dataclass(frozen=True)
+class Metric:
+    """What validation needs to know about a catalog metric."""
+
+    code: str
+    name: str
+    unit: str
+    direction: str
+
+
+def fold_name(text: object) -> str:
+    """A metric name folded for matching: case and punctuation do not count."""
+    return re.sub(r"[^a-z0-9%]+", " ", text_of(text).lower()).strip()
+
+
+class Catalog:
+    """Metrics by code, with every name and alias partners may use for them."""
+
+    def __init__(self, metrics: list[Metric], aliases: list[tuple[str, str]]):
+        self.metrics = {m.code: m for m in metrics}
+        self._names: dict[str, str] = {}
+        for metric in metrics:
+            self._names[fold_name(metric.code)] = metric.code
+            self._names[fold_name(metric.name)] = metric.code
+        for code, alias in aliases:
+            self._names.setdefault(fold_name(alias), code)
+
+    @classmethod
+    def from_store(cls, cur: duckdb.DuckDBPyConnection) -> Catalog:
+        """The catalog as the store holds it now."""
+        metrics = [Metric(*row) for row in cur.execute("SELECT metric_code, name, unit, direction FROM metrics").fetchall()]
+        aliases = [tuple(row) for row in cur.execute("SELECT metric_code, alias FROM metric_aliases").fetchall()]
+        return cls(metrics, aliases)
+
+    def find(self, raw: object) -> Metric | None:
+        """The metric a partner's cell names (code, name or alias), or None."""
+        code = self._names.get(fold_name(raw))
+        return self.metrics.get(code) if code else None
+
+    def suggest(self, raw: object) -> list[str]:
+        """Catalog metric names close to an unknown one, best first."""
+        close = difflib.get_close_matches(fold_name(raw), list(self._names), n=3, cutoff=0.5)
+        names: list[str] = []
+        for folded in close:
+            name = self.metrics[self._names[folded]].name
+            if name not in names:
+                names.append(name)
+        return names
+
+
+# --- loading the catalog workbook -------------------------------------------------------------
+
+SHEET_COLUMNS = {
+    "Metrics": ["code", "name", "definition", "unit", "direction", "level", "activity", "component", "phase",
+                "horizon", "rba", "outcome_area", "aliases", "source", "suppression_threshold", "notes"],
+    "Partners": ["code", "name", "sector", "contact"],
+    "Roles": ["partner", "role", "since", "note"],
+    "Targets": ["metric", "geography", "dimension", "group", "year", "kind", "value"],
+    "Milestones": ["phase", "component", "milestone", "status", "date", "note"],
+    "Expected": ["partner", "metric", "period", "due"],
+}
+REQUIRED_COLUMNS = {
+    "Metrics": ["code", "name", "unit", "direction", "level"],
+    "Partners": ["code", "name"],
+    "Roles": ["partner", "role"],
+    "Targets": ["metric", "year", "value"],
+    "Milestones": ["phase", "component", "milestone"],
+    "Expected": ["partner", "metric", "period"],
+}
+
+
+@dataclass
+class CatalogLoad:
+    """The outcome of loading a catalog workbook: rows per sheet, or the errors that stopped it."""
+
+    counts: dict[str, int]
+    errors: list[Finding]
+
+
+class _SheetReader:
+    """Rows of one catalog sheet as dicts, with located errors for bad vocabulary."""
+
+    def __init__(self, name: str, rows: list[list[object]], errors: list[Finding]):
+        self.name, self.errors = name, errors
+        header = [fold_header(h).replace(" ", "_") for h in (rows[0] if rows else [])]
+        self.columns = {h: i for i, h in enumerate(header) if h}
+        self.data = rows[1:]
+        for required in REQUIRED_COLUMNS[name]:
+            if required not in self.columns:
+                errors.append(Finding(name, 1, required, f"the header row needs a '{required}' column"))
+
+    def records(self):
+        for offset, cells in enumerate(self.data, start=2):
+            record = {c: (cells[i] if i < len(cells) else None) for c, i in self.columns.items()}
+            if all(is_blank(v) for v in record.values()):
+                continue
+            yield offset, record
+
+    def text(self, row: int, record: dict, column: str, required: bool = False) -> str | None:
+        value = text_of(record.get(column))
+        if required and not value:
+            self.errors.append(Finding(self.name, row, column, f"'{column}' is empty; fill it in"))
+        return value or None
+
+    def choice(self, row: int, record: dict, column: str, vocabulary: dict[str, str], required: bool = False):
+        raw = record.get(column)
+        if is_blank(raw):
+            if required:
+                self.errors.append(Finding(self.name, row, column, f"'{column}' is empty; use one of {vocab.accepted(vocabulary)}"))
+            return None
+        code = vocab.lookup(vocabulary, raw)
+        if code is None:
+            self.errors.append(
+                Finding(self.name, row, column, f"'{text_of(raw)}' is not a known {column}; use one of {vocab.accepted(vocabulary)}")
+            )
+        return code
+
+    def number(self, row: int, record: dict, column: str, required: bool = False) -> float | None:
+        raw = record.get(column)
+        if is_blank(raw):
+            if required:
+                self.errors.append(Finding(self.name, row, column, f"'{column}' is empty; write a number"))
+            return None
+        try:
+            return float(str(raw).replace(",", "").strip())
+        except ValueError:
+            self.errors.append(Finding(self.name, row, column, f"'{text_of(raw)}' is not a number"))
+            return None
+
+    def day(self, row: int, record: dict, column: str) -> date | None:
+        raw = record.get(column)
+        if is_blank(raw):
+            return None
+        if isinstance(raw, datetime):
+            return raw.date()
+        if isinstance(raw, date):
+            return raw
+        try:
+            return date.fromisoformat(text_of(raw))
+        except ValueError:
+            self.errors.append(Finding(self.name, row, column, f"'{text_of(raw)}' is not a date; write it as 2024-07-01"))
+            return None
+
+
+def load_catalog_workbook(path: Path, uploaded_by: str = "cli", db: str | None = None) -> CatalogLoad:
+    """Create or update metrics, partners, roles, targets, milestones and expectations from a workbook: all or nothing."""
+    sheets = {sheet.name.strip(): sheet.rows for sheet in read_workbook(path)}
+    known = {name.lower(): name for name in sheets}
+    errors: list[Finding] = []
+    present = {name: sheets[known[name.lower()]] for name in SHEET_COLUMNS if name.lower() in known}
+    if not present:
+        raise BackboneError(
+            f"'{path.name}' has none of the catalog sheets ({', '.join(SHEET_COLUMNS)}). "
+            "Name the sheets exactly so, with a header row first."
+        )
+    readers = {name: _SheetReader(name, rows, errors) for name, rows in present.items()}
+    cur = store.cursor(db)
+    parsed: dict[str, list[tuple]] = {}
+    metric_codes = {r[0] for r in cur.execute("SELECT metric_code FROM metrics").fetchall()}
+    partner_codes = {r[0] for r in cur.execute("SELECT partner_code FROM partners").fetchall()}
+
+    if "Metrics" in readers:
+        parsed["Metrics"], parsed["Aliases"] = _parse_metrics(readers["Metrics"])
+        metric_codes |= {m[0] for m in parsed["Metrics"] if m[0]}
+    if "Partners" in readers:
+        parsed["Partners"] = _parse_partners(readers["Partners"])
+        partner_codes |= {p[0] for p in parsed["Partners"] if p[0]}
+    lookup = Catalog([Metric(m[0], m[1] or m[0], m[3], m[4]) for m in parsed.get("Metrics", [])], parsed.get("Aliases", []))
+    existing = Catalog.from_store(cur)
+
+    def metric_code(sheet: _SheetReader, row: int, record: dict) -> str | None:
+        raw = record.get("metric")
+        found = lookup.find(raw) or existing.find(raw)
+        if found is None:
+            sheet.errors.append(Finding(sheet.name, row, "metric", f"'{text_of(raw)}' is not a metric in the catalog"))
+            return None
+        return found.code
+
+    def partner_code(sheet: _SheetReader, row: int, record: dict) -> str | None:
+        code = text_of(record.get("partner")).upper()
+        if code not in partner_codes:
+            sheet.errors.append(Finding(sheet.name, row, "partner", f"'{code}' is not a partner code; add it to the Partners sheet first"))
+            return None
+        return code
+
+    if "Roles" in readers:
+        sheet = readers["Roles"]
+        parsed["Roles"] = [
+            (partner_code(sheet, row, r), sheet.choice(row, r, "role", vocab.BACKBONE_ROLES, True), sheet.day(row, r, "since"),
+             sheet.text(row, r, "note"))
+            for row, r in sheet.records()
+        ]
+    if "Targets" in readers:
+        sheet = readers["Targets"]
+        parsed["Targets"] = []
+        for row, r in sheet.records():
+            year = sheet.number(row, r, "year", True)
+            parsed["Targets"].append((
+                metric_code(sheet, row, r), sheet.text(row, r, "geography") or "Community",
+                sheet.text(row, r, "dimension") or "All", sheet.text(row, r, "group") or "All",
+                int(year) if year is not None else None,
+                sheet.choice(row, r, "kind", vocab.TARGET_KINDS) or "target", sheet.number(row, r, "value", True),
+            ))
+    if "Milestones" in readers:
+        sheet = readers["Milestones"]
+        parsed["Milestones"] = [
+            (store.new_id(), sheet.choice(row, r, "phase", vocab.PHASES, True),
+             sheet.choice(row, r, "component", vocab.COMPONENTS, True), sheet.text(row, r, "milestone", True),
+             sheet.choice(row, r, "status", vocab.MILESTONE_STATUSES) or "not_started", sheet.day(row, r, "date"),
+             sheet.text(row, r, "note"), datetime.now())
+            for row, r in sheet.records()
+        ]
+    if "Expected" in readers:
+        from backbone.reader.periods import parse_period
+
+        sheet = readers["Expected"]
+        parsed["Expected"] = []
+        for row, r in sheet.records():
+            period = parse_period(r.get("period"))
+            if period is None:
+                errors.append(Finding(sheet.name, row, "period", f"'{text_of(r.get('period'))}' is not a period (write 2019 or 2019-20)"))
+            parsed["Expected"].append((partner_code(sheet, row, r), metric_code(sheet, row, r),
+                                       period.label if period else None, sheet.day(row, r, "due")))
+    if errors:
+        return CatalogLoad({}, errors)
+    counts = {name: len(rows) for name, rows in parsed.items() if name != "Aliases"}
+    _write_catalog(parsed, path, uploaded_by, db)
+    return CatalogLoad(counts, [])
+
+
+def _parse_metrics(sheet: _SheetReader) -> tuple[list[tuple], list[tuple[str, str]]]:
+    metrics, aliases, seen = [], [], {}
+    now = datetime.now()
+    for row, r in sheet.records():
+        code = sheet.text(row, r, "code", True)
+        if code and not re.fullmatch(r"[A-Za-z][A-Za-z0-9_]*", code):
+            sheet.errors.append(Finding(sheet.name, row, "code", f"'{code}' must be letters, digits and _ (e.g. kindergarten_readiness)"))
+        if code in seen:
+            sheet.errors.append(Finding(sheet.name, row, "code", f"'{code}' is already defined on row {seen[code]}"))
+        seen[code] = row
+        activity = sheet.choice(row, r, "activity", vocab.ACTIVITIES)
+        threshold = sheet.number(row, r, "suppression_threshold")
+        metrics.append((
+            code, sheet.text(row, r, "name", True), sheet.text(row, r, "definition"),
+            sheet.choice(row, r, "unit", vocab.UNITS, True), sheet.choice(row, r, "direction", vocab.DIRECTIONS, True),
+            sheet.choice(row, r, "level", vocab.LEVELS, True), int(activity) if activity else None,
+            sheet.choice(row, r, "component", vocab.COMPONENTS), sheet.choice(row, r, "phase", vocab.PHASES),
+            sheet.choice(row, r, "horizon", vocab.HORIZONS), sheet.choice(row, r, "rba", vocab.RBA_QUESTIONS),
+            sheet.text(row, r, "outcome_area"), sheet.text(row, r, "source"),
+            int(threshold) if threshold is not None else None, sheet.text(row, r, "notes"), now,
+        ))
+        for alias in (sheet.text(row, r, "aliases") or "").split(";"):
+            if alias.strip() and code:
+                aliases.append((code, alias.strip()))
+    return metrics, aliases
+
+
+def _parse_partners(sheet: _SheetReader) -> list[tuple]:
+    partners, seen = [], {}
+    for row, r in sheet.records():
+        code = (sheet.text(row, r, "code", True) or "").upper()
+        if code and not re.fullmatch(r"[A-Z0-9_]+", code):
+            sheet.errors.append(Finding(sheet.name, row, "code", f"'{code}' must be letters, digits and _ (e.g. HEALTHDEPT)"))
+        if code in seen:
+            sheet.errors.append(Finding(sheet.name, row, "code", f"'{code}' is already defined on row {seen[code]}"))
+        seen[code] = row
+        partners.append((code, sheet.text(row, r, "name", True), sheet.text(row, r, "sector"), sheet.text(row, r, "contact"),
+                         datetime.now()))
+    return partners
+
+
+def _write_catalog(parsed: dict[str, list[tuple]], path: Path, uploaded_by: str, db: str | None) -> None:
+    """Upsert by natural key in one transaction (no constraints exist to do it for us)."""
+    from backbone.ingest import file_sha256
+
+    with store.write_transaction(db) as cur:
+        for m in parsed.get("Metrics", []):
+            cur.execute("DELETE FROM metrics WHERE metric_code = ?", [m[0]])
+            cur.execute("DELETE FROM metric_aliases WHERE metric_code = ?", [m[0]])
+            cur.execute("INSERT INTO metrics VALUES (" + ", ".join("?" * len(m)) + ")", list(m))
+        for code, alias in parsed.get("Aliases", []):
+            cur.execute("INSERT INTO metric_aliases VALUES (?, ?)", [code, alias])
+        for p in parsed.get("Partners", []):
+            cur.execute("DELETE FROM partners WHERE partner_code = ?", [p[0]])
+            cur.execute("INSERT INTO partners VALUES (?, ?, ?, ?, ?)", list(p))
+        # Roles, targets, milestones and expectations are lists: a sheet replaces the whole list it covers.
+        replace_whole = {"Roles": "backbone_roles", "Targets": "targets", "Milestones": "milestones", "Expected": "expectations"}
+        for sheet, table in replace_whole.items():
+            if sheet in parsed:
+                cur.execute(f"DELETE FROM {table}")  # table names come from the fixed dict above
+                for values in parsed[sheet]:
+                    cur.execute(f"INSERT INTO {table} VALUES (" + ", ".join("?" * len(values)) + ")", list(values))
+        cur.execute(
+            "INSERT INTO uploads (upload_id, load_seq, kind, uploaded_by, uploaded_at, file_name, sha256, status, rows_loaded)"
+            " VALUES (?, ?, 'catalog', ?, ?, ?, ?, 'loaded', ?)",
+            [store.new_id(), store.next_load_seq(cur), uploaded_by, datetime.now(), path.name, file_sha256(path),
+             sum(len(v) for v in parsed.values())],
+        )

@@ -1,0 +1,162 @@
+"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from backbone import config, store
+from backbone.errors import BackboneError
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's default also exits 2, but prints usage noise first
+        self.print_usage(sys.stderr)
+        print(f"{self.prog}: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Every command with its help text."""
+    parser = _Parser(prog="python -m backbone", description="Backbone: the shared-measurement store for a collective-impact partnership.")
+    parser.add_argument("--db", help="the store (default: $BACKBONE_DB or data/backbone.duckdb)")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("init", help="create or upgrade the store and its views (loads no data)")
+    commands.add_parser("demo", help="load the demo initiative through the partners' import path")
+    template = commands.add_parser("template", help="write the partner workbook template")
+    template.add_argument("out", type=Path, help="where to write it, e.g. template.xlsx")
+    catalog = commands.add_parser("catalog", help="load Metrics / Partners / Roles / Targets / Milestones / Expected sheets")
+    catalog.add_argument("file", type=Path)
+    ingest = commands.add_parser("ingest", help="validate and load a partner workbook")
+    ingest.add_argument("file", type=Path)
+    ingest.add_argument("--partner", required=True, help="the partner's code, e.g. HEALTHDEPT")
+    ingest.add_argument("--dry-run", action="store_true", help="validate and count changes, write nothing")
+    ingest.add_argument("--json", action="store_true", help="print exactly one JSON object")
+    ingest.add_argument("--by", default="cli", help="who is loading (recorded with the upload)")
+    undo = commands.add_parser("undo", help="roll a load back, restoring the values it replaced")
+    undo.add_argument("upload_id")
+    commands.add_parser("uploads", help="list every upload, newest first")
+    export = commands.add_parser("export", help="write the public views to .xlsx, or one view to .csv / .parquet")
+    export.add_argument("out", type=Path)
+    export.add_argument("--view", help="one view (default: all for .xlsx, community_outcomes otherwise)")
+    backup = commands.add_parser("backup", help="copy the whole store (and kept uploads) into a new folder")
+    backup.add_argument("directory", type=Path)
+    restore = commands.add_parser("restore", help="replace the store's contents with a backup")
+    restore.add_argument("directory", type=Path)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; user mistakes print a plain message (no traceback) and exit 1 or 2."""
+    args = build_parser().parse_args(argv)
+    db = args.db or config.db_path()
+    try:
+        return _run(args, db)
+    except BackboneError as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"status": "error", "message": str(exc), "errors": [], "warnings": []}))
+        else:
+            print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_USAGE if args.command in ("ingest", "undo", "restore", "export", "backup") else EXIT_REJECTED
+    finally:
+        store.close_all()
+
+
+def _run(args: argparse.Namespace, db: str) -> int:
+    store.connect(db)
+    if args.command == "init":
+        print(f"Store ready: {db}")
+    elif args.command == "demo":
+        from backbone.demo import load_demo
+
+        results = load_demo(db)
+        for result in results:
+            print(f"{result.partner_code:<12} {result.file_name:<28} {result.status:<9} {result.rows_loaded:>6} rows")
+    elif args.command == "template":
+        from backbone.template import write_template
+
+        print(f"Template written: {write_template(args.out, db)}")
+    elif args.command == "catalog":
+        from backbone.catalog import load_catalog_workbook
+
+        _require_file(args.file)
+        loaded = load_catalog_workbook(args.file, db=db)
+        if loaded.errors:
+            print(f"Rejected: {args.file.name} has {len(loaded.errors)} problem(s); nothing was loaded.", file=sys.stderr)
+            for finding in loaded.errors:
+                print(f"  - {finding}", file=sys.stderr)
+            return EXIT_REJECTED
+        print("Catalog loaded: " + ", ".join(f"{n} {sheet}" for sheet, n in loaded.counts.items()))
+    elif args.command == "ingest":
+        return _ingest(args, db)
+    elif args.command == "undo":
+        from backbone.ingest import undo_upload
+
+        done = undo_upload(args.upload_id, db=db)
+        print(f"Undone: {done['file_name']} ({done['upload_id']}); {done['rows_restored']} earlier values are current again.")
+    elif args.command == "uploads":
+        frame = store.query(
+            "SELECT upload_id, uploaded_at, kind, partner_code, file_name, status, rows_loaded, rows_new, rows_changed,"
+            " rows_unchanged FROM uploads ORDER BY load_seq DESC",
+            path=db,
+        )
+        print(frame.to_string(index=False) if len(frame) else "No uploads yet.")
+    elif args.command == "export":
+        from backbone.export import export_views
+
+        counts = export_views(args.out, args.view, db)
+        print(f"Exported to {args.out}: " + ", ".join(f"{name} ({n} rows)" for name, n in counts.items()))
+    elif args.command == "backup":
+        from backbone.export import backup
+
+        counts = backup(args.directory, db)
+        print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables into {args.directory}")
+    elif args.command == "restore":
+        from backbone.export import restore
+
+        if not args.directory.is_dir():
+            raise BackboneError(f"'{args.directory}' is not a folder.")
+        counts = restore(args.directory, db)
+        print(f"Restored {sum(counts.values())} rows into {db}")
+    return EXIT_OK
+
+
+def _require_file(path: Path) -> None:
+    if not path.is_file():
+        raise BackboneError(f"'{path}' does not exist or is not a file.")
+
+
+def _ingest(args: argparse.Namespace, db: str) -> int:
+    from backbone.ingest import ingest_file
+
+    _require_file(args.file)
+    result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, db=db)
+    if args.json:
+        data = result.as_dict()
+        keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",
+                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "duplicate_of"]
+        print(json.dumps({k: data[k] for k in keys}, default=str))
+    else:
+        _print_ingest(result)
+    return EXIT_REJECTED if result.status == "rejected" else EXIT_OK
+
+
+def _print_ingest(result) -> None:
+    if result.status == "duplicate":
+        print(f"Duplicate: {result.file_name} was already loaded as upload {result.duplicate_of}; nothing changed.")
+        return
+    if result.status == "rejected":
+        print(f"Rejected: {result.file_name} has {len(result.errors)} problem(s); nothing was loaded.", file=sys.stderr)
+        for finding in result.errors:
+            print(f"  - {finding}", file=sys.stderr)
+        return
+    verb = "Would load" if result.status == "dry-run" else f"Loaded (upload {result.upload_id})"
+    print(f"{verb}: {result.rows_new} new, {result.rows_changed} changed, {result.rows_unchanged} unchanged;"
+          f" {result.rows_suppressed} suppressed at source, {result.rows_missing} missing values skipped.")
+    for finding in result.warnings:
+        print(f"  note: {finding}")

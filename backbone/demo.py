@@ -1,0 +1,45 @@
+"""The demo initiative: its workbooks in data/demo go through the same import path partners use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from backbone import config, store
+from backbone.catalog import load_catalog_workbook
+from backbone.errors import BackboneError
+from backbone.ingest import IngestResult, ingest_file
+
+DEMO_USER = "demo loader"
+
+
+def demo_workbooks(directory: Path | None = None) -> list[tuple[str, Path]]:
+    """(partner code, workbook) for every partner workbook of the demo, in file order."""
+    directory = directory or config.DEMO_DIR
+    return [(path.stem.upper(), path) for path in sorted(directory.glob("*.xlsx")) if path.name != "catalog.xlsx"]
+
+
+def load_demo(db: str | None = None, directory: Path | None = None) -> list[IngestResult]:
+    """Load the demo catalog, then every demo partner workbook; raises if any of them is rejected."""
+    directory = directory or config.DEMO_DIR
+    loaded = load_catalog_workbook(directory / "catalog.xlsx", uploaded_by=DEMO_USER, db=db)
+    if loaded.errors:
+        raise BackboneError("The demo catalog was rejected: " + "; ".join(str(e) for e in loaded.errors[:5]))
+    results = []
+    for partner, path in demo_workbooks(directory):
+        result = ingest_file(path, partner, uploaded_by=DEMO_USER, db=db)
+        if result.status == "rejected":
+            raise BackboneError(f"The demo workbook {path.name} was rejected: " + "; ".join(str(e) for e in result.errors[:5]))
+        results.append(result)
+    return results
+
+
+def ensure_demo(db: str | None = None) -> bool:
+    """Load the demo into an empty store when the settings allow; True when it was loaded now."""
+    if not config.autoload_demo():
+        return False
+    # Held across check and load, so two sessions opening a fresh app load the demo once.
+    with store.WRITE_LOCK:
+        if not store.is_empty(db):
+            return False
+        load_demo(db)
+        return True

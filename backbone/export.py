@@ -1,0 +1,96 @@
+"""Copies out of the store: views as Excel/CSV/Parquet for analysts; whole-store backup and restore."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from backbone import config, store
+from backbone.errors import BackboneError
+
+PUBLIC_VIEWS = [
+    "community_outcomes", "outcome_trends", "equity_gaps", "activity_scorecard", "phase_matrix",
+    "submission_status", "current_observations",
+]
+TABLES = [
+    "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
+    "expectations", "uploads", "observations",
+]
+
+
+def read_relation(name: str, db: str | None = None) -> pd.DataFrame:
+    """Every row of one public view or table (names come only from the lists above)."""
+    if name not in PUBLIC_VIEWS and name not in TABLES:
+        raise BackboneError(f"'{name}' is not a view Backbone exports. Choose one of: {', '.join(PUBLIC_VIEWS)}.")
+    return store.query(f"SELECT * FROM {name}", path=db)
+
+
+def export_views(out: Path, view: str | None = None, db: str | None = None) -> dict[str, int]:
+    """Write views to .xlsx (one sheet per view), or one view to .csv / .parquet; returns rows per view."""
+    out = Path(out)
+    suffix = out.suffix.lower()
+    if suffix not in (".xlsx", ".csv", ".parquet"):
+        raise BackboneError(f"Export to .xlsx, .csv or .parquet, not '{suffix or out.name}'.")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".xlsx":
+        names = [view] if view else PUBLIC_VIEWS
+        frames = {name: read_relation(name, db) for name in names}
+        with pd.ExcelWriter(out, engine="openpyxl") as writer:
+            for name, frame in frames.items():
+                frame.to_excel(writer, sheet_name=name[:31], index=False)
+        return {name: len(frame) for name, frame in frames.items()}
+    name = view or "community_outcomes"
+    frame = read_relation(name, db)
+    if suffix == ".csv":
+        frame.to_csv(out, index=False)
+    else:
+        frame.to_parquet(out, index=False)
+    return {name: len(frame)}
+
+
+def backup(directory: Path, db: str | None = None) -> dict[str, int]:
+    """Write every table as Parquet plus a manifest, and the kept original uploads, into `directory`."""
+    directory = Path(directory)
+    if directory.exists() and any(directory.iterdir()):
+        raise BackboneError(f"'{directory}' is not empty; back up into a new folder.")
+    directory.mkdir(parents=True, exist_ok=True)
+    cur = store.cursor(db)
+    counts = {}
+    for table in TABLES:
+        arrow = cur.execute(f"SELECT * FROM {table}").to_arrow_table()
+        pq.write_table(arrow, directory / f"{table}.parquet")
+        counts[table] = arrow.num_rows
+    uploads = config.uploads_dir()
+    if uploads.exists():
+        shutil.copytree(uploads, directory / "uploads")
+    manifest = {"schema_version": store.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
+    (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    return counts
+
+
+def restore(directory: Path, db: str | None = None) -> dict[str, int]:
+    """Replace the store's contents with a backup, in one transaction: a failed restore changes nothing."""
+    directory = Path(directory)
+    manifest_file = directory / "manifest.json"
+    if not manifest_file.exists():
+        raise BackboneError(f"'{directory}' is not a Backbone backup (no manifest.json).")
+    manifest = json.loads(manifest_file.read_text())
+    missing = [t for t in TABLES if not (directory / f"{t}.parquet").exists()]
+    if missing:
+        raise BackboneError(f"The backup in '{directory}' is incomplete: {', '.join(missing)} missing.")
+    with store.write_transaction(db) as cur:
+        for table in TABLES:
+            cur.execute(f"DELETE FROM {table}")
+            cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet($path)",
+                        {"path": str(directory / f"{table}.parquet")})
+        counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+    if counts != manifest["rows"]:
+        raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
+    if (directory / "uploads").exists():
+        shutil.copytree(directory / "uploads", config.uploads_dir(), dirs_exist_ok=True)
+    return counts

@@ -1,0 +1,208 @@
+"""A partner workbook -> one all-or-nothing load: upload record, versioned observations, kept original; and undo."""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from backbone import config, store
+from backbone.catalog import Catalog
+from backbone.errors import BackboneError, Finding
+from backbone.reader.table import find_tables
+from backbone.reader.workbook import read_workbook
+from backbone.validate import KEY_FIELDS, check_rows
+
+OBSERVATION_COLUMNS = [
+    "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
+    "dimension", "group_value", "value", "numerator", "denominator", "suppressed", "suppression_mark", "note",
+    "source_sheet", "source_row",
+]
+
+
+@dataclass
+class IngestResult:
+    """What happened to one workbook; `as_dict` is the command line's JSON."""
+
+    status: str
+    file_name: str
+    partner_code: str
+    upload_id: str | None = None
+    rows_loaded: int = 0
+    rows_new: int = 0
+    rows_changed: int = 0
+    rows_unchanged: int = 0
+    rows_suppressed: int = 0
+    rows_missing: int = 0
+    missing_reasons: dict[str, int] = field(default_factory=dict)
+    sheets_used: list[str] = field(default_factory=list)
+    sheets_skipped: dict[str, str] = field(default_factory=dict)
+    columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
+    errors: list[Finding] = field(default_factory=list)
+    warnings: list[Finding] = field(default_factory=list)
+    duplicate_of: str | None = None
+
+    def as_dict(self) -> dict:
+        """Plain JSON-ready dict; findings as {sheet, row, column, message}."""
+        data = asdict(self)
+        data["errors"] = [f.as_dict() for f in self.errors]
+        data["warnings"] = [f.as_dict() for f in self.warnings]
+        return data
+
+
+def file_sha256(path: Path) -> str:
+    """The SHA-256 of a file, read in blocks."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def partner_exists(cur: duckdb.DuckDBPyConnection, partner_code: str) -> bool:
+    """True when the partner is in the store."""
+    return cur.execute("SELECT count(*) FROM partners WHERE partner_code = ?", [partner_code]).fetchone()[0] > 0
+
+
+def ingest_file(
+    path: Path,
+    partner_code: str,
+    *,
+    uploaded_by: str = "cli",
+    dry_run: bool = False,
+    original_name: str | None = None,
+    db: str | None = None,
+) -> IngestResult:
+    """Validate and load one partner file; nothing is written unless every row passes."""
+    path = Path(path)
+    partner_code = partner_code.strip().upper()
+    name = original_name or path.name
+    cur = store.cursor(db)
+    if not partner_exists(cur, partner_code):
+        known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
+        raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
+    result = IngestResult(status="rejected", file_name=name, partner_code=partner_code)
+    sha = file_sha256(path)
+    previous = _loaded_with_sha(cur, partner_code, sha)
+    if previous:
+        result.status, result.duplicate_of = "duplicate", previous
+        return result
+
+    try:
+        sheets = read_workbook(path)
+    except BackboneError as exc:
+        result.errors.append(Finding("(whole file)", None, None, str(exc)))
+        return result
+    tables = find_tables(sheets)
+    checked = check_rows(tables.rows, Catalog.from_store(cur))
+    result.sheets_used, result.sheets_skipped, result.columns_mapped = (
+        tables.sheets_used, tables.sheets_skipped, tables.columns_mapped)
+    result.errors = tables.errors + checked.errors
+    result.warnings = tables.warnings + checked.warnings
+    result.missing_reasons = dict(checked.missing)
+    result.rows_missing = sum(checked.missing.values())
+    result.rows_suppressed = checked.rows_suppressed
+    if result.errors:
+        return result
+    if not checked.observations:
+        result.errors.append(Finding(tables.sheets_used[0], None, None, "no rows with values to load"))
+        return result
+
+    incoming = pd.DataFrame(checked.observations)
+    if dry_run:
+        _count_changes(cur, partner_code, incoming, result)
+        result.status = "dry-run"
+        return result
+
+    upload_id = store.new_id()
+    stored = config.uploads_dir() / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
+    with store.write_transaction(db) as wcur:
+        # Checked again inside the lock: two identical uploads at the same moment load once.
+        previous = _loaded_with_sha(wcur, partner_code, sha)
+        if previous:
+            result.status, result.duplicate_of = "duplicate", previous
+            return result
+        replaced = _count_changes(wcur, partner_code, incoming, result)
+        incoming.insert(0, "upload_id", upload_id)
+        incoming.insert(1, "partner_code", partner_code)
+        wcur.register("incoming_rows", incoming[OBSERVATION_COLUMNS])
+        wcur.execute(
+            "INSERT INTO observations SELECT upload_id, partner_code, metric_code, period_label,"
+            " CAST(period_start AS DATE), CAST(period_end AS DATE), geography, dimension, group_value,"
+            " CAST(value AS DOUBLE), CAST(numerator AS DOUBLE), CAST(denominator AS DOUBLE), suppressed,"
+            " suppression_mark, note, source_sheet, source_row FROM incoming_rows"
+        )
+        wcur.unregister("incoming_rows")
+        result.rows_loaded = len(incoming)
+        wcur.execute(
+            "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+            [upload_id, store.next_load_seq(wcur), partner_code, uploaded_by, datetime.now(), name, sha, str(stored),
+             result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
+             result.rows_missing, ",".join(replaced) or None],
+        )
+        # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
+        stored.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, stored)
+        result.upload_id, result.status = upload_id, "loaded"
+    return result
+
+
+def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str) -> str | None:
+    row = cur.execute(
+        "SELECT upload_id FROM uploads WHERE sha256 = ? AND partner_code = ? AND status = 'loaded' LIMIT 1",
+        [sha, partner_code],
+    ).fetchone()
+    return row[0] if row else None
+
+
+def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pd.DataFrame, result: IngestResult) -> list[str]:
+    """Fill new / changed / unchanged counts against the partner's current values; return the uploads replaced."""
+    cur.register("incoming_keys", incoming)
+    keys = " AND ".join(f"c.{k} = i.{k}" for k in KEY_FIELDS)
+    rows = cur.execute(
+        f"""SELECT c.upload_id,
+                   c.upload_id IS NULL AS is_new,
+                   c.value IS NOT DISTINCT FROM CAST(i.value AS DOUBLE)
+                     AND c.numerator IS NOT DISTINCT FROM CAST(i.numerator AS DOUBLE)
+                     AND c.denominator IS NOT DISTINCT FROM CAST(i.denominator AS DOUBLE)
+                     AND c.suppressed = i.suppressed
+                     AND c.suppression_mark IS NOT DISTINCT FROM i.suppression_mark AS is_same
+            FROM incoming_keys i
+            LEFT JOIN (SELECT * FROM current_observations WHERE partner_code = $partner) c ON {keys}""",
+        {"partner": partner_code},
+    ).fetchall()
+    cur.unregister("incoming_keys")
+    result.rows_new = sum(1 for _, is_new, _ in rows if is_new)
+    result.rows_unchanged = sum(1 for _, is_new, same in rows if not is_new and same)
+    result.rows_changed = len(rows) - result.rows_new - result.rows_unchanged
+    return sorted({upload for upload, is_new, same in rows if not is_new and not same})
+
+
+def undo_upload(upload_id: str, undone_by: str = "cli", db: str | None = None) -> dict:
+    """Roll a partner load back: its values leave the current view and the ones it replaced return."""
+    with store.write_transaction(db) as cur:
+        row = cur.execute("SELECT kind, status, file_name FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+        if row is None:
+            raise BackboneError(f"No upload with id '{upload_id}'. `python -m backbone uploads` lists them.")
+        kind, status, file_name = row
+        if kind != "partner":
+            raise BackboneError("A catalog load cannot be undone; load the previous catalog workbook again instead.")
+        if status != "loaded":
+            raise BackboneError(f"Upload '{upload_id}' ({file_name}) is already {status}.")
+        cur.execute(
+            "UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
+            [datetime.now(), undone_by, upload_id],
+        )
+        restored = cur.execute(
+            """SELECT count(*) FROM current_observations c JOIN observations o
+                 ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code
+                AND c.period_label = o.period_label AND c.geography = o.geography AND c.dimension = o.dimension
+                AND c.group_value = o.group_value""",
+            {"upload": upload_id},
+        ).fetchone()[0]
+    return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}

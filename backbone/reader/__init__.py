@@ -1,0 +1,1 @@
+"""Untrusted file -> cell grid -> tidy rows with findings."""

@@ -1,0 +1,85 @@
+"""What one cell holds: a number, a partner's suppression mark, or a value missing for a stated reason."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+
+# Marks that agencies print in place of a small number: kept as suppressed, never read as 0.
+_SUPPRESSION_PATTERNS = [
+    re.compile(r"^[*‡†]+$"),  # *, ***, ‡
+    re.compile(r"^[<>≤≥]=?\s*\d+(\.\d+)?\s*%?$"),  # <10, < 5.0%, > 95.0%
+    re.compile(r"^(suppressed|ds|s|n<\d+|fewer than \d+)$", re.IGNORECASE),
+    re.compile(r"^--$"),
+]
+# Cells that say "no value here", with the reason reported back to the partner.
+_MISSING_REASONS = {
+    "": "blank",
+    "n/a": "not applicable (N/A)",
+    "na": "not available (NA)",
+    "lne": "low numbers excluded (LNE)",
+    "-": "no value (-)",
+    ".": "no value (.)",
+    "#div/0!": "spreadsheet error #DIV/0!",
+    "#value!": "spreadsheet error #VALUE!",
+    "#n/a": "spreadsheet error #N/A",
+    "#ref!": "spreadsheet error #REF!",
+    "#num!": "spreadsheet error #NUM!",
+    "#name?": "spreadsheet error #NAME?",
+    "null": "no value (null)",
+}
+_NUMBER = re.compile(r"^\(?[-+]?\$?\s*(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One parsed cell. kind is 'number', 'suppressed', 'missing' or 'invalid'."""
+
+    kind: str
+    number: float | None = None
+    mark: str | None = None
+    reason: str | None = None
+    percent_sign: bool = False
+
+
+def is_blank(raw: object) -> bool:
+    """True for an empty cell (None, '' or only spaces)."""
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def parse_number(raw: object) -> Cell:
+    """Read a numeric cell as a partner meant it: '1,234' and ' 45 ' are numbers, '45%' is 45 percent."""
+    if isinstance(raw, bool):
+        return Cell("invalid", reason=f"'{raw}' is true/false, not a number")
+    if isinstance(raw, (int, float)):
+        if isinstance(raw, float) and math.isnan(raw):
+            return Cell("missing", reason="blank")
+        return Cell("number", number=float(raw))
+    if isinstance(raw, (datetime, date)):
+        return Cell("invalid", reason=f"'{raw}' is a date, not a number")
+    text = "" if raw is None else str(raw).strip()
+    folded = text.lower()
+    if folded in _MISSING_REASONS:
+        return Cell("missing", reason=_MISSING_REASONS[folded])
+    if any(p.match(text) for p in _SUPPRESSION_PATTERNS):
+        return Cell("suppressed", mark=text)
+    percent_sign = text.endswith("%")
+    body = text[:-1].strip() if percent_sign else text
+    if body and _NUMBER.match(body) and any(ch.isdigit() for ch in body):
+        negative = body.startswith("(") and body.endswith(")")
+        number = float(body.strip("()").replace(",", "").replace("$", "").replace(" ", ""))
+        return Cell("number", number=-number if negative else number, percent_sign=percent_sign)
+    return Cell("invalid", reason=f"'{text}' is not a number")
+
+
+def text_of(raw: object) -> str:
+    """A cell as clean text: whole floats without '.0', everything stripped."""
+    if raw is None:
+        return ""
+    if isinstance(raw, float) and raw.is_integer():
+        return str(int(raw))
+    if isinstance(raw, datetime) and raw.time() == datetime.min.time():
+        return raw.date().isoformat()
+    return str(raw).strip()

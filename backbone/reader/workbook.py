@@ -1,0 +1,98 @@
+"""Open an untrusted file by what its bytes are (not its name) and return every sheet as a grid of cells."""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from python_calamine import CalamineWorkbook
+
+from backbone.errors import BackboneError
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+# Limits on what one upload may unpack to; the hostile-file issue moves parsing into a sandboxed child.
+MAX_UNPACKED_BYTES = 500 * 1024 * 1024
+MAX_COMPRESSION_RATIO = 200
+
+
+@dataclass
+class Sheet:
+    """One sheet: its name and its rows of raw cell values (row 0 is spreadsheet row 1)."""
+
+    name: str
+    rows: list[list[object]]
+
+
+def sniff(path: Path) -> str:
+    """The file's real format: 'xlsx', 'xls', 'ods' or 'csv'; a clear refusal for anything else."""
+    head = path.read_bytes()[:8]
+    if head.startswith(ZIP_MAGIC):
+        return _sniff_zip(path)
+    if head.startswith(OLE2_MAGIC):
+        data = path.read_bytes()
+        if "EncryptedPackage".encode("utf-16-le") in data:
+            raise BackboneError(
+                f"'{path.name}' is protected with a password. Open it in Excel, remove the password "
+                "(File > Info > Protect Workbook), save it and upload it again."
+            )
+        return "xls"
+    sample = path.read_bytes()[:4096]
+    if b"\x00" in sample:
+        raise BackboneError(f"'{path.name}' is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file.")
+    return "csv"
+
+
+def _sniff_zip(path: Path) -> str:
+    try:
+        archive = zipfile.ZipFile(path)
+    except zipfile.BadZipFile as exc:
+        raise BackboneError(f"'{path.name}' is damaged (not a readable workbook). Save it again from Excel.") from exc
+    with archive:
+        names = set(archive.namelist())
+        unpacked = sum(info.file_size for info in archive.infolist())
+        if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(path.stat().st_size, 1):
+            raise BackboneError(
+                f"'{path.name}' unpacks to {unpacked / 1e6:,.0f} MB, far more than a data workbook needs. "
+                "Save only the sheets with your data into a new workbook and upload that."
+            )
+        if any(name.lower().endswith("vbaproject.bin") for name in names):
+            raise BackboneError(
+                f"'{path.name}' contains macros, which Backbone does not accept. Save it as "
+                "'Excel Workbook (.xlsx)' (File > Save As) and upload that copy."
+            )
+        if "xl/workbook.xml" in names:
+            return "xlsx"
+        if "mimetype" in names and b"spreadsheet" in archive.read("mimetype"):
+            return "ods"
+    raise BackboneError(f"'{path.name}' is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file.")
+
+
+def read_workbook(path: Path) -> list[Sheet]:
+    """Every sheet of the file, as raw cell values (text, numbers, dates) exactly as stored."""
+    kind = sniff(path)
+    if kind == "csv":
+        return [Sheet(path.stem, _read_csv_rows(path))]
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        return [Sheet(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
+    except Exception as exc:  # calamine raises its own types for damaged files
+        raise BackboneError(f"'{path.name}' could not be read as a {kind} workbook ({exc}). Save it again from Excel.") from exc
+
+
+def _read_csv_rows(path: Path) -> list[list[object]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text, newline=""), dialect)]

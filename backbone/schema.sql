@@ -1,0 +1,125 @@
+-- Backbone's tables. Idempotent: run at every start; never drops or rewrites data.
+-- Written for DuckDB files and DuckLake alike, so: no PRIMARY KEY / UNIQUE / FOREIGN KEY,
+-- no sequences, no indexes, no defaults. Ids are made in Python; the loaders keep keys unique.
+
+CREATE TABLE IF NOT EXISTS schema_info (
+    key VARCHAR,
+    value VARCHAR
+);
+
+CREATE TABLE IF NOT EXISTS partners (
+    partner_code VARCHAR,
+    name VARCHAR,
+    sector VARCHAR,
+    contact VARCHAR,
+    updated_at TIMESTAMP
+);
+
+-- Which partner plays which backbone function, since when (the backbone is a function, not one organisation).
+CREATE TABLE IF NOT EXISTS backbone_roles (
+    partner_code VARCHAR,
+    role VARCHAR,
+    since DATE,
+    note VARCHAR
+);
+
+-- The common agenda's indicators.
+CREATE TABLE IF NOT EXISTS metrics (
+    metric_code VARCHAR,
+    name VARCHAR,
+    definition VARCHAR,
+    unit VARCHAR,
+    direction VARCHAR,
+    level VARCHAR,
+    activity INTEGER,
+    component VARCHAR,
+    phase VARCHAR,
+    horizon VARCHAR,
+    rba VARCHAR,
+    outcome_area VARCHAR,
+    source VARCHAR,
+    suppression_threshold INTEGER,
+    notes VARCHAR,
+    updated_at TIMESTAMP
+);
+
+-- Other names partners use for a metric (matched case- and punctuation-insensitively).
+CREATE TABLE IF NOT EXISTS metric_aliases (
+    metric_code VARCHAR,
+    alias VARCHAR
+);
+
+-- Baselines and targets: kind is 'baseline' or 'target'.
+CREATE TABLE IF NOT EXISTS targets (
+    metric_code VARCHAR,
+    geography VARCHAR,
+    dimension VARCHAR,
+    group_value VARCHAR,
+    year INTEGER,
+    kind VARCHAR,
+    value DOUBLE
+);
+
+-- The phase x component checklist of collective impact.
+CREATE TABLE IF NOT EXISTS milestones (
+    milestone_id VARCHAR,
+    phase VARCHAR,
+    component VARCHAR,
+    title VARCHAR,
+    status VARCHAR,
+    status_date DATE,
+    note VARCHAR,
+    updated_at TIMESTAMP
+);
+
+-- Which partner is expected to send which metric for which period, and by when.
+CREATE TABLE IF NOT EXISTS expectations (
+    partner_code VARCHAR,
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    due_date DATE
+);
+
+-- Every accepted load. load_seq orders loads (DuckLake has no sequences: the loader assigns it).
+CREATE TABLE IF NOT EXISTS uploads (
+    upload_id VARCHAR,
+    load_seq INTEGER,
+    kind VARCHAR,
+    partner_code VARCHAR,
+    uploaded_by VARCHAR,
+    uploaded_at TIMESTAMP,
+    file_name VARCHAR,
+    sha256 VARCHAR,
+    stored_path VARCHAR,
+    status VARCHAR,
+    rows_loaded INTEGER,
+    rows_new INTEGER,
+    rows_changed INTEGER,
+    rows_unchanged INTEGER,
+    rows_suppressed INTEGER,
+    rows_missing INTEGER,
+    replaced_uploads VARCHAR,
+    undone_at TIMESTAMP,
+    undone_by VARCHAR
+);
+
+-- Every value every upload carried; current_observations picks the latest per key.
+CREATE TABLE IF NOT EXISTS observations (
+    upload_id VARCHAR,
+    partner_code VARCHAR,
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    period_start DATE,
+    period_end DATE,
+    geography VARCHAR,
+    dimension VARCHAR,
+    group_value VARCHAR,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    suppressed BOOLEAN,
+    suppression_mark VARCHAR,
+    note VARCHAR,
+    source_sheet VARCHAR,
+    source_row INTEGER
+);

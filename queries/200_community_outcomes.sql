@@ -1,0 +1,73 @@
+-- One row per (metric, period, geography, dimension, group) across all partners.
+-- Counts and dollars add; rates are recomputed from summed numerators and denominators, never averaged.
+-- geography = 'Community' is the whole community: what partners reported for it directly, or else the
+-- sum of every place. A value that cannot be combined honestly (rates reported without counts, from more
+-- than one source) is left out rather than estimated; a suppressed contribution suppresses the total.
+CREATE OR REPLACE VIEW community_outcomes AS
+WITH observed AS (
+    SELECT c.*, m.unit,
+        CASE m.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1000' THEN 1000 WHEN 'rate_per_100000' THEN 100000 END AS scale
+    FROM current_observations AS c
+    JOIN metrics AS m USING (metric_code)
+),
+reported_for_community AS (
+    SELECT DISTINCT metric_code, period_label, dimension, group_value
+    FROM observed
+    WHERE geography = 'Community'
+),
+contributions AS (
+    SELECT *, geography AS out_geography FROM observed
+    UNION ALL
+    SELECT o.*, 'Community' AS out_geography
+    FROM observed AS o
+    ANTI JOIN reported_for_community AS r
+        USING (metric_code, period_label, dimension, group_value)
+    WHERE o.geography <> 'Community'
+),
+combined AS (
+    SELECT
+        metric_code, period_label, out_geography AS geography, dimension, group_value,
+        min(period_start) AS period_start,
+        max(period_end) AS period_end,
+        any_value(unit) AS unit,
+        any_value(scale) AS scale,
+        count(*) AS n_values,
+        count(DISTINCT partner_code) AS n_partners,
+        bool_or(suppressed) AS suppressed,
+        string_agg(DISTINCT suppression_mark, ' ') AS suppression_marks,
+        count(*) FILTER (WHERE numerator IS NOT NULL AND denominator IS NOT NULL) AS n_with_counts,
+        sum(value) AS sum_value,
+        any_value(value) AS one_value,
+        sum(numerator) AS sum_numerator,
+        sum(denominator) AS sum_denominator,
+        max(uploaded_at) AS last_updated
+    FROM contributions
+    GROUP BY ALL
+),
+valued AS (
+    SELECT *,
+        CASE
+            WHEN suppressed THEN 'suppressed'
+            WHEN unit IN ('count', 'dollars') THEN 'sum'
+            WHEN scale IS NOT NULL AND n_with_counts = n_values AND sum_denominator > 0 THEN 'recomputed'
+            WHEN n_values = 1 THEN 'reported'
+            ELSE 'not combinable'
+        END AS value_basis
+    FROM combined
+)
+SELECT
+    metric_code, period_label, period_start, period_end, geography, dimension, group_value,
+    CASE value_basis
+        WHEN 'sum' THEN sum_value
+        WHEN 'recomputed' THEN sum_numerator / sum_denominator * scale
+        WHEN 'reported' THEN one_value
+    END AS value,
+    CASE WHEN NOT suppressed AND n_with_counts = n_values THEN sum_numerator END AS numerator,
+    CASE WHEN NOT suppressed AND n_with_counts = n_values THEN sum_denominator END AS denominator,
+    suppressed,
+    suppression_marks,
+    n_partners,
+    value_basis,
+    last_updated
+FROM valued
+WHERE value_basis <> 'not combinable';

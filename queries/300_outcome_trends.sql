@@ -1,0 +1,78 @@
+-- Turn the curve: per metric, geography and group, the series with its baseline, target, change since
+-- baseline, the baseline trend projected forward to the target year, and a direction-aware status.
+-- A change within 5% of the baseline is "no real change" (noise in small areas is larger than that).
+CREATE OR REPLACE VIEW outcome_trends AS
+WITH series AS (
+    SELECT o.*, m.name AS metric_name, m.unit, m.direction, m.level,
+        year(o.period_end) AS period_year
+    FROM community_outcomes AS o
+    JOIN metrics AS m USING (metric_code)
+),
+fits AS (
+    SELECT metric_code, geography, dimension, group_value,
+        count(value) AS n_points,
+        regr_slope(value, period_year) AS slope,
+        regr_intercept(value, period_year) AS intercept,
+        arg_min(period_year, period_end) FILTER (WHERE value IS NOT NULL) AS first_year,
+        arg_min(value, period_end) FILTER (WHERE value IS NOT NULL) AS first_value,
+        arg_max(period_label, period_end) FILTER (WHERE value IS NOT NULL) AS latest_period,
+        arg_max(period_year, period_end) FILTER (WHERE value IS NOT NULL) AS latest_year,
+        arg_max(value, period_end) FILTER (WHERE value IS NOT NULL) AS latest_value,
+        max(last_updated) AS last_updated
+    FROM series
+    GROUP BY ALL
+),
+baselines AS (
+    -- The earliest baseline the backbone set for the series.
+    SELECT metric_code, geography, dimension, group_value,
+        arg_min(value, year) AS baseline_value, min(year) AS baseline_year
+    FROM targets WHERE kind = 'baseline'
+    GROUP BY ALL
+),
+goals AS (
+    -- The furthest target the backbone set for the series.
+    SELECT metric_code, geography, dimension, group_value,
+        arg_max(value, year) AS target_value, max(year) AS target_year
+    FROM targets WHERE kind = 'target'
+    GROUP BY ALL
+),
+summary AS (
+    SELECT f.*,
+        coalesce(b.baseline_value, f.first_value) AS baseline_value,
+        coalesce(b.baseline_year, f.first_year) AS baseline_year,
+        b.baseline_value IS NOT NULL AS baseline_is_set,
+        g.target_value, g.target_year,
+        f.latest_value - coalesce(b.baseline_value, f.first_value) AS change_since_baseline,
+        coalesce(g.target_year, f.latest_year + 3) AS forecast_year
+    FROM fits AS f
+    LEFT JOIN baselines AS b USING (metric_code, geography, dimension, group_value)
+    LEFT JOIN goals AS g USING (metric_code, geography, dimension, group_value)
+)
+SELECT
+    s.metric_code, s.metric_name, s.unit, s.direction, s.level,
+    s.geography, s.dimension, s.group_value,
+    s.period_label, s.period_start, s.period_end, s.period_year,
+    s.value, s.numerator, s.denominator, s.suppressed, s.n_partners, s.value_basis,
+    CASE WHEN f.n_points >= 2 THEN f.intercept + f.slope * s.period_year END AS trend_value,
+    f.n_points, f.slope,
+    f.baseline_value, f.baseline_year, f.baseline_is_set,
+    f.target_value, f.target_year,
+    f.latest_period, f.latest_year, f.latest_value, f.change_since_baseline,
+    f.forecast_year,
+    CASE WHEN f.n_points >= 2 THEN f.intercept + f.slope * f.forecast_year END AS forecast_value,
+    CASE
+        WHEN f.target_value IS NULL OR f.n_points < 2 THEN NULL
+        WHEN s.direction = 'up' THEN f.intercept + f.slope * f.forecast_year >= f.target_value
+        ELSE f.intercept + f.slope * f.forecast_year <= f.target_value
+    END AS forecast_meets_target,
+    CASE
+        WHEN f.latest_value IS NULL THEN 'no data'
+        WHEN f.n_points < 2 AND NOT f.baseline_is_set THEN 'not enough data'
+        WHEN abs(f.change_since_baseline) <= 0.05 * abs(f.baseline_value) THEN 'no real change'
+        WHEN f.change_since_baseline = 0 THEN 'no real change'
+        WHEN (f.change_since_baseline > 0) = (s.direction = 'up') THEN 'better'
+        ELSE 'worse'
+    END AS status,
+    f.last_updated
+FROM series AS s
+JOIN summary AS f USING (metric_code, geography, dimension, group_value);

@@ -1,0 +1,38 @@
+-- Partner x metric x period: expected (from the backbone's schedule), received, late, and last upload.
+-- "Received" dates from the first load of a value, so a later correction does not make it late.
+CREATE OR REPLACE VIEW submission_status AS
+WITH received AS (
+    SELECT o.partner_code, o.metric_code, o.period_label,
+        min(u.uploaded_at) AS first_received_at,
+        max(u.uploaded_at) AS last_upload_at,
+        arg_max(u.upload_id, u.load_seq) AS last_upload_id
+    FROM observations AS o
+    JOIN uploads AS u USING (upload_id)
+    WHERE u.status = 'loaded'
+    GROUP BY ALL
+),
+combined AS (
+    SELECT
+        coalesce(e.partner_code, r.partner_code) AS partner_code,
+        coalesce(e.metric_code, r.metric_code) AS metric_code,
+        coalesce(e.period_label, r.period_label) AS period_label,
+        e.partner_code IS NOT NULL AS expected,
+        r.partner_code IS NOT NULL AS received,
+        e.due_date, r.first_received_at, r.last_upload_at, r.last_upload_id
+    FROM expectations AS e
+    FULL OUTER JOIN received AS r USING (partner_code, metric_code, period_label)
+)
+SELECT c.*, p.name AS partner_name, m.name AS metric_name,
+    coalesce(
+        (c.received AND c.first_received_at::DATE > c.due_date) OR (NOT c.received AND current_date > c.due_date),
+        false
+    ) AS late,
+    CASE
+        WHEN c.received AND c.first_received_at::DATE > c.due_date THEN 'received late'
+        WHEN c.received THEN 'received'
+        WHEN current_date > c.due_date THEN 'missing'
+        ELSE 'not yet due'
+    END AS submission
+FROM combined AS c
+LEFT JOIN partners AS p USING (partner_code)
+LEFT JOIN metrics AS m USING (metric_code);

@@ -76,7 +76,7 @@ SHEET_COLUMNS = {
     "Roles": ["partner", "role", "since", "note"],
     "Targets": ["metric", "geography", "dimension", "group", "year", "kind", "value"],
     "Milestones": ["phase", "component", "milestone", "status", "date", "note"],
-    "Expected": ["partner", "metric", "period", "due"],
+    "Expected": ["partner", "metric", "period", "due", "received"],
 }
 REQUIRED_COLUMNS = {
     "Metrics": ["code", "name", "unit", "direction", "level"],
@@ -239,7 +239,8 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", db: str | None =
             if period is None:
                 errors.append(Finding(sheet.name, row, "period", f"'{text_of(r.get('period'))}' is not a period (write 2019 or 2019-20)"))
             parsed["Expected"].append((partner_code(sheet, row, r), metric_code(sheet, row, r),
-                                       period.label if period else None, sheet.day(row, r, "due")))
+                                       period.label if period else None, sheet.day(row, r, "due"),
+                                       sheet.day(row, r, "received")))
     if errors:
         return CatalogLoad({}, errors)
     counts = {name: len(rows) for name, rows in parsed.items() if name != "Aliases"}

@@ -72,12 +72,14 @@ CREATE TABLE IF NOT EXISTS milestones (
     updated_at TIMESTAMP
 );
 
--- Which partner is expected to send which metric for which period, and by when.
+-- Which partner is expected to send which metric for which period, and by when. received_on records
+-- data the backbone received before it used Backbone (backfilled history), so it is not judged late.
 CREATE TABLE IF NOT EXISTS expectations (
     partner_code VARCHAR,
     metric_code VARCHAR,
     period_label VARCHAR,
-    due_date DATE
+    due_date DATE,
+    received_on DATE
 );
 
 -- Every accepted load. load_seq orders loads (DuckLake has no sequences: the loader assigns it).

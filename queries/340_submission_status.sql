@@ -1,5 +1,6 @@
 -- Partner x metric x period: expected (from the backbone's schedule), received, late, and last upload.
--- "Received" dates from the first load of a value, so a later correction does not make it late.
+-- "Received" dates from the first load of a value, so a later correction does not make it late; history
+-- received before the store existed carries its own date (expectations.received_on).
 CREATE OR REPLACE VIEW submission_status AS
 WITH received AS (
     SELECT o.partner_code, o.metric_code, o.period_label,
@@ -18,17 +19,19 @@ combined AS (
         coalesce(e.period_label, r.period_label) AS period_label,
         e.partner_code IS NOT NULL AS expected,
         r.partner_code IS NOT NULL AS received,
-        e.due_date, r.first_received_at, r.last_upload_at, r.last_upload_id
+        e.due_date,
+        coalesce(e.received_on, r.first_received_at::DATE) AS received_on,
+        r.last_upload_at, r.last_upload_id
     FROM expectations AS e
     FULL OUTER JOIN received AS r USING (partner_code, metric_code, period_label)
 )
 SELECT c.*, p.name AS partner_name, m.name AS metric_name,
     coalesce(
-        (c.received AND c.first_received_at::DATE > c.due_date) OR (NOT c.received AND current_date > c.due_date),
+        (c.received AND c.received_on > c.due_date) OR (NOT c.received AND current_date > c.due_date),
         false
     ) AS late,
     CASE
-        WHEN c.received AND c.first_received_at::DATE > c.due_date THEN 'received late'
+        WHEN c.received AND c.received_on > c.due_date THEN 'received late'
         WHEN c.received THEN 'received'
         WHEN current_date > c.due_date THEN 'missing'
         ELSE 'not yet due'

@@ -323,8 +323,9 @@ def catalog_sheets(data: dict[str, list[list]], ky: list[list]) -> dict[str, tup
     targets = []
     base = {(r[3], r[4]): r[5] for r in ky if r[1] == "2012-13"}
     for dimension, group in [("All", "All"), ("Race/ethnicity", "African American"), ("Race/ethnicity", "Hispanic")]:
-        targets.append(["grad_rate_4yr", KY_GEO, dimension, group, "2012-13", "baseline", base[(dimension, group)]])
-        targets.append(["grad_rate_4yr", KY_GEO, dimension, group, "2024-25", "target", 90])
+        # Target years are calendar years; a school year counts as the year it ends (2012-13 -> 2013).
+        targets.append(["grad_rate_4yr", KY_GEO, dimension, group, 2013, "baseline", base[(dimension, group)]])
+        targets.append(["grad_rate_4yr", KY_GEO, dimension, group, 2025, "target", 90])
     first = {r[0]: r[5] for rows in data.values() for r in rows if r[1] == 2016 and r[3] == "All"}
     for code, (partner, name, _unit, _levels, _series, target, _definition) in ILLUSTRATIVE_METRICS.items():
         baseline = first[name if partner in BY_NAME else code]
@@ -336,7 +337,14 @@ def catalog_sheets(data: dict[str, list[list]], ky: list[list]) -> dict[str, tup
     expected = []
     for partner, metric, period in sorted(sent | set(MISSING), key=lambda k: (order[k[0]], k[1], str(k[2]))):
         due = LATE_DUE.get((partner, period), period_end(period) + dt.timedelta(days=120))
-        expected.append([partner, metric, period, due])
+        # When the backbone got the data before Backbone existed: on time, except the late ones.
+        if (partner, metric, period) in MISSING:
+            received = None
+        elif (partner, period) in LATE_DUE:
+            received = due + dt.timedelta(days=45)
+        else:
+            received = period_end(period) + dt.timedelta(days=90)
+        expected.append([partner, metric, period, due, received])
     return {
         "Metrics": (["code", "name", "definition", "unit", "direction", "level", "activity", "component", "phase",
                      "horizon", "rba", "outcome_area", "aliases", "source", "suppression_threshold", "notes"], metrics),
@@ -344,7 +352,7 @@ def catalog_sheets(data: dict[str, list[list]], ky: list[list]) -> dict[str, tup
         "Roles": (["partner", "role", "since", "note"], [list(r) for r in ROLES]),
         "Targets": (["metric", "geography", "dimension", "group", "year", "kind", "value"], targets),
         "Milestones": (["phase", "component", "milestone", "status", "date", "note"], [list(m) for m in MILESTONES]),
-        "Expected": (["partner", "metric", "period", "due"], expected),
+        "Expected": (["partner", "metric", "period", "due", "received"], expected),
     }
 
 

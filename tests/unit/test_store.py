@@ -1,0 +1,58 @@
+"""The store: idempotent schema, DuckLake-ready tables, views applied from queries/ in order."""
+
+from __future__ import annotations
+
+import re
+
+from backbone import config, store
+from backbone.ingest import ingest_file
+from tests.workbooks import data_workbook
+
+
+def test_init_twice_keeps_every_row(catalog_db, tmp_path):
+    ingest_file(data_workbook(tmp_path / "a.xlsx", [["KRA", 2020, "North", None, None, 40, 40, 100]]), "SCHOOLS", db=catalog_db)
+    before = store.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0]
+    store.close_all()
+    store.apply_schema(store.connect(catalog_db))  # a second start on the same file
+    store.close_all()
+    assert store.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0] == before == 1
+    assert store.query("SELECT count(*) AS n FROM milestones", path=catalog_db).n[0] == 12
+
+
+def test_fresh_store_has_the_twelve_phase_cells_and_no_data(db):
+    cells = store.query("SELECT phase, component FROM milestones ORDER BY ALL", path=db)
+    assert len(cells) == 12
+    assert set(cells.phase) == {"I", "II", "III"}
+    assert store.is_empty(db)
+
+
+def test_schema_uses_no_constraints_sequences_or_indexes(db):
+    """DuckLake has none of these, so the same schema must run without them."""
+    cur = store.cursor(db)
+    assert cur.execute("SELECT count(*) FROM duckdb_constraints() WHERE constraint_type <> 'NOT NULL'").fetchone()[0] == 0
+    assert cur.execute("SELECT count(*) FROM duckdb_sequences()").fetchone()[0] == 0
+    assert cur.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0] == 0
+
+
+def test_each_query_file_creates_the_view_it_is_named_after():
+    for sql_file in store.view_files():
+        text = sql_file.read_text()
+        created = re.findall(r"CREATE OR REPLACE VIEW (\w+)", text)
+        assert created == [sql_file.stem.split("_", 1)[1]], sql_file.name
+        assert re.match(r"^\d{3}_", sql_file.name), "view files carry a number that orders them"
+
+
+def test_default_store_is_under_data(monkeypatch):
+    monkeypatch.delenv("BACKBONE_DB", raising=False)
+    assert config.db_path() == str(config.PROJECT_ROOT / "data" / "backbone.duckdb")
+
+
+def test_each_thread_gets_its_own_cursor(db):
+    import threading
+
+    cursors = []
+    thread = threading.Thread(target=lambda: cursors.append(store.cursor(db)))
+    thread.start()
+    thread.join()
+    assert cursors[0] is not store.cursor(db)
+    assert store.cursor(db) is store.cursor(db)

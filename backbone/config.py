@@ -15,12 +15,12 @@ def db_path() -> str:
     return os.environ.get("BACKBONE_DB") or str(PROJECT_ROOT / "data" / "backbone.duckdb")
 
 
-def uploads_dir() -> Path:
-    """Where original uploaded files are kept: `BACKBONE_UPLOADS`, default next to the store."""
+def uploads_dir(store_path: str | None = None) -> Path:
+    """Where original uploaded files are kept: `BACKBONE_UPLOADS`, default `uploads/` beside the store."""
     configured = os.environ.get("BACKBONE_UPLOADS")
     if configured:
         return Path(configured)
-    return Path(db_path()).resolve().parent / "uploads"
+    return Path(store_path or db_path()).resolve().parent / "uploads"
 
 
 def autoload_demo() -> bool:

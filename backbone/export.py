@@ -65,7 +65,7 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
         arrow = cur.execute(f"SELECT * FROM {table}").to_arrow_table()
         pq.write_table(arrow, directory / f"{table}.parquet")
         counts[table] = arrow.num_rows
-    uploads = config.uploads_dir()
+    uploads = config.uploads_dir(db)
     if uploads.exists():
         shutil.copytree(uploads, directory / "uploads")
     manifest = {"schema_version": store.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
@@ -92,5 +92,5 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
     if counts != manifest["rows"]:
         raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
     if (directory / "uploads").exists():
-        shutil.copytree(directory / "uploads", config.uploads_dir(), dirs_exist_ok=True)
+        shutil.copytree(directory / "uploads", config.uploads_dir(db), dirs_exist_ok=True)
     return counts

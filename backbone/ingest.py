@@ -120,7 +120,7 @@ def ingest_file(
         return result
 
     upload_id = store.new_id()
-    stored = config.uploads_dir() / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
+    stored = config.uploads_dir(db) / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
     with store.write_transaction(db) as wcur:
         # Checked again inside the lock: two identical uploads at the same moment load once.
         previous = _loaded_with_sha(wcur, partner_code, sha)

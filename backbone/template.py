@@ -53,7 +53,7 @@ def write_template(out: Path, db: str | None = None) -> Path:
         cell.font = Font(bold=True, color="FFFFFF")
         cell.fill = HEADER_FILL
     data.freeze_panes = "A2"
-    for column, width in zip("ABCDEFGHI", (40, 12, 22, 18, 22, 10, 12, 12, 30)):
+    for column, width in zip("ABCDEFGHI", (40, 12, 22, 18, 22, 10, 12, 12, 30), strict=True):
         data.column_dimensions[column].width = width
 
     reference = book.create_sheet("Metrics")
@@ -63,7 +63,7 @@ def write_template(out: Path, db: str | None = None) -> Path:
     for row in metrics.itertuples(index=False):
         reference.append([row.metric_code, row.name, UNITS.get(row.unit, row.unit), DIRECTIONS.get(row.direction, ""),
                           row.definition, row.aliases])
-    for column, width in zip("ABCDEF", (24, 40, 14, 18, 80, 40)):
+    for column, width in zip("ABCDEF", (24, 40, 14, 18, 80, 40), strict=True):
         reference.column_dimensions[column].width = width
     for row in reference.iter_rows(min_row=2):
         row[4].alignment = Alignment(wrap_text=True, vertical="top")

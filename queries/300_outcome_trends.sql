@@ -1,11 +1,21 @@
 -- Turn the curve: per metric, geography and group, the series with its baseline, target, change since
 -- baseline, the baseline trend projected forward to the target year, and a direction-aware status.
+-- Series cover every place, the whole community and, where no community-wide value exists, the median place.
 -- A change within 5% of the baseline is "no real change" (noise in small areas is larger than that).
 CREATE OR REPLACE VIEW outcome_trends AS
-WITH series AS (
+WITH outcomes AS (
+    SELECT metric_code, period_label, period_start, period_end, geography, dimension, group_value, value,
+        numerator, denominator, suppressed, n_partners, value_basis, last_updated
+    FROM community_outcomes
+    UNION ALL
+    SELECT metric_code, period_label, period_start, period_end, geography, dimension, group_value, value,
+        NULL, NULL, false, n_partners, value_basis, last_updated
+    FROM place_medians
+),
+series AS (
     SELECT o.*, m.name AS metric_name, m.unit, m.direction, m.level,
         year(o.period_end) AS period_year
-    FROM community_outcomes AS o
+    FROM outcomes AS o
     JOIN metrics AS m USING (metric_code)
 ),
 fits AS (

@@ -324,8 +324,8 @@ def catalog_sheets(data: dict[str, list[list]], ky: list[list]) -> dict[str, tup
     base = {(r[3], r[4]): r[5] for r in ky if r[1] == "2012-13"}
     for dimension, group in [("All", "All"), ("Race/ethnicity", "African American"), ("Race/ethnicity", "Hispanic")]:
         # Target years are calendar years; a school year counts as the year it ends (2012-13 -> 2013).
-        targets.append(["grad_rate_4yr", KY_GEO, dimension, group, 2013, "baseline", base[(dimension, group)]])
-        targets.append(["grad_rate_4yr", KY_GEO, dimension, group, 2025, "target", 90])
+        targets.append(["grad_rate_4yr", "Community", dimension, group, 2013, "baseline", base[(dimension, group)]])
+        targets.append(["grad_rate_4yr", "Community", dimension, group, 2025, "target", 90])
     first = {r[0]: r[5] for rows in data.values() for r in rows if r[1] == 2016 and r[3] == "All"}
     for code, (partner, name, _unit, _levels, _series, target, _definition) in ILLUSTRATIVE_METRICS.items():
         baseline = first[name if partner in BY_NAME else code]

@@ -1,0 +1,30 @@
+-- The typical place, for outcomes that have no community-wide value (rates published by neighbourhood
+-- without the counts behind them cannot be combined). The median of at least three places, labelled as
+-- such, with the lowest and highest place: a description of the spread, never a made-up total.
+CREATE OR REPLACE VIEW place_medians AS
+WITH without_community_value AS (
+    SELECT metric_code, dimension, group_value
+    FROM community_outcomes
+    GROUP BY ALL
+    HAVING count(*) FILTER (WHERE geography = 'Community') = 0
+)
+SELECT
+    o.metric_code, o.period_label,
+    min(o.period_start) AS period_start,
+    max(o.period_end) AS period_end,
+    'Median of places' AS geography,
+    o.dimension, o.group_value,
+    median(o.value) AS value,
+    min(o.value) AS low_value,
+    max(o.value) AS high_value,
+    arg_min(o.geography, o.value) AS low_place,
+    arg_max(o.geography, o.value) AS high_place,
+    count(o.value) AS n_places,
+    max(o.n_partners) AS n_partners,
+    'median of ' || count(o.value) || ' places' AS value_basis,
+    max(o.last_updated) AS last_updated
+FROM community_outcomes AS o
+SEMI JOIN without_community_value AS w USING (metric_code, dimension, group_value)
+WHERE o.value IS NOT NULL
+GROUP BY o.metric_code, o.period_label, o.dimension, o.group_value
+HAVING count(o.value) >= 3;

@@ -38,6 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dry-run", action="store_true", help="validate and count changes, write nothing")
     ingest.add_argument("--json", action="store_true", help="print exactly one JSON object")
     ingest.add_argument("--by", default="cli", help="who is loading (recorded with the upload)")
+    ingest.add_argument("--map", type=Path, help='a JSON file naming what columns hold, e.g. {"Rate": "value", "Year": "period"}')
     undo = commands.add_parser("undo", help="roll a load back, restoring the values it replaced")
     undo.add_argument("upload_id")
     commands.add_parser("uploads", help="list every upload, newest first")
@@ -135,7 +136,14 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
     from backbone.ingest import ingest_file
 
     _require_file(args.file)
-    result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, db=db)
+    column_map = None
+    if args.map:
+        _require_file(args.map)
+        try:
+            column_map = json.loads(args.map.read_text())
+        except json.JSONDecodeError as exc:
+            raise BackboneError(f"'{args.map}' is not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+    result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, column_map=column_map, db=db)
     if args.json:
         data = result.as_dict()
         keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
 from datetime import datetime
@@ -51,6 +52,14 @@ def export_views(out: Path, view: str | None = None, db: str | None = None) -> d
     else:
         frame.to_parquet(out, index=False)
     return {name: len(frame)}
+
+
+def frame_to_xlsx(frame: pd.DataFrame, sheet: str = "data") -> bytes:
+    """One table as the bytes of an .xlsx file, for download buttons."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+    return buffer.getvalue()
 
 
 def backup(directory: Path, db: str | None = None) -> dict[str, int]:

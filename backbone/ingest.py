@@ -43,6 +43,7 @@ class IngestResult:
     sheets_used: list[str] = field(default_factory=list)
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
+    headers_seen: dict[str, list[str]] = field(default_factory=dict)
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     duplicate_of: str | None = None
@@ -64,6 +65,15 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def stage_upload(data: bytes, file_name: str, db: str | None = None) -> Path:
+    """Keep a browser upload on disk while it is checked; the load copies it to its permanent name."""
+    incoming = config.uploads_dir(db) / "incoming"
+    incoming.mkdir(parents=True, exist_ok=True)
+    path = incoming / f"{store.new_id()}{Path(file_name).suffix.lower()}"
+    path.write_bytes(data)
+    return path
+
+
 def partner_exists(cur: duckdb.DuckDBPyConnection, partner_code: str) -> bool:
     """True when the partner is in the store."""
     return cur.execute("SELECT count(*) FROM partners WHERE partner_code = ?", [partner_code]).fetchone()[0] > 0
@@ -76,9 +86,13 @@ def ingest_file(
     uploaded_by: str = "cli",
     dry_run: bool = False,
     original_name: str | None = None,
+    column_map: dict[str, str] | None = None,
     db: str | None = None,
 ) -> IngestResult:
-    """Validate and load one partner file; nothing is written unless every row passes."""
+    """Validate and load one partner file; nothing is written unless every row passes.
+
+    `column_map` names what a column holds where the reader cannot tell: {"Their header": "value", ...}.
+    """
     path = Path(path)
     partner_code = partner_code.strip().upper()
     name = original_name or path.name
@@ -98,10 +112,10 @@ def ingest_file(
     except BackboneError as exc:
         result.errors.append(Finding("(whole file)", None, None, str(exc)))
         return result
-    tables = find_tables(sheets)
+    tables = find_tables(sheets, column_map)
     checked = check_rows(tables.rows, Catalog.from_store(cur))
-    result.sheets_used, result.sheets_skipped, result.columns_mapped = (
-        tables.sheets_used, tables.sheets_skipped, tables.columns_mapped)
+    result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
+    result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
     result.errors = tables.errors + checked.errors
     result.warnings = tables.warnings + checked.warnings
     result.missing_reasons = dict(checked.missing)

@@ -149,7 +149,8 @@ def data_version(path: str | None = None) -> tuple:
         """SELECT (SELECT coalesce(max(load_seq), 0) FROM uploads),
                   (SELECT count(*) FROM uploads WHERE status = 'undone'),
                   (SELECT max(updated_at) FROM metrics),
-                  (SELECT max(updated_at) FROM milestones)"""
+                  (SELECT max(updated_at) FROM milestones),
+                  (SELECT count(*) FROM milestones)"""
     ).fetchone()
     return tuple(row)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -31,8 +33,8 @@ INSTRUCTIONS = [
 HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
 
-def write_template(out: Path, db: str | None = None) -> Path:
-    """Write the template workbook for the catalog as it is now."""
+def write_template(out: Path | BinaryIO, db: str | None = None) -> Path | BinaryIO:
+    """Write the template workbook for the catalog as it is now (to a path or an open binary file)."""
     metrics = store.query(
         "SELECT metric_code, name, unit, direction, definition, "
         " (SELECT string_agg(alias, '; ') FROM metric_aliases a WHERE a.metric_code = m.metric_code) AS aliases "
@@ -74,7 +76,15 @@ def write_template(out: Path, db: str | None = None) -> Path:
         dropdown.showErrorMessage = False  # partners may paste codes or aliases, which the loader also accepts
         data.add_data_validation(dropdown)
         dropdown.add("A2:A5000")
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if isinstance(out, (str, Path)):
+        out = Path(out)
+        out.parent.mkdir(parents=True, exist_ok=True)
     book.save(out)
     return out
+
+
+def template_bytes(db: str | None = None) -> bytes:
+    """The template as bytes, for a download button."""
+    buffer = io.BytesIO()
+    write_template(buffer, db)
+    return buffer.getvalue()

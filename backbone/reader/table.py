@@ -33,9 +33,15 @@ def fold_header(text: object) -> str:
     return re.sub(r"[^a-z0-9%]+", " ", text_of(text).lower()).strip()
 
 
-def match_header(text: object) -> str | None:
-    """The template field a column header names, or None."""
+IGNORE = "ignore"
+
+
+def match_header(text: object, overrides: dict[str, str] | None = None) -> str | None:
+    """The template field a column header names (a partner's own mapping first), or None."""
     folded = fold_header(text)
+    if overrides and folded in overrides:
+        field_name = overrides[folded]
+        return None if field_name == IGNORE else field_name
     for name, words in HEADER_SYNONYMS.items():
         if folded in words:
             return name
@@ -60,19 +66,27 @@ class Tables:
     sheets_used: list[str] = field(default_factory=list)
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Per sheet, the header row found (or the first filled row, where none was): what a mapping can name.
+    headers_seen: dict[str, list[str]] = field(default_factory=dict)
     warnings: list[Finding] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
 
 
-def find_tables(sheets: list[Sheet]) -> Tables:
-    """Locate the header row and data rows of every sheet that holds template-shaped data."""
+def find_tables(sheets: list[Sheet], overrides: dict[str, str] | None = None) -> Tables:
+    """Locate the header row and data rows of every sheet that holds template-shaped data.
+
+    `overrides` maps a column header (any case or punctuation) to a template field or 'ignore'.
+    """
+    overrides = {fold_header(header): name for header, name in (overrides or {}).items()}
     found = Tables()
     for sheet in sheets:
         if sheet.name.strip().lower() in REFERENCE_SHEETS:
             found.sheets_skipped[sheet.name] = "reference sheet of the template (not data)"
             continue
-        header_index, mapping = _find_header(sheet)
+        header_index, mapping = _find_header(sheet, overrides)
         if header_index is None:
+            first_filled = next((r for r in sheet.rows[:HEADER_SEARCH_ROWS] if any(not is_blank(c) for c in r)), [])
+            found.headers_seen[sheet.name] = [text_of(c) for c in first_filled if not is_blank(c)]
             reason = "empty" if not any(any(not is_blank(c) for c in r) for r in sheet.rows) else (
                 "no header row naming at least a metric, a period and a value column"
             )
@@ -80,6 +94,7 @@ def find_tables(sheets: list[Sheet]) -> Tables:
             continue
         header_row = sheet.rows[header_index]
         headers = {name: text_of(header_row[col]) for name, col in mapping.items()}
+        found.headers_seen[sheet.name] = [text_of(c) for c in header_row if not is_blank(c)]
         found.sheets_used.append(sheet.name)
         found.columns_mapped[sheet.name] = headers
         for col, raw in enumerate(header_row):
@@ -105,11 +120,11 @@ def find_tables(sheets: list[Sheet]) -> Tables:
     return found
 
 
-def _find_header(sheet: Sheet) -> tuple[int | None, dict[str, int]]:
+def _find_header(sheet: Sheet, overrides: dict[str, str]) -> tuple[int | None, dict[str, int]]:
     for index, cells in enumerate(sheet.rows[:HEADER_SEARCH_ROWS]):
         mapping: dict[str, int] = {}
         for col, raw in enumerate(cells):
-            name = match_header(raw)
+            name = match_header(raw, overrides)
             if name and name not in mapping:
                 mapping[name] = col
         has_value = "value" in mapping or {"numerator", "denominator"} <= set(mapping)

@@ -137,7 +137,8 @@ def test_each_group_is_measured_against_the_best_off_group_and_everyone(catalog_
 
 def test_gaps_follow_direction_when_lower_is_better(catalog_db, tmp_path):
     load(catalog_db, tmp_path, "CLINIC", [
-        ["infant_mortality", 2020, None, "Race/ethnicity", "Black", 12.0], ["infant_mortality", 2020, None, "Race/ethnicity", "White", 4.0]])
+        ["infant_mortality", 2020, None, "Race/ethnicity", "Black", 12.0],
+        ["infant_mortality", 2020, None, "Race/ethnicity", "White", 4.0]])
     rows = rows_of(catalog_db, "SELECT group_value, best_group, gap_to_best FROM equity_gaps ORDER BY 1")
     assert rows == [("Black", "White", 8.0), ("White", "White", 0.0)]
 
@@ -192,7 +193,8 @@ def test_submission_status_shows_received_late_and_missing(catalog_db, tmp_path)
     assert load_catalog_workbook(book, db=catalog_db).errors == []
     load(catalog_db, tmp_path, "SCHOOLS", [["KRA", 2021, None, None, None, 40], ["KRA", 2022, None, None, None, 41]])
     load(catalog_db, tmp_path, "CLINIC", [["KRA", 2020, None, None, None, 30]])  # sent without being expected
-    got = rows_of(catalog_db, "SELECT partner_code, period_label, expected, received, late, submission FROM submission_status ORDER BY 1, 2")
+    got = rows_of(catalog_db, "SELECT partner_code, period_label, expected, received, late, submission"
+                              " FROM submission_status ORDER BY 1, 2")
     assert got == [
         ("CLINIC", "2020", False, True, False, "received"),
         ("CLINIC", "2022", True, False, True, "missing"),

@@ -1,0 +1,55 @@
+"""Home: the annual community dashboard — is the community getting better, and where is the initiative?"""
+
+import streamlit as st
+
+from backbone import charts, ui
+from backbone.formatting import change, number
+from backbone.vocab import PHASES
+
+ui.setup_page("Community dashboard", ":material/dashboard:")
+
+st.title("Community dashboard")
+st.markdown("Are the community's outcomes getting better? Each card shows the latest value, the change since the "
+            "baseline, and whether that change is for the better, with the target where one is set.")
+
+phase = ui.read("initiative_phase")
+if len(phase):
+    reached = int(phase.component_phase_reached.min())
+    names = list(PHASES)
+    working = names[min(reached, len(names) - 1)]
+    st.subheader("Where the initiative is")
+    st.markdown(f"Working in **Phase {working}: {PHASES[working]}**. Phases completed by component:")
+    strip = st.columns(len(phase))
+    for column, row in zip(strip, phase.itertuples(), strict=True):
+        done = int(row.component_phase_reached)
+        column.metric(row.component_name, f"Phase {names[done - 1]} done" if done else "Phase I under way", border=True)
+    st.page_link("pages/3_Phases.py", label="See the phase matrix", icon=":material/grid_view:")
+
+st.subheader("Community outcomes")
+trends = ui.read("headline_trends", "community_outcome")
+if trends.empty:
+    ui.empty_state("No community outcomes yet. Load the metric catalog and partners' data on the Upload page.")
+else:
+    grid = st.columns(3)
+    for index, (metric_code, series) in enumerate(trends.groupby("metric_code", sort=False)):
+        row = series.iloc[-1]
+        with grid[index % 3].container(border=True):
+            st.markdown(f"**{row.metric_name}**")
+            where = "Whole community" if row.geography == "Community" else (
+                "Median neighbourhood, range shaded (no community-wide value reported)")
+            st.caption(f"{row.outcome_area or ''} · {where}")
+            st.metric(f"Latest ({row.latest_period})", number(row.latest_value, row.unit),
+                      delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
+                      delta_color="normal" if row.direction == "up" else "inverse", delta_arrow="off")
+            ui.status_badge(row.status)
+            target = (f"Target {number(row.target_value, row.unit)} by {int(row.target_year)}"
+                      if row.target_value == row.target_value else "No target set")
+            st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target}")
+            spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
+            ui.chart(charts.small_multiple(series, row.unit, spread),
+                     f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
+                     f"{number(row.latest_value, row.unit)}; {row.status}.", key=f"card-{metric_code}")
+            st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
+                         query_params={"metric": metric_code, "geography": row.geography})
+    st.caption("Status compares the latest value with the baseline: a change within 5% of the baseline is "
+               "'no real change'. Diamonds mark targets.")

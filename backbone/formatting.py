@@ -1,0 +1,79 @@
+"""Numbers and statuses in plain words, the same on every page, chart and export."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from backbone.vocab import DIRECTIONS, UNITS
+
+
+@dataclass(frozen=True)
+class Status:
+    """How a status reads: words, an arrow-free symbol and a colour, so colour is never the only signal."""
+
+    words: str
+    symbol: str
+    colour: str
+    badge: str  # st.badge colour name
+
+
+STATUSES = {
+    "better": Status("Better", "▲", "#1A7F37", "green"),
+    "worse": Status("Worse", "▼", "#B42318", "red"),
+    "no real change": Status("No real change", "●", "#57606A", "gray"),
+    "not enough data": Status("Not enough data yet", "○", "#57606A", "gray"),
+    "no data": Status("No data yet", "○", "#57606A", "gray"),
+}
+
+
+def status(value: object) -> Status:
+    """The presentation of a trend status from the views."""
+    return STATUSES.get(str(value), STATUSES["no data"])
+
+
+def is_missing(value: object) -> bool:
+    """True for None and NaN (pandas hands SQL NULLs over as either)."""
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def number(value: object, unit: str, precise: bool = False) -> str:
+    """A value in its unit: 45.2%, 12.3 per 1,000, $1.2M, 1,234."""
+    if is_missing(value):
+        return "–"
+    value = float(value)
+    if unit == "percent":
+        return f"{value:.1f}%"
+    if unit == "rate_per_1000":
+        return f"{value:.1f} per 1,000"
+    if unit == "rate_per_100000":
+        return f"{value:,.1f} per 100,000"
+    if unit == "dollars":
+        if abs(value) >= 1_000_000 and not precise:
+            return f"${value / 1_000_000:,.1f}M"
+        return f"${value:,.0f}"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:,.1f}" if not float(value).is_integer() else f"{value:,.0f}"
+
+
+def change(value: object, unit: str) -> str:
+    """A change with its sign, in the unit's terms (percentage points for percents)."""
+    if is_missing(value):
+        return "–"
+    value = float(value)
+    sign = "+" if value > 0 else "−" if value < 0 else "±"
+    magnitude = abs(value)
+    if unit == "percent":
+        return f"{sign}{magnitude:.1f} points"
+    return sign + number(magnitude, unit).lstrip("-")
+
+
+def unit_label(unit: str) -> str:
+    """The unit in words, for axis titles."""
+    return {"percent": "percent", "dollars": "dollars"}.get(unit, UNITS.get(unit, unit))
+
+
+def direction_words(direction: str) -> str:
+    """'higher is better' / 'lower is better'."""
+    return DIRECTIONS.get(direction, "")

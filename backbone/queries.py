@@ -1,0 +1,288 @@
+"""Named reads for the pages: each a parameterised SELECT on a view in queries/, returned as a DataFrame."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from backbone import store
+from backbone.vocab import BACKBONE_ROLES
+
+HEADLINE_GEOGRAPHIES = ("Community", "Median of places")
+
+
+def _read(sql: str, params: dict | None = None, db: str | None = None) -> pd.DataFrame:
+    return store.query(sql, params, path=db)
+
+
+def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
+    """Catalog metrics with their aliases, optionally those whose name, definition or aliases contain `search`."""
+    return _read(
+        """WITH catalog AS (
+           SELECT m.metric_code, m.name, m.definition, m.unit, m.direction, m.level, m.activity, m.component, m.phase,
+                  m.horizon, m.rba, m.outcome_area, m.source, m.notes, m.suppression_threshold,
+                  (SELECT string_agg(alias, '; ' ORDER BY alias) FROM metric_aliases a WHERE a.metric_code = m.metric_code) AS aliases,
+                  EXISTS (SELECT 1 FROM current_observations c WHERE c.metric_code = m.metric_code) AS has_data
+           FROM metrics m)
+           SELECT * FROM catalog
+           WHERE $search = '' OR concat_ws(' ', name, definition, aliases, outcome_area, metric_code) ILIKE '%' || $search || '%'
+           ORDER BY level, name""",
+        {"search": search.strip()},
+        db,
+    )
+
+
+def headline_trends(level: str, db: str | None = None) -> pd.DataFrame:
+    """Each metric of a level at its headline geography (the whole community, else the median place), all groups."""
+    return _read(
+        """WITH ranked AS (
+               SELECT *, dense_rank() OVER (PARTITION BY metric_code ORDER BY geography <> 'Community') AS pick
+               FROM outcome_trends
+               WHERE level = $level AND geography IN ('Community', 'Median of places') AND dimension = 'All'
+           )
+           SELECT r.* EXCLUDE (pick), m.definition, m.source, m.notes, m.outcome_area
+           FROM ranked r JOIN metrics m USING (metric_code)
+           WHERE pick = 1
+           ORDER BY m.outcome_area, r.metric_name, r.period_end""",
+        {"level": level},
+        db,
+    )
+
+
+def place_spread(metric_code: str, db: str | None = None) -> pd.DataFrame:
+    """Lowest, median and highest place per period, for a metric known only by place."""
+    return _read(
+        """SELECT metric_code, period_label, year(period_end) AS period_year, value, low_value, high_value,
+                  low_place, high_place, n_places
+           FROM place_medians WHERE metric_code = $metric AND dimension = 'All' ORDER BY period_end""",
+        {"metric": metric_code},
+        db,
+    )
+
+
+def geographies(metric_code: str, db: str | None = None) -> list[str]:
+    """The places a metric has data for: the whole community (or median place) first, then by name."""
+    frame = _read(
+        """SELECT DISTINCT geography FROM outcome_trends WHERE metric_code = $metric
+           ORDER BY geography NOT IN ('Community', 'Median of places'), geography""",
+        {"metric": metric_code},
+        db,
+    )
+    return frame.geography.tolist()
+
+
+def dimensions(metric_code: str, geography: str, db: str | None = None) -> list[str]:
+    """The disaggregations a metric has at a place (never 'All')."""
+    frame = _read(
+        """SELECT DISTINCT dimension FROM community_outcomes
+           WHERE metric_code = $metric AND geography = $geography AND dimension <> 'All' ORDER BY dimension""",
+        {"metric": metric_code, "geography": geography},
+        db,
+    )
+    return frame.dimension.tolist()
+
+
+def trend(metric_code: str, geography: str, db: str | None = None) -> pd.DataFrame:
+    """The turn-the-curve series for one metric and place, all groups together."""
+    return _read(
+        """SELECT t.*, m.definition, m.source, m.notes
+           FROM outcome_trends t JOIN metrics m USING (metric_code)
+           WHERE t.metric_code = $metric AND t.geography = $geography AND t.dimension = 'All' AND t.group_value = 'All'
+           ORDER BY t.period_end""",
+        {"metric": metric_code, "geography": geography},
+        db,
+    )
+
+
+def by_group(metric_code: str, geography: str, dimension: str, db: str | None = None) -> pd.DataFrame:
+    """Each group's value over time for one disaggregation, with suppressed cells kept (value empty)."""
+    return _read(
+        """SELECT metric_code, period_label, year(period_end) AS period_year, period_end, group_value, value, numerator,
+                  denominator, suppressed, suppression_marks, n_partners
+           FROM community_outcomes
+           WHERE metric_code = $metric AND geography = $geography AND dimension = $dimension
+           ORDER BY period_end, group_value""",
+        {"metric": metric_code, "geography": geography, "dimension": dimension},
+        db,
+    )
+
+
+def equity(metric_code: str, geography: str, dimension: str, db: str | None = None) -> pd.DataFrame:
+    """Each group's gap to the best-off group over time."""
+    return _read(
+        """SELECT metric_code, period_label, year(period_end) AS period_year, group_value, value, best_group, best_value,
+                  gap_to_best, ratio_to_best, all_value, difference_to_all, gap_change_since_baseline, gap_trend
+           FROM equity_gaps
+           WHERE metric_code = $metric AND geography = $geography AND dimension = $dimension
+           ORDER BY period_end, group_value""",
+        {"metric": metric_code, "geography": geography, "dimension": dimension},
+        db,
+    )
+
+
+def places_latest(metric_code: str, db: str | None = None) -> pd.DataFrame:
+    """Every place's value in the metric's latest period with place data, all groups together."""
+    return _read(
+        """WITH places AS (
+               SELECT * FROM community_outcomes
+               WHERE metric_code = $metric AND geography <> 'Community' AND dimension = 'All'
+           )
+           SELECT geography, period_label, value, suppressed FROM places
+           WHERE period_end = (SELECT max(period_end) FROM places)
+           ORDER BY value DESC NULLS LAST""",
+        {"metric": metric_code},
+        db,
+    )
+
+
+def activity_scorecard(db: str | None = None) -> pd.DataFrame:
+    """The six activities with their measures (one row per measure; activities without measures once)."""
+    return _read("SELECT * FROM activity_scorecard ORDER BY activity, horizon DESC, metric_name", db=db)
+
+
+def level_series(level: str, db: str | None = None) -> pd.DataFrame:
+    """Whole-community series of every metric of a level, for sparklines."""
+    return _read(
+        """SELECT metric_code, period_label, period_year, value, target_value, target_year
+           FROM outcome_trends
+           WHERE level = $level AND geography = 'Community' AND dimension = 'All' AND group_value = 'All'
+           ORDER BY metric_code, period_end""",
+        {"level": level},
+        db,
+    )
+
+
+def partner_performance(db: str | None = None) -> pd.DataFrame:
+    """Partner performance measures with their latest whole-community value and the partners who report them."""
+    return _read(
+        """WITH latest AS (
+               SELECT DISTINCT metric_code, metric_name, unit, direction, latest_period, latest_value, baseline_value,
+                      baseline_year, change_since_baseline, target_value, target_year, status
+               FROM outcome_trends
+               WHERE level = 'partner_performance' AND geography = 'Community' AND dimension = 'All' AND group_value = 'All'
+           ),
+           reporters AS (
+               SELECT c.metric_code, string_agg(DISTINCT p.name, ', ') AS partners
+               FROM current_observations c JOIN partners p USING (partner_code)
+               GROUP BY ALL
+           )
+           SELECT m.rba, m.metric_code, m.name AS metric_name, m.unit, m.direction, m.definition, r.partners,
+                  l.* EXCLUDE (metric_code, metric_name, unit, direction)
+           FROM metrics m
+           LEFT JOIN latest l USING (metric_code)
+           LEFT JOIN reporters r USING (metric_code)
+           WHERE m.level = 'partner_performance'
+           ORDER BY CASE m.rba WHEN 'how_much' THEN 1 WHEN 'how_well' THEN 2 WHEN 'better_off' THEN 3 ELSE 4 END, m.name""",
+        db=db,
+    )
+
+
+def phase_matrix(db: str | None = None) -> pd.DataFrame:
+    """The 12 cells of the phase matrix."""
+    return _read("SELECT * FROM phase_matrix ORDER BY component_order, phase_order", db=db)
+
+
+def milestones(phase: str, component: str, db: str | None = None) -> pd.DataFrame:
+    """The milestones of one cell of the phase matrix."""
+    return _read(
+        """SELECT milestone_id, title, status, status_date, note FROM milestones
+           WHERE phase = $phase AND component = $component ORDER BY status_date NULLS LAST, title""",
+        {"phase": phase, "component": component},
+        db,
+    )
+
+
+def evidence(phase: str, component: str, db: str | None = None) -> pd.DataFrame:
+    """Catalog metrics that evidence one cell, with their latest whole-community value where there is one."""
+    return _read(
+        """WITH latest AS (
+               SELECT DISTINCT metric_code, latest_period, latest_value, status FROM outcome_trends
+               WHERE geography IN ('Community', 'Median of places') AND dimension = 'All'
+           )
+           SELECT m.metric_code, m.name AS metric_name, m.unit, l.latest_period, l.latest_value, l.status
+           FROM metrics m LEFT JOIN latest l USING (metric_code)
+           WHERE m.phase = $phase AND m.component = $component ORDER BY m.name""",
+        {"phase": phase, "component": component},
+        db,
+    )
+
+
+def partners_overview(db: str | None = None) -> pd.DataFrame:
+    """Partners with their backbone roles (in words), what they contribute and when they last sent data."""
+    frame = _read(
+        """WITH roles AS (
+               SELECT partner_code, list(role ORDER BY role) AS role_codes, min(since) AS role_since
+               FROM backbone_roles GROUP BY ALL
+           ),
+           contributions AS (
+               SELECT partner_code, count(DISTINCT metric_code) AS metrics_reported, count(*) AS current_values,
+                      string_agg(DISTINCT metric_code, ', ') AS metric_codes
+               FROM current_observations GROUP BY ALL
+           ),
+           last_upload AS (
+               SELECT partner_code, max(uploaded_at) AS last_submission, count(*) AS uploads
+               FROM uploads WHERE kind = 'partner' AND status = 'loaded' GROUP BY ALL
+           )
+           SELECT p.partner_code, p.name, p.sector, p.contact, r.role_codes, r.role_since,
+                  coalesce(c.metrics_reported, 0) AS metrics_reported, coalesce(c.current_values, 0) AS current_values,
+                  c.metric_codes, u.last_submission, coalesce(u.uploads, 0) AS uploads
+           FROM partners p
+           LEFT JOIN roles r USING (partner_code)
+           LEFT JOIN contributions c USING (partner_code)
+           LEFT JOIN last_upload u USING (partner_code)
+           ORDER BY p.name""",
+        db=db,
+    )
+    frame["roles"] = frame.pop("role_codes").map(_role_words)
+    return frame
+
+
+def _role_words(codes: object) -> str:
+    """A partner's role codes as the words the page shows (no roles: empty)."""
+    if not pd.api.types.is_list_like(codes):  # NULL arrives as None, NaN or pd.NA
+        return ""
+    return ", ".join(BACKBONE_ROLES.get(code, code) for code in codes)
+
+
+def backbone_roles(db: str | None = None) -> pd.DataFrame:
+    """Which partner plays which backbone function, since when."""
+    return _read(
+        """SELECT r.role, p.name AS partner, r.partner_code, r.since, r.note
+           FROM backbone_roles r LEFT JOIN partners p USING (partner_code) ORDER BY r.role, p.name""",
+        db=db,
+    )
+
+
+def submission_status(db: str | None = None) -> pd.DataFrame:
+    """Partner x metric x period: expected, received, late, missing."""
+    return _read(
+        "SELECT * FROM submission_status ORDER BY partner_name, metric_name, period_label",
+        db=db,
+    )
+
+
+def uploads(partner_code: str | None = None, db: str | None = None) -> pd.DataFrame:
+    """Every upload, newest first (one partner's when a code is given)."""
+    return _read(
+        """SELECT u.upload_id, u.uploaded_at, u.uploaded_by, u.kind, u.partner_code, p.name AS partner, u.file_name,
+                  u.status, u.rows_loaded, u.rows_new, u.rows_changed, u.rows_unchanged, u.rows_suppressed,
+                  u.rows_missing, u.replaced_uploads, u.undone_at, u.undone_by
+           FROM uploads u LEFT JOIN partners p USING (partner_code)
+           WHERE $partner IS NULL OR u.partner_code = $partner
+           ORDER BY u.load_seq DESC""",
+        {"partner": partner_code},
+        db,
+    )
+
+
+def partners(db: str | None = None) -> pd.DataFrame:
+    """Partner codes and names, for pickers."""
+    return _read("SELECT partner_code, name FROM partners ORDER BY name", db=db)
+
+
+def initiative_phase(db: str | None = None) -> pd.DataFrame:
+    """Each component's phase reached, for the phase-at-a-glance strip."""
+    return _read(
+        """SELECT DISTINCT component, component_name, component_order, component_phase_reached
+           FROM phase_matrix ORDER BY component_order""",
+        db=db,
+    )

@@ -1,0 +1,44 @@
+"""Plain-words sentences beside the numbers: what a curve did, and where it is heading."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from backbone.formatting import direction_words, is_missing, number, status
+
+
+def curve_sentence(row: pd.Series) -> str:
+    """What the series did since the baseline and where its trend leads, e.g. for a turn-the-curve chart."""
+    if is_missing(row.latest_value):
+        return f"No values yet for {row.metric_name}."
+    unit = row.unit
+    parts = [
+        f"{row.metric_name} was {number(row.baseline_value, unit)} at the baseline ({int(row.baseline_year)}) "
+        f"and {number(row.latest_value, unit)} in {row.latest_period}: {status(row.status).words.lower()} "
+        f"({direction_words(row.direction)})."
+    ]
+    if not is_missing(row.forecast_value):
+        parts.append(f"If nothing changes, the trend reaches {number(row.forecast_value, unit)} by {int(row.forecast_year)}.")
+    if not is_missing(row.target_value):
+        verdict = {True: "which meets", False: "which falls short of"}.get(row.forecast_meets_target, "against")
+        parts.append(f"{'That is' if not is_missing(row.forecast_value) else 'The target is'} "
+                     f"{verdict + ' ' if not is_missing(row.forecast_value) else ''}the target of "
+                     f"{number(row.target_value, unit)} by {int(row.target_year)}.")
+    return " ".join(parts)
+
+
+def gap_sentence(gaps: pd.DataFrame, unit: str) -> str:
+    """The widest gap in the latest period, and whether it has narrowed since the first."""
+    if gaps.empty:
+        return "Not enough groups with values to compare."
+    latest = gaps[gaps.period_label == gaps.sort_values("period_year").period_label.iloc[-1]]
+    behind = latest[latest.group_value != latest.best_group]
+    if behind.empty:
+        return "Only one group has a value in the latest period."
+    widest = behind.sort_values("gap_to_best").iloc[-1]
+    gap = f"{widest.gap_to_best:.1f} points" if unit == "percent" else number(widest.gap_to_best, unit)
+    trend = {"narrowing": "narrower than", "widening": "wider than", "no real change": "about the same as",
+             "baseline": "the first year measured, so no earlier gap to compare with"}.get(widest.gap_trend, "")
+    tail = f", {trend} at the first period measured" if widest.gap_trend != "baseline" else f" ({trend})"
+    return (f"In {widest.period_label} the widest gap is between {widest.group_value} ({number(widest.value, unit)}) "
+            f"and {widest.best_group} ({number(widest.best_value, unit)}): {gap}{tail}.")

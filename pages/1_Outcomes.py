@@ -1,0 +1,81 @@
+"""Outcomes over time: turn the curve, by group, the equity gap, and by place, for one outcome."""
+
+import streamlit as st
+
+from backbone import charts, ui
+from backbone.formatting import change, number
+from backbone.story import curve_sentence, gap_sentence
+
+ui.setup_page("Outcomes over time", ":material/show_chart:")
+st.title("Outcomes over time")
+
+catalog = ui.read("metrics_catalog")
+with_data = catalog[catalog.has_data]
+if with_data.empty:
+    ui.empty_state("No data yet: partners upload their workbooks on the Upload page.")
+    st.stop()
+
+LEVEL_NAMES = {"community_outcome": "community outcome", "partner_performance": "partner measure", "backbone": "backbone measure"}
+labels = {r.metric_code: f"{r.name} ({LEVEL_NAMES.get(r.level, r.level)})" for r in with_data.itertuples()}
+filters = st.columns([3, 2, 2])
+metric_code = filters[0].selectbox("Outcome", list(labels), format_func=labels.get, key="metric", bind="query-params")
+places = ui.read_list("geographies", metric_code)
+geography = filters[1].selectbox("Place", places, key="geography", bind="query-params",
+                                 help="'Community' is the whole community; 'Median of places' the typical place where "
+                                      "no community-wide value exists.")
+dimensions = ui.read_list("dimensions", metric_code, geography)
+dimension = filters[2].selectbox("Break down by", ["(no breakdown)", *dimensions], key="by", bind="query-params",
+                                 disabled=not dimensions, help="Groups such as race/ethnicity, gender or income, where the data allow.")
+
+series = ui.read("trend", metric_code, geography)
+if series.empty:
+    ui.empty_state(f"No data yet for this outcome in {geography}: partners upload it on the Upload page.")
+    st.stop()
+row = series.iloc[-1]
+
+st.header("Turning the curve")
+ui.about_metric(row)
+numbers = st.columns(4)
+numbers[0].metric(f"Latest ({row.latest_period})", number(row.latest_value, row.unit))
+numbers[1].metric(f"Change since {int(row.baseline_year)}", change(row.change_since_baseline, row.unit))
+numbers[2].metric("Target", f"{number(row.target_value, row.unit)} by {int(row.target_year)}"
+                  if row.target_value == row.target_value else "Not set")
+with numbers[3]:
+    st.caption("Status")
+    ui.status_badge(row.status)
+sentence = curve_sentence(row)
+st.markdown(sentence)
+ui.chart(charts.turn_the_curve(series, row.unit), sentence, key="turn-the-curve")
+shown = series[["period_label", "value", "numerator", "denominator", "suppressed", "trend_value", "baseline_value",
+                "target_value", "target_year", "value_basis", "n_partners"]]
+ui.table(shown)
+ui.downloads(shown.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}", key="trend")
+
+if dimension != "(no breakdown)":
+    groups = ui.read("by_group", metric_code, geography, dimension)
+    st.header(f"By {dimension.lower()}")
+    suppressed = groups[groups.suppressed]
+    ui.chart(charts.by_group(groups, row.unit, dimension),
+             f"{row.metric_name} by {dimension} in {geography}, one line per group.", key="by-group")
+    if len(suppressed):
+        st.caption("Not shown because the partner suppressed a small number: " + "; ".join(
+            f"{r.group_value} {r.period_label} ({r.suppression_marks})" for r in suppressed.itertuples()))
+    ui.table(groups[["period_label", "group_value", "value", "numerator", "denominator", "suppressed", "suppression_marks"]])
+    ui.downloads(groups.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}-{dimension}", key="groups")
+
+    gaps = ui.read("equity", metric_code, geography, dimension)
+    st.header("The equity gap")
+    st.markdown(gap_sentence(gaps, row.unit))
+    ui.chart(charts.equity_gap(gaps, row.unit, dimension),
+             f"Gap between each {dimension} group and the best-off group over time.", key="equity-gap")
+    st.caption("Each line is a group's distance behind the best-off group that year; a line falling toward zero is a gap closing.")
+    ui.table(gaps[["period_label", "group_value", "value", "best_group", "best_value", "gap_to_best", "ratio_to_best",
+                   "difference_to_all", "gap_trend"]])
+
+place_values = ui.read("places_latest", metric_code)
+if len(place_values) > 1:
+    st.header("By place")
+    st.markdown(f"Every place in {place_values.period_label.iloc[0]}, highest first "
+                f"({'higher' if row.direction == 'up' else 'lower'} is better).")
+    ui.chart(charts.by_place(place_values, row.unit), f"{row.metric_name} in each of {len(place_values)} places.", key="by-place")
+    ui.table(place_values)

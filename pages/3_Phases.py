@@ -1,0 +1,64 @@
+"""Phases of collective impact: the 3 x 4 matrix, what is behind each cell, and the backbone's milestone edits."""
+
+import streamlit as st
+
+from backbone import milestones, ui
+from backbone.errors import BackboneError
+from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
+
+ui.setup_page("Phases of collective impact", ":material/grid_view:")
+st.title("Phases of collective impact")
+st.markdown("Each component of the work moves through three phases. A cell is done when all its milestones are; "
+            "a component has reached a phase when that phase and every earlier one are done. Evidence metrics are "
+            "catalog measures filed under the cell that have data.")
+
+matrix = ui.read("phase_matrix")
+CELL_ICONS = {"done": "✓ Done", "in progress": "◐ In progress", "not started": "○ Not started"}
+header = st.columns([2, 3, 3, 3])
+header[0].markdown("**Component**")
+for column, (phase, name) in zip(header[1:], PHASES.items(), strict=True):
+    column.markdown(f"**Phase {phase}**  \n{name}")
+for _order, cells in matrix.groupby("component_order", sort=True):
+    row = st.columns([2, 3, 3, 3])
+    first = cells.iloc[0]
+    reached = int(first.component_phase_reached)
+    row[0].markdown(f"**{first.component_name}**  \nPhase reached: {list(PHASES)[reached - 1] if reached else 'none yet'}")
+    for column, cell in zip(row[1:], cells.sort_values("phase_order").itertuples(), strict=True):
+        with column.container(border=True):
+            st.markdown(f"**{CELL_ICONS[cell.cell_status]}**")
+            st.caption(f"{cell.milestones_done} of {cell.milestones_total} milestones done · "
+                       f"{cell.evidence_metrics_with_data} evidence metric{'s' if cell.evidence_metrics_with_data != 1 else ''}")
+
+st.divider()
+st.subheader("Behind a cell")
+pick = st.columns(2)
+phase = pick[0].selectbox("Phase", list(PHASES), format_func=lambda p: f"Phase {p}: {PHASES[p]}", key="phase", bind="query-params")
+component = pick[1].selectbox("Component", list(COMPONENTS), format_func=COMPONENTS.get, key="component", bind="query-params")
+
+items = ui.read("milestones", phase, component)
+st.markdown(f"**Milestones** for {COMPONENTS[component].lower()} in Phase {phase}")
+edited = st.data_editor(
+    items, hide_index=True, num_rows="dynamic", key=f"editor-{phase}-{component}", width="stretch",
+    column_order=["title", "status", "status_date", "note"],
+    column_config={
+        "title": st.column_config.TextColumn("Milestone", required=True, width="large"),
+        "status": st.column_config.SelectboxColumn("Status", options=list(MILESTONE_STATUSES), required=True, default="not_started"),
+        "status_date": st.column_config.DateColumn("Date"),
+        "note": st.column_config.TextColumn("Note"),
+    },
+)
+if st.button("Save milestones", type="primary", icon=":material/save:"):
+    try:
+        changed = milestones.save_cell(phase, component, items, edited)
+        ui.clear_caches()
+        st.success(f"Saved: {changed} change{'s' if changed != 1 else ''} to this cell's milestones.")
+        st.rerun()
+    except BackboneError as exc:
+        st.error(str(exc))
+
+evidence = ui.read("evidence", phase, component)
+st.markdown("**Evidence metrics** filed under this cell")
+if evidence.empty:
+    ui.empty_state("No catalog metric is filed under this cell. Set a metric's component and phase in the catalog workbook.")
+else:
+    st.dataframe(evidence, hide_index=True, width="stretch")

@@ -1,0 +1,110 @@
+"""Upload: a partner sends a workbook, sees what the reader found, fixes a column mapping, loads, and can undo."""
+
+import pandas as pd
+import streamlit as st
+
+from backbone import ui
+from backbone.errors import BackboneError
+from backbone.ingest import ingest_file, stage_upload, undo_upload
+from backbone.reader.table import IGNORE, TEMPLATE_FIELDS
+
+ui.setup_page("Upload data", ":material/upload_file:")
+st.title("Upload data")
+st.markdown("Send your numbers as an Excel workbook (or CSV). Backbone checks every row first and tells you exactly "
+            "what it found; nothing is loaded until you confirm, and a load can be undone.")
+
+partners = ui.read("partners")
+if partners.empty:
+    ui.empty_state("No partners yet: the backbone loads a catalog workbook with a Partners sheet first.")
+    st.stop()
+names = dict(zip(partners.partner_code, partners.name, strict=True))
+partner = st.selectbox("Your organisation", list(names), format_func=names.get, key="partner", bind="query-params")
+ui.template_download()
+st.caption("The template has an instructions sheet, a Data sheet with a dropdown of the metrics, and a Metrics sheet "
+           "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods or .csv.")
+
+uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv"], key="workbook")
+if uploaded is None:
+    st.stop()
+
+# Streamlit hands the same file over again on every rerun: read it once per file and partner.
+state = st.session_state.setdefault("upload", {})
+if (state.get("file_id"), state.get("partner")) != (uploaded.file_id, partner):
+    state.clear()
+    state.update(file_id=uploaded.file_id, partner=partner, name=uploaded.name, mapping={}, result=None, loaded=None,
+                 path=str(stage_upload(uploaded.getvalue(), uploaded.name)))
+if state["result"] is None:
+    with st.status(f"Reading {uploaded.name}…", expanded=False) as progress:
+        state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
+                                      column_map=state["mapping"], uploaded_by=ui.current_user())
+        progress.update(label=f"Read and checked {uploaded.name}", state="complete")
+result = state["result"]
+
+if state["loaded"] is not None:
+    loaded = state["loaded"]
+    if state.get("undone"):
+        st.info(f"Upload undone: the values it replaced are current again ({state['undone']} restored).", icon=":material/undo:")
+    else:
+        st.success(f"Loaded {loaded.rows_loaded} values from {loaded.file_name}: {loaded.rows_new} new, {loaded.rows_changed} "
+                   f"changed, {loaded.rows_unchanged} unchanged.", icon=":material/check_circle:")
+        st.page_link("pages/1_Outcomes.py", label="See the outcomes", icon=":material/show_chart:")
+        if st.button("Undo this upload", icon=":material/undo:"):
+            state["undone"] = undo_upload(loaded.upload_id, undone_by=ui.current_user())["rows_restored"]
+            ui.clear_caches()
+            st.rerun()
+    st.stop()
+
+if result.status == "duplicate":
+    st.info(f"This exact file was already loaded (upload {result.duplicate_of}); nothing needs doing.", icon=":material/info:")
+    st.stop()
+
+st.subheader("What Backbone found")
+counts = st.columns(5)
+counts[0].metric("Rows to load", result.rows_new + result.rows_changed + result.rows_unchanged)
+counts[1].metric("New", result.rows_new)
+counts[2].metric("Changed", result.rows_changed)
+counts[3].metric("Suppressed at source", result.rows_suppressed, help="Kept as suppressed with your mark, never as 0.")
+counts[4].metric("Missing values", result.rows_missing, help="Blank, N/A and similar cells: not loaded, counted here.")
+if result.sheets_used:
+    st.markdown("Sheets read: " + ", ".join(f"**{s}**" for s in result.sheets_used))
+for sheet, reason in result.sheets_skipped.items():
+    st.caption(f"Sheet '{sheet}' skipped: {reason}.")
+if result.missing_reasons:
+    st.caption("Missing values: " + "; ".join(f"{n} {reason}" for reason, n in result.missing_reasons.items()))
+
+if result.errors:
+    st.error(f"{len(result.errors)} problem{'s' if len(result.errors) != 1 else ''} to fix before this file can load. "
+             "Nothing has been loaded.", icon=":material/error:")
+    st.dataframe(pd.DataFrame([e.as_dict() for e in result.errors]), hide_index=True, width="stretch",
+                 column_config={"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"})
+if result.warnings:
+    with st.expander(f"{len(result.warnings)} note{'s' if len(result.warnings) != 1 else ''} (loaded anyway)"):
+        st.dataframe(pd.DataFrame([w.as_dict() for w in result.warnings]), hide_index=True, width="stretch")
+
+with st.expander("How your columns are read", expanded=bool(result.errors)):
+    st.caption("Change what a column holds if Backbone guessed wrong, then read the file again.")
+    read_as = {sheet: {header: field for field, header in mapped.items()} for sheet, mapped in result.columns_mapped.items()}
+    mapping = pd.DataFrame([
+        {"sheet": sheet, "column": header, "read as": state["mapping"].get(header) or read_as.get(sheet, {}).get(header, IGNORE)}
+        for sheet, headers in result.headers_seen.items() for header in headers
+    ])
+    if len(mapping):
+        edited = st.data_editor(mapping, hide_index=True, disabled=["sheet", "column"], key="mapping-editor", width="stretch",
+                                column_config={"read as": st.column_config.SelectboxColumn(
+                                    "Read as", options=[*TEMPLATE_FIELDS, IGNORE], required=True)})
+        if st.button("Read again with these columns", icon=":material/refresh:"):
+            state["mapping"] = dict(zip(edited.column, edited["read as"], strict=True))
+            state["result"] = None
+            st.rerun()
+
+if not result.errors:
+    if st.button(f"Load {result.rows_new + result.rows_changed + result.rows_unchanged} values", type="primary",
+                 icon=":material/upload:"):
+        try:
+            state["loaded"] = ingest_file(state["path"], partner, original_name=state["name"], column_map=state["mapping"],
+                                          uploaded_by=ui.current_user())
+        except BackboneError as exc:
+            st.error(str(exc))
+            st.stop()
+        ui.clear_caches()
+        st.rerun()

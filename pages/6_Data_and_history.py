@@ -1,0 +1,55 @@
+"""Data and history: every upload with the difference it made (and undo), and the searchable metric catalog."""
+
+import streamlit as st
+
+from backbone import ui
+from backbone.errors import BackboneError
+from backbone.ingest import undo_upload
+from backbone.vocab import DIRECTIONS, LEVELS, UNITS
+
+ui.setup_page("Data and history", ":material/history:")
+st.title("Data and history")
+
+st.subheader("Uploads")
+uploads = ui.read("uploads")
+if uploads.empty:
+    ui.empty_state("Nothing uploaded yet: partners upload their workbooks on the Upload page.")
+else:
+    st.dataframe(
+        uploads, hide_index=True, width="stretch",
+        column_order=["uploaded_at", "partner", "file_name", "kind", "status", "rows_loaded", "rows_new", "rows_changed",
+                      "rows_unchanged", "rows_suppressed", "uploaded_by", "undone_at"],
+        column_config={
+            "uploaded_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"), "partner": "Partner",
+            "file_name": "File", "kind": "Kind", "status": "Status", "rows_loaded": "Values", "rows_new": "New",
+            "rows_changed": "Changed", "rows_unchanged": "Unchanged", "rows_suppressed": "Suppressed",
+            "uploaded_by": "By", "undone_at": st.column_config.DatetimeColumn("Undone", format="D MMM YYYY, HH:mm"),
+        },
+    )
+    undoable = uploads[(uploads.kind == "partner") & (uploads.status == "loaded")]
+    if len(undoable):
+        labels = {r.upload_id: f"{r.uploaded_at:%d %b %Y %H:%M} · {r.partner} · {r.file_name} ({r.rows_loaded} values)"
+                  for r in undoable.itertuples()}
+        with st.form("undo"):
+            chosen = st.selectbox("Undo an upload", list(labels), format_func=labels.get,
+                                  help="Its values leave the dashboard and the values it replaced come back.")
+            if st.form_submit_button("Undo this upload", icon=":material/undo:"):
+                try:
+                    done = undo_upload(chosen, undone_by=ui.current_user())
+                    ui.clear_caches()
+                    st.success(f"Undone {done['file_name']}: {done['rows_restored']} earlier values are current again.")
+                except BackboneError as exc:
+                    st.error(str(exc))
+
+st.subheader("Metric catalog")
+search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")
+catalog = ui.read("metrics_catalog", search)
+st.caption(f"{len(catalog)} metric{'s' if len(catalog) != 1 else ''}" + (f" matching '{search}'" if search else ""))
+st.dataframe(
+    catalog.assign(unit=catalog.unit.map(UNITS), direction=catalog.direction.map(DIRECTIONS), level=catalog.level.map(LEVELS)),
+    hide_index=True, width="stretch",
+    column_order=["name", "definition", "unit", "direction", "level", "outcome_area", "source", "aliases", "has_data"],
+    column_config={"name": "Metric", "definition": st.column_config.TextColumn("Definition", width="large"), "unit": "Unit",
+                   "direction": "Which way is better", "level": "Level", "outcome_area": "Outcome area", "source": "Source",
+                   "aliases": "Other names", "has_data": "Has data"},
+)

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backbone import charts, ui
-from backbone.formatting import change, number
+from backbone.formatting import change, number, status
 from backbone.vocab import PHASES
 
 ui.setup_page("Community dashboard", ":material/dashboard:")
@@ -22,7 +22,9 @@ if len(phase):
     strip = st.columns(len(phase))
     for column, row in zip(strip, phase.itertuples(), strict=True):
         done = int(row.component_phase_reached)
-        column.metric(row.component_name, f"Phase {names[done - 1]} done" if done else "Phase I under way", border=True)
+        with column.container(border=True):
+            st.caption(row.component_name)
+            st.markdown(f"**Phase {names[done - 1]} done**" if done else "**Phase I under way**")
     st.page_link("pages/3_Phases.py", label="See the phase matrix", icon=":material/grid_view:")
 
 st.subheader("Community outcomes")
@@ -40,7 +42,7 @@ else:
             st.caption(f"{row.outcome_area or ''} · {where}")
             st.metric(f"Latest ({row.latest_period})", number(row.latest_value, row.unit),
                       delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
-                      delta_color="normal" if row.direction == "up" else "inverse", delta_arrow="off")
+                      delta_color=status(row.status).badge, delta_arrow="off")
             ui.status_badge(row.status)
             target = (f"Target {number(row.target_value, row.unit)} by {int(row.target_year)}"
                       if row.target_value == row.target_value else "No target set")

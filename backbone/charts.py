@@ -32,7 +32,8 @@ def _finish(chart: alt.TopLevelMixin, height: int) -> alt.TopLevelMixin:
 
 
 def _value_axis(unit: str) -> alt.Axis:
-    return alt.Axis(title=unit_label(unit), labelFontSize=13, titleFontSize=13)
+    # Dollars read as $2M, not 2,000,000; everything else keeps its digits.
+    return alt.Axis(title=unit_label(unit), labelFontSize=13, titleFontSize=13, format="$~s" if unit == "dollars" else None)
 
 
 def turn_the_curve(series: pd.DataFrame, unit: str) -> alt.TopLevelMixin:

@@ -25,7 +25,7 @@ def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
            FROM metrics m)
            SELECT * FROM catalog
            WHERE $search = '' OR concat_ws(' ', name, definition, aliases, outcome_area, metric_code) ILIKE '%' || $search || '%'
-           ORDER BY level, name""",
+           ORDER BY CASE level WHEN 'community_outcome' THEN 1 WHEN 'partner_performance' THEN 2 ELSE 3 END, name""",
         {"search": search.strip()},
         db,
     )

@@ -20,10 +20,13 @@ def curve_sentence(row: pd.Series) -> str:
     if not is_missing(row.forecast_value):
         parts.append(f"If nothing changes, the trend reaches {number(row.forecast_value, unit)} by {int(row.forecast_year)}.")
     if not is_missing(row.target_value):
-        verdict = {True: "which meets", False: "which falls short of"}.get(row.forecast_meets_target, "against")
-        parts.append(f"{'That is' if not is_missing(row.forecast_value) else 'The target is'} "
-                     f"{verdict + ' ' if not is_missing(row.forecast_value) else ''}the target of "
-                     f"{number(row.target_value, unit)} by {int(row.target_year)}.")
+        target = f"the target of {number(row.target_value, unit)} by {int(row.target_year)}"
+        if row.forecast_meets_target is True:
+            parts.append(f"That meets {target}.")
+        elif row.forecast_meets_target is False:
+            parts.append(f"That falls short of {target}: the curve has to bend.")
+        else:
+            parts.append(f"The target is {number(row.target_value, unit)} by {int(row.target_year)}.")
     return " ".join(parts)
 
 

@@ -38,8 +38,9 @@ ui.about_metric(row)
 numbers = st.columns(4)
 numbers[0].metric(f"Latest ({row.latest_period})", number(row.latest_value, row.unit))
 numbers[1].metric(f"Change since {int(row.baseline_year)}", change(row.change_since_baseline, row.unit))
-numbers[2].metric("Target", f"{number(row.target_value, row.unit)} by {int(row.target_year)}"
-                  if row.target_value == row.target_value else "Not set")
+has_target = row.target_value == row.target_value
+numbers[2].metric(f"Target for {int(row.target_year)}" if has_target else "Target",
+                  number(row.target_value, row.unit) if has_target else "Not set")
 with numbers[3]:
     st.caption("Status")
     ui.status_badge(row.status)

@@ -55,7 +55,13 @@ ui.chart(charts.submission_matrix(shown), "Which partner sent which metric for w
          key="submission-matrix")
 st.caption("✓ received · L received after its due date · ✗ missing (past due, not received) · · not yet due")
 late_or_missing = shown[shown.submission.isin(["missing", "received late"])]
+SUBMISSION_COLUMNS = {
+    "partner_name": "Partner", "metric_name": "Metric", "period_label": "Period", "expected": "Expected", "received": "Received",
+    "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
+    "received_on": st.column_config.DateColumn("Received on", format="D MMM YYYY"), "submission": "Status",
+    "last_upload_at": st.column_config.DatetimeColumn("Last upload", format="D MMM YYYY"),
+}
 ui.table(late_or_missing[["partner_name", "metric_name", "period_label", "due_date", "received_on", "submission"]],
-         f"Late and missing ({len(late_or_missing)})", expanded=bool(len(late_or_missing)))
+         f"Late and missing ({len(late_or_missing)})", columns=SUBMISSION_COLUMNS, expanded=bool(len(late_or_missing)))
 ui.table(shown[["partner_name", "metric_name", "period_label", "expected", "received", "due_date", "received_on", "submission",
-                "last_upload_at"]], "Every expected and received submission")
+                "last_upload_at"]], "Every expected and received submission", columns=SUBMISSION_COLUMNS)

@@ -11,7 +11,8 @@ rows/s at best). `--rows` is the total number of observations in the finished st
 The synthetic data covers every metric in the catalog, 60 places, 3 dimensions (Race/ethnicity, Income,
 Gender) besides All/All, 10-15 yearly periods between 2010 and 2024 per partner, and values that behave like
 their unit: percents from numerators and denominators, rates per 1,000 (or 100,000) from counts of events over
-populations, counts and dollars that add up. About 1% of rows are suppressed ('*'), mostly small groups.
+populations, counts and dollars that add up. 1% of rows are suppressed ('*'): the smallest cells, as a
+small-numbers rule would pick them.
 Keys are unique per (partner, metric, period, geography, dimension, group); `check_store` verifies it.
 
 The original workbooks of the demo are copied beside the store (`uploads/`, or `BACKBONE_UPLOADS`), as the app
@@ -188,9 +189,10 @@ def partner_rows(partner: Partner, upload_id: str, rng: np.random.Generator) -> 
         dollars = np.round(level * rng.lognormal(0.0, 0.2, size=len(level)), -2)
         value[is_amount] = np.where(unit[is_amount] == "dollars", dollars, counts)
 
-    # About 1% suppressed, weighted towards small cells, as a small-numbers rule would.
-    weight = 1.0 / cell
-    suppressed = rng.random(n) < np.minimum(SUPPRESSED_SHARE * weight / weight.mean(), 1.0)
+    # 1% suppressed: the smallest cells (ties broken at random), as a small-numbers rule does. A suppressed place
+    # suppresses the community total it feeds, so spreading suppression at random would blank most group totals.
+    suppressed = np.zeros(n, dtype=bool)
+    suppressed[np.lexsort((rng.random(n), cell))[: round(SUPPRESSED_SHARE * n)]] = True
     masked = suppressed | np.isnan(value)
     no_counts = suppressed | np.isnan(numerator)
 

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backbone import charts, ui
-from backbone.formatting import change, number, status
+from backbone.formatting import change, md, number, status
 from backbone.vocab import PHASES
 
 ui.setup_page("Community dashboard", ":material/dashboard:")
@@ -36,11 +36,11 @@ else:
     for index, (metric_code, series) in enumerate(trends.groupby("metric_code", sort=False)):
         row = series.iloc[-1]
         with grid[index % 3].container(border=True):
-            st.markdown(f"**{row.metric_name}**")
+            st.markdown(f"**{md(row.metric_name)}**")
             where = "Whole community" if row.geography == "Community" else (
                 "Median neighbourhood, range shaded (no community-wide value reported)")
-            st.caption(f"{row.outcome_area or ''} · {where}")
-            st.metric(f"Latest ({row.latest_period})", number(row.latest_value, row.unit),
+            st.caption(f"{md(row.outcome_area)} · {where}")
+            st.metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit),
                       delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
                       delta_color=status(row.status).badge, delta_arrow="off")
             ui.status_badge(row.status)

@@ -18,6 +18,8 @@ GROUPS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#6A3D9A", "#8C6D1F", "#0B
 SUBMISSION_COLOURS = {"received": "#0072B2", "received late": "#E69F00", "missing": "#B42318", "not yet due": "#BFC5CC"}
 FONT = "Source Sans Pro, Helvetica, Arial, sans-serif"
 YEAR_AXIS = alt.Axis(format="d", title=None, labelFontSize=13, tickMinStep=1)
+# Room beyond the first and last year, so their labels and points are not cut at the chart's edge.
+YEAR_SCALE = alt.Scale(nice=False, padding=16)
 
 
 def _finish(chart: alt.TopLevelMixin, height: int) -> alt.TopLevelMixin:
@@ -26,14 +28,14 @@ def _finish(chart: alt.TopLevelMixin, height: int) -> alt.TopLevelMixin:
         chart.properties(height=height, width="container")
         .configure(font=FONT)
         .configure_axis(labelFontSize=13, titleFontSize=13, labelColor=INK, titleColor=INK, gridColor="#E6E9ED")
-        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom", labelLimit=260)
+        .configure_legend(labelFontSize=13, titleFontSize=13, orient="bottom", labelLimit=260, columns=3)
         .configure_view(strokeWidth=0)
     )
 
 
 def _value_axis(unit: str) -> alt.Axis:
     # Dollars read as $2M, not 2,000,000; everything else keeps its digits.
-    return alt.Axis(title=unit_label(unit), labelFontSize=13, titleFontSize=13, format="$~s" if unit == "dollars" else None)
+    return alt.Axis(title=unit_label(unit), labelFontSize=13, titleFontSize=13, format="$~s" if unit == "dollars" else alt.Undefined)
 
 
 def turn_the_curve(series: pd.DataFrame, unit: str) -> alt.TopLevelMixin:
@@ -41,7 +43,7 @@ def turn_the_curve(series: pd.DataFrame, unit: str) -> alt.TopLevelMixin:
     actual = series[series.value.notna()]
     layers = [
         alt.Chart(actual).mark_line(color=ACTUAL, strokeWidth=3, point=alt.OverlayMarkDef(size=70, color=ACTUAL)).encode(
-            x=alt.X("period_year:Q", axis=YEAR_AXIS, scale=alt.Scale(zero=False, nice=False)),
+            x=alt.X("period_year:Q", axis=YEAR_AXIS, scale=YEAR_SCALE),
             y=alt.Y("value:Q", axis=_value_axis(unit), scale=alt.Scale(zero=False)),
             tooltip=[alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("value:Q", title="Value", format=",.1f")],
         )
@@ -97,7 +99,7 @@ def by_group(groups: pd.DataFrame, unit: str, dimension: str) -> alt.TopLevelMix
     """Each group's value over time, one coloured line per group (suppressed cells leave a gap)."""
     shown = groups[groups.value.notna()]
     return _finish(alt.Chart(shown).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=45)).encode(
-        x=alt.X("period_year:Q", axis=YEAR_AXIS, scale=alt.Scale(nice=False)),
+        x=alt.X("period_year:Q", axis=YEAR_AXIS, scale=YEAR_SCALE),
         y=alt.Y("value:Q", axis=_value_axis(unit), scale=alt.Scale(zero=False)),
         color=alt.Color("group_value:N", title=dimension, scale=alt.Scale(range=GROUPS)),
         tooltip=[alt.Tooltip("group_value:N", title=dimension), alt.Tooltip("period_label:N", title="Period"),
@@ -111,7 +113,7 @@ def equity_gap(gaps: pd.DataFrame, unit: str, dimension: str) -> alt.TopLevelMix
     behind = gaps[gaps.group_value != gaps.best_group] if len(gaps) else gaps
     gap_title = "gap (percentage points)" if unit == "percent" else f"gap ({unit_label(unit)})"
     return _finish(alt.Chart(behind).mark_line(strokeWidth=2.5, point=alt.OverlayMarkDef(size=45)).encode(
-        x=alt.X("period_year:Q", axis=YEAR_AXIS, scale=alt.Scale(nice=False)),
+        x=alt.X("period_year:Q", axis=YEAR_AXIS, scale=YEAR_SCALE),
         y=alt.Y("gap_to_best:Q", axis=alt.Axis(title=gap_title, labelFontSize=13, titleFontSize=13)),
         color=alt.Color("group_value:N", title=dimension, scale=alt.Scale(range=GROUPS)),
         tooltip=[alt.Tooltip("group_value:N", title=dimension), alt.Tooltip("period_label:N", title="Period"),

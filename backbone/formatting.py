@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 from backbone.vocab import DIRECTIONS, UNITS
@@ -77,3 +78,11 @@ def unit_label(unit: str) -> str:
 def direction_words(direction: str) -> str:
     """'higher is better' / 'lower is better'."""
     return DIRECTIONS.get(direction, "")
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
+
+
+def md(text: object) -> str:
+    """Text a partner or the catalog supplied, escaped so Markdown shows it as typed (a `***` mark stays `***`)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))

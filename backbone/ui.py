@@ -9,7 +9,7 @@ import streamlit as st
 from backbone import config, queries, store
 from backbone.demo import ensure_demo
 from backbone.export import frame_to_xlsx
-from backbone.formatting import Status, direction_words, status
+from backbone.formatting import Status, direction_words, md, status
 from backbone.template import template_bytes
 
 PAGES = [
@@ -123,15 +123,15 @@ def status_badge(value: object) -> Status:
 
 def about_metric(row: pd.Series) -> None:
     """What a metric means, which way is better, where it came from, how fresh it is, in plain words."""
-    parts = [f"**{row.metric_name}**: {row.definition or 'no definition in the catalog yet.'}",
+    parts = [f"**{md(row.metric_name)}**: {md(row.definition) or 'no definition in the catalog yet.'}",
              f"*{direction_words(row.direction).capitalize()}.*"]
     if getattr(row, "source", None):
-        parts.append(f"Source: {row.source}.")
+        parts.append(f"Source: {md(row.source)}.")
     if pd.notna(getattr(row, "last_updated", None)):
-        parts.append(f"Latest period {row.latest_period}; loaded {pd.Timestamp(row.last_updated):%d %b %Y}.")
+        parts.append(f"Latest period {md(row.latest_period)}; loaded {pd.Timestamp(row.last_updated):%d %b %Y}.")
     st.caption(" ".join(parts))
     if getattr(row, "notes", None):
-        st.caption(f"Note: {row.notes}")
+        st.caption(f"Note: {md(row.notes)}")
 
 
 def empty_state(message: str) -> None:

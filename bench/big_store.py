@@ -99,11 +99,10 @@ class Partner:
 
 def read_metrics(db: str) -> list[Metric]:
     """Every metric in the catalog with its unit, direction and the median value the demo holds for it."""
-    rows = store.cursor(db).execute(
-        """SELECT m.metric_code, m.unit, m.direction, median(o.value)
-           FROM metrics AS m LEFT JOIN observations AS o USING (metric_code)
-           GROUP BY ALL ORDER BY m.metric_code"""
-    ).fetchall()
+    sql = """SELECT m.metric_code, m.unit, m.direction, median(o.value)
+             FROM metrics AS m LEFT JOIN observations AS o USING (metric_code)
+             GROUP BY ALL ORDER BY m.metric_code"""
+    rows = store.cursor(db).execute(sql).fetchall()
     metrics = []
     for code, unit, direction, median in rows:
         center = FALLBACK_CENTER.get(unit, 100.0) if median is None else max(float(median), LEAST_CENTER.get(unit, 1.0))

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backbone import charts, ui
-from backbone.formatting import change, number
+from backbone.formatting import change, md, number
 from backbone.story import curve_sentence, gap_sentence
 
 ui.setup_page("Outcomes over time", ":material/show_chart:")
@@ -36,7 +36,7 @@ row = series.iloc[-1]
 st.header("Turning the curve")
 ui.about_metric(row)
 numbers = st.columns(4)
-numbers[0].metric(f"Latest ({row.latest_period})", number(row.latest_value, row.unit))
+numbers[0].metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit))
 numbers[1].metric(f"Change since {int(row.baseline_year)}", change(row.change_since_baseline, row.unit))
 has_target = row.target_value == row.target_value
 numbers[2].metric(f"Target for {int(row.target_year)}" if has_target else "Target",
@@ -45,7 +45,7 @@ with numbers[3]:
     st.caption("Status")
     ui.status_badge(row.status)
 sentence = curve_sentence(row)
-st.markdown(sentence)
+st.markdown(md(sentence))
 ui.chart(charts.turn_the_curve(series, row.unit), sentence, key="turn-the-curve")
 shown = series[["period_label", "value", "numerator", "denominator", "suppressed", "trend_value", "baseline_value",
                 "target_value", "target_year", "value_basis", "n_partners"]]
@@ -54,19 +54,19 @@ ui.downloads(shown.assign(metric=row.metric_name, place=geography), f"{metric_co
 
 if dimension != "(no breakdown)":
     groups = ui.read("by_group", metric_code, geography, dimension)
-    st.header(f"By {dimension.lower()}")
+    st.header(f"By {md(dimension.lower())}")
     suppressed = groups[groups.suppressed]
     ui.chart(charts.by_group(groups, row.unit, dimension),
              f"{row.metric_name} by {dimension} in {geography}, one line per group.", key="by-group")
     if len(suppressed):
         st.caption("Not shown because the partner suppressed a small number: " + "; ".join(
-            f"{r.group_value} {r.period_label} ({r.suppression_marks})" for r in suppressed.itertuples()))
+            md(f"{r.group_value} {r.period_label} ({r.suppression_marks})") for r in suppressed.itertuples()))
     ui.table(groups[["period_label", "group_value", "value", "numerator", "denominator", "suppressed", "suppression_marks"]])
     ui.downloads(groups.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}-{dimension}", key="groups")
 
     gaps = ui.read("equity", metric_code, geography, dimension)
     st.header("The equity gap")
-    st.markdown(gap_sentence(gaps, row.unit))
+    st.markdown(md(gap_sentence(gaps, row.unit)))
     ui.chart(charts.equity_gap(gaps, row.unit, dimension),
              f"Gap between each {dimension} group and the best-off group over time.", key="equity-gap")
     st.caption("Each line is a group's distance behind the best-off group that year; a line falling toward zero is a gap closing.")
@@ -76,7 +76,7 @@ if dimension != "(no breakdown)":
 place_values = ui.read("places_latest", metric_code)
 if len(place_values) > 1:
     st.header("By place")
-    st.markdown(f"Every place in {place_values.period_label.iloc[0]}, highest first "
+    st.markdown(f"Every place in {md(place_values.period_label.iloc[0])}, highest first "
                 f"({'higher' if row.direction == 'up' else 'lower'} is better).")
     ui.chart(charts.by_place(place_values, row.unit), f"{row.metric_name} in each of {len(place_values)} places.", key="by-place")
     ui.table(place_values)

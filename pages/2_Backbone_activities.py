@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backbone import charts, ui
-from backbone.formatting import change, number
+from backbone.formatting import change, md, number
 from backbone.vocab import HORIZONS, RBA_QUESTIONS
 
 ui.setup_page("Backbone activities", ":material/hub:")
@@ -21,12 +21,12 @@ def measure_row(measure, series_by_metric) -> None:
     """One measure: name, horizon, latest value, change, status, sparkline."""
     left, middle, right = st.columns([3, 2, 2])
     with left:
-        st.markdown(f"**{measure.metric_name}**")
+        st.markdown(f"**{md(measure.metric_name)}**")
         st.caption(f"{HORIZONS.get(measure.horizon, measure.horizon or '').capitalize()} outcome · "
                    f"{'higher' if measure.direction == 'up' else 'lower'} is better")
     with middle:
         if measure.latest_value == measure.latest_value:
-            st.markdown(f"**{number(measure.latest_value, measure.unit)}** in {measure.latest_period}")
+            st.markdown(f"**{md(number(measure.latest_value, measure.unit))}** in {md(measure.latest_period)}")
             st.caption(f"{change(measure.change_since_baseline, measure.unit)} since {int(measure.baseline_year)}")
         else:
             st.caption("No data yet: the backbone uploads it on the Upload page.")
@@ -67,10 +67,10 @@ else:
             st.subheader(question.capitalize() + ("?" if code != "better_off" else ": is anyone better off?"))
             for measure in performance[performance.rba == code].itertuples():
                 with st.container(border=True):
-                    st.markdown(f"**{measure.metric_name}**")
-                    st.caption(f"Reported by {measure.partners or 'no partner yet'}")
+                    st.markdown(f"**{md(measure.metric_name)}**")
+                    st.caption(f"Reported by {md(measure.partners) or 'no partner yet'}")
                     if measure.latest_value == measure.latest_value:
-                        st.markdown(f"**{number(measure.latest_value, measure.unit)}** in {measure.latest_period} "
+                        st.markdown(f"**{md(number(measure.latest_value, measure.unit))}** in {md(measure.latest_period)} "
                                     f"({change(measure.change_since_baseline, measure.unit)} since {int(measure.baseline_year)})")
                     ui.status_badge(measure.status)
     ui.table(performance[["rba", "metric_name", "partners", "latest_period", "latest_value", "change_since_baseline",

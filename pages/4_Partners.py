@@ -3,6 +3,7 @@
 import streamlit as st
 
 from backbone import charts, ui
+from backbone.formatting import md
 from backbone.vocab import BACKBONE_ROLES
 
 ui.setup_page("Partners and the backbone", ":material/groups:")
@@ -26,7 +27,7 @@ for index, (code, label) in enumerate(BACKBONE_ROLES.items()):
             st.caption("Nobody yet: write it down in the catalog's Roles sheet.")
         for holder in holders.itertuples():
             since = f" since {holder.since:%b %Y}" if holder.since == holder.since and holder.since is not None else ""
-            st.markdown(f"{holder.partner}{since}")
+            st.markdown(f"{md(holder.partner)}{since}")
 
 st.subheader("Partners")
 st.dataframe(

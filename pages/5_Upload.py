@@ -5,6 +5,7 @@ import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
+from backbone.formatting import md
 from backbone.ingest import ingest_file, stage_upload, undo_upload
 from backbone.reader.table import IGNORE, TEMPLATE_FIELDS
 
@@ -34,10 +35,10 @@ if (state.get("file_id"), state.get("partner")) != (uploaded.file_id, partner):
     state.update(file_id=uploaded.file_id, partner=partner, name=uploaded.name, mapping={}, result=None, loaded=None,
                  path=str(stage_upload(uploaded.getvalue(), uploaded.name)))
 if state["result"] is None:
-    with st.status(f"Reading {uploaded.name}…", expanded=False) as progress:
+    with st.status(f"Reading {md(uploaded.name)}…", expanded=False) as progress:
         state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
                                       column_map=state["mapping"], uploaded_by=ui.current_user())
-        progress.update(label=f"Read and checked {uploaded.name}", state="complete")
+        progress.update(label=f"Read and checked {md(uploaded.name)}", state="complete")
 result = state["result"]
 
 if state["loaded"] is not None:
@@ -45,7 +46,7 @@ if state["loaded"] is not None:
     if state.get("undone"):
         st.info(f"Upload undone: the values it replaced are current again ({state['undone']} restored).", icon=":material/undo:")
     else:
-        st.success(f"Loaded {loaded.rows_loaded} values from {loaded.file_name}: {loaded.rows_new} new, {loaded.rows_changed} "
+        st.success(f"Loaded {loaded.rows_loaded} values from {md(loaded.file_name)}: {loaded.rows_new} new, {loaded.rows_changed} "
                    f"changed, {loaded.rows_unchanged} unchanged.", icon=":material/check_circle:")
         st.page_link("pages/1_Outcomes.py", label="See the outcomes", icon=":material/show_chart:")
         if st.button("Undo this upload", icon=":material/undo:"):
@@ -66,9 +67,9 @@ counts[2].metric("Changed", result.rows_changed)
 counts[3].metric("Suppressed at source", result.rows_suppressed, help="Kept as suppressed with your mark, never as 0.")
 counts[4].metric("Missing values", result.rows_missing, help="Blank, N/A and similar cells: not loaded, counted here.")
 if result.sheets_used:
-    st.markdown("Sheets read: " + ", ".join(f"**{s}**" for s in result.sheets_used))
+    st.markdown("Sheets read: " + ", ".join(f"**{md(s)}**" for s in result.sheets_used))
 for sheet, reason in result.sheets_skipped.items():
-    st.caption(f"Sheet '{sheet}' skipped: {reason}.")
+    st.caption(f"Sheet '{md(sheet)}' skipped: {reason}.")
 if result.missing_reasons:
     st.caption("Missing values: " + "; ".join(f"{n} {reason}" for reason, n in result.missing_reasons.items()))
 

@@ -4,6 +4,7 @@ import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
+from backbone.formatting import md
 from backbone.ingest import undo_upload
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 
@@ -37,14 +38,14 @@ else:
                 try:
                     done = undo_upload(chosen, undone_by=ui.current_user())
                     ui.clear_caches()
-                    st.success(f"Undone {done['file_name']}: {done['rows_restored']} earlier values are current again.")
+                    st.success(f"Undone {md(done['file_name'])}: {done['rows_restored']} earlier values are current again.")
                 except BackboneError as exc:
                     st.error(str(exc))
 
 st.subheader("Metric catalog")
 search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")
 catalog = ui.read("metrics_catalog", search)
-st.caption(f"{len(catalog)} metric{'s' if len(catalog) != 1 else ''}" + (f" matching '{search}'" if search else ""))
+st.caption(f"{len(catalog)} metric{'s' if len(catalog) != 1 else ''}" + (f" matching '{md(search)}'" if search else ""))
 st.dataframe(
     catalog.assign(unit=catalog.unit.map(UNITS), direction=catalog.direction.map(DIRECTIONS), level=catalog.level.map(LEVELS)),
     hide_index=True, width="stretch",

@@ -52,6 +52,6 @@ else:
                      f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
                      f"{number(row.latest_value, row.unit)}; {row.status}.", key=f"card-{metric_code}")
             st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
-                         query_params={"metric": metric_code, "geography": row.geography})
+                         query_params={"metric": row.metric_name, "geography": row.geography})
     st.caption("Status compares the latest value with the baseline: a change within 5% of the baseline is "
                "'no real change'. Diamonds mark targets.")

@@ -93,6 +93,18 @@ def template_download() -> None:
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 
+def choose(label: str, choices: dict[str, str], key: str, container=st, **options) -> str | None:
+    """A picker bound to the URL: people see (and links carry) the readable label; the page gets the code.
+
+    Streamlit's `bind="query-params"` writes the shown text into the URL, so the labels are the options.
+    """
+    codes: dict[str, str] = {}
+    for code, text in choices.items():
+        codes[text if text not in codes else f"{text} ({code})"] = code
+    chosen = container.selectbox(label, list(codes), key=key, bind="query-params", **options)
+    return codes.get(chosen)
+
+
 def chart(figure: alt.TopLevelMixin, description: str, key: str | None = None) -> None:
     """Show a chart full width, with a text alternative for screen readers."""
     st.altair_chart(figure, theme=None, width="stretch", alt=description, key=key)

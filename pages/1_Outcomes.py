@@ -15,10 +15,9 @@ if with_data.empty:
     ui.empty_state("No data yet: partners upload their workbooks on the Upload page.")
     st.stop()
 
-LEVEL_NAMES = {"community_outcome": "community outcome", "partner_performance": "partner measure", "backbone": "backbone measure"}
-labels = {r.metric_code: f"{r.name} ({LEVEL_NAMES.get(r.level, r.level)})" for r in with_data.itertuples()}
 filters = st.columns([3, 2, 2])
-metric_code = filters[0].selectbox("Outcome", list(labels), format_func=labels.get, key="metric", bind="query-params")
+metric_code = ui.choose("Outcome", dict(zip(with_data.metric_code, with_data.name, strict=True)), "metric", filters[0],
+                        help="Community outcomes first, then partners' performance measures, then the backbone's own measures.")
 places = ui.read_list("geographies", metric_code)
 geography = filters[1].selectbox("Place", places, key="geography", bind="query-params",
                                  help="'Community' is the whole community; 'Median of places' the typical place where "

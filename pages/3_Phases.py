@@ -32,8 +32,8 @@ for _order, cells in matrix.groupby("component_order", sort=True):
 st.divider()
 st.subheader("Behind a cell")
 pick = st.columns(2)
-phase = pick[0].selectbox("Phase", list(PHASES), format_func=lambda p: f"Phase {p}: {PHASES[p]}", key="phase", bind="query-params")
-component = pick[1].selectbox("Component", list(COMPONENTS), format_func=COMPONENTS.get, key="component", bind="query-params")
+phase = ui.choose("Phase", {p: f"Phase {p}: {name}" for p, name in PHASES.items()}, "phase", pick[0])
+component = ui.choose("Component", COMPONENTS, "component", pick[1])
 
 items = ui.read("milestones", phase, component)
 st.markdown(f"**Milestones** for {COMPONENTS[component].lower()} in Phase {phase}")

@@ -18,8 +18,7 @@ partners = ui.read("partners")
 if partners.empty:
     ui.empty_state("No partners yet: the backbone loads a catalog workbook with a Partners sheet first.")
     st.stop()
-names = dict(zip(partners.partner_code, partners.name, strict=True))
-partner = st.selectbox("Your organisation", list(names), format_func=names.get, key="partner", bind="query-params")
+partner = ui.choose("Your organisation", dict(zip(partners.partner_code, partners.name, strict=True)), "partner")
 ui.template_download()
 st.caption("The template has an instructions sheet, a Data sheet with a dropdown of the metrics, and a Metrics sheet "
            "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods or .csv.")

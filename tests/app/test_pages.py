@@ -1,0 +1,510 @@
+"""Every page, driven through AppTest from app.py, on the demo store and on an empty store.
+
+Assertions are on what a user would notice: titles, empty-state instructions, the numbers in metrics, the rows
+behind each chart, the bytes of a download, the findings of an upload and what a load or an undo changes elsewhere.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import parse_qsl
+
+import pandas as pd
+import pytest
+
+from backbone import store
+from tests.app.conftest import chart_named, chart_rows, charts, download_csv, rows_with
+from tests.workbooks import data_workbook
+
+HOME = "app.py"
+OUTCOMES = "pages/1_Outcomes.py"
+ACTIVITIES = "pages/2_Backbone_activities.py"
+PHASES = "pages/3_Phases.py"
+PARTNERS = "pages/4_Partners.py"
+UPLOAD = "pages/5_Upload.py"
+HISTORY = "pages/6_Data_and_history.py"
+
+TITLES = {
+    HOME: "Community dashboard",
+    OUTCOMES: "Outcomes over time",
+    ACTIVITIES: "What the backbone is achieving",
+    PHASES: "Phases of collective impact",
+    PARTNERS: "Partners and the backbone function",
+    UPLOAD: "Upload data",
+    HISTORY: "Data and history",
+}
+
+# What an empty store tells the user to do, page by page (an st.info empty state).
+EMPTY_STATES = {
+    HOME: "No community outcomes yet. Load the metric catalog and partners' data on the Upload page.",
+    OUTCOMES: "No data yet: partners upload their workbooks on the Upload page.",
+    ACTIVITIES: "No measures for this activity yet: add one to the catalog with this activity number.",
+    PHASES: "No catalog metric is filed under this cell. Set a metric's component and phase in the catalog workbook.",
+    PARTNERS: "No partners yet. Load a catalog workbook with a Partners sheet (python -m backbone catalog FILE.xlsx).",
+    UPLOAD: "No partners yet: the backbone loads a catalog workbook with a Partners sheet first.",
+    HISTORY: "Nothing uploaded yet: partners upload their workbooks on the Upload page.",
+}
+
+DEMO_OUTCOMES = {
+    "4-year graduation rate", "Children with elevated blood lead", "High school completion rate", "Infant mortality rate",
+    "Kindergarten readiness", "Teen birth rate",
+}
+ACTIVITY_HEADERS = [
+    "1. Guide vision and strategy", "2. Support aligned activities", "3. Establish shared measurement practices",
+    "4. Build public will", "5. Advance policy", "6. Mobilize funding",
+]
+RBA_HEADERS = ["How much?", "How well?", "Better off: is anyone better off?"]
+CELL_WORDS = ("Done", "In progress", "Not started")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KY = "COUNTY_SCHOOLS_KY"
+NEW_GRADUATION_ROW = ["grad_rate_4yr", "2020-21", "Jefferson County, KY", None, None, 84.2, 842, 1000, None]
+
+
+# --- helpers ------------------------------------------------------------------------------------------------------
+
+def no_exception(at) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def texts(elements) -> list[str]:
+    return [element.value for element in elements]
+
+
+def cell_statuses(at) -> list[str]:
+    """The phase matrix's cells as the words each shows (Done / In progress / Not started)."""
+    return [word for text in texts(at.markdown) for word in CELL_WORDS if text.startswith("**") and word in text]
+
+
+def outcomes(app, metric: str | None = None, geography: str | None = None, by: str | None = None):
+    """The Outcomes page with its filters set through the widgets, one rerun per filter (options depend on the previous)."""
+    at = app(OUTCOMES)
+    no_exception(at)
+    for key, value in (("metric", metric), ("geography", geography), ("by", by)):
+        if value is not None:
+            at.selectbox(key=key).set_value(value).run()
+            no_exception(at)
+    return at
+
+
+def curve(at) -> pd.DataFrame:
+    """The actual series the turn-the-curve chart draws (period label and value per point)."""
+    element = [e for e in charts(at) if any("trend_value" in frame.columns for frame in chart_rows(e))]
+    assert len(element) == 1, "expected one turn-the-curve chart on the page"
+    return rows_with(element[0], "period_label", "value", "trend_value")
+
+
+def card_series(element) -> pd.DataFrame:
+    """A dashboard card's line (the place-spread band of a neighbourhood metric is another dataset)."""
+    return rows_with(element, "metric_name", "period_label", "value")
+
+
+def metric_values(at) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def uploads_in_store(db: str, partner: str | None = None) -> pd.DataFrame:
+    return store.query("SELECT * FROM uploads WHERE $partner IS NULL OR partner_code = $partner ORDER BY load_seq",
+                       {"partner": partner}, path=db)
+
+
+def choose_file(at, partner: str, name: str, data: bytes):
+    """On the Upload page: pick the organisation, then drop a workbook on the uploader."""
+    at.selectbox(key="partner").set_value(partner).run()
+    no_exception(at)
+    at.file_uploader(key="workbook").set_value((name, data, XLSX)).run()
+    no_exception(at)
+    return at
+
+
+def button(at, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert len(found) == 1, f"no '{label}' button; buttons are {[b.label for b in at.button]}"
+    return found[0]
+
+
+@pytest.fixture
+def graduation_2020_21(tmp_path: Path) -> bytes:
+    """County School District's 2020-21 graduation rate (the demo's missing submission), in the template shape."""
+    return data_workbook(tmp_path / "grad-2020-21.xlsx", [NEW_GRADUATION_ROW]).read_bytes()
+
+
+# --- every page renders ---------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("page", list(TITLES))
+def test_every_page_renders_on_the_demo(demo_store, app, page):
+    at = app(page)
+    no_exception(at)
+    assert texts(at.title) == [TITLES[page]]
+    assert not at.error, texts(at.error)
+    # The sidebar says when partners last sent data.
+    assert any(text.startswith("Data last updated") for text in texts(at.sidebar.caption))
+
+
+@pytest.mark.parametrize("page", list(TITLES))
+def test_every_page_renders_on_an_empty_store(empty_store, app, page):
+    at = app(page)
+    no_exception(at)
+    assert texts(at.title) == [TITLES[page]]
+    assert not at.error, texts(at.error)
+    assert EMPTY_STATES[page] in texts(at.info)
+    assert not charts(at)
+
+
+def test_empty_store_shows_no_demo_claim_in_the_sidebar(empty_store, app):
+    """With the demo off and nothing loaded, the sidebar must not tell users they are looking at the demo initiative."""
+    at = app(HOME)
+    no_exception(at)
+    assert not [text for text in texts(at.sidebar.caption) if "Demo initiative" in text]
+
+
+def test_empty_store_upload_page_lets_you_do_what_the_home_page_says(empty_store, app):
+    """Home says 'Load the metric catalog ... on the Upload page'; the Upload page must then offer a way to send it."""
+    home = app(HOME)
+    assert "on the Upload page" in EMPTY_STATES[HOME] and EMPTY_STATES[HOME] in texts(home.info)
+    at = app(UPLOAD)
+    no_exception(at)
+    assert at.file_uploader, "the Upload page of an empty store offers no uploader, so the catalog cannot be loaded there"
+
+
+# --- home -----------------------------------------------------------------------------------------------------------
+
+def test_home_has_one_card_chart_per_community_outcome(demo_store, app):
+    at = app(HOME)
+    no_exception(at)
+    cards = charts(at)
+    assert len(cards) == 6
+    names = {element.proto.alt.split(":")[0] for element in cards}
+    assert names == DEMO_OUTCOMES
+    for element in cards:
+        assert len(card_series(element)) >= 2  # a line, not a dot
+    assert {f"**{name}**" for name in DEMO_OUTCOMES} <= set(texts(at.markdown))
+
+
+def test_home_graduation_card_ends_at_the_latest_value(demo_store, app):
+    at = app(HOME)
+    series = card_series(chart_named(at, "4-year graduation rate:"))
+    latest = series.sort_values("period_year").iloc[-1]
+    assert latest.period_label == "2019-20"
+    assert latest.value == pytest.approx(83.5, abs=0.1)
+    assert "Latest (2019-20)" in metric_values(at) and "83.5%" in metric_values(at).values()
+
+
+def test_home_shows_status_in_words(demo_store, app):
+    at = app(HOME)
+    badges = [text for text in texts(at.markdown) if "-badge[" in text]
+    assert len(badges) == 6
+    words = " ".join(badges)
+    for status in ("Better", "Worse", "No real change"):
+        assert status in words
+    # The graduation rate rose from 76.5% to 83.5%: its card reads Better.
+    order = [text for text in texts(at.markdown) if text.startswith("**") and text.strip("*") in DEMO_OUTCOMES or "-badge[" in text]
+    assert order[order.index("**4-year graduation rate**") + 1] == ":green-badge[▲ Better]"
+
+
+def test_home_explore_link_opens_that_outcome(demo_store, app):
+    """Each card's 'Explore' link must open the Outcomes page on the card's outcome, not on the default one."""
+    home = app(HOME)
+    links = {dict(parse_qsl(link.proto.query_string))["metric"]: dict(parse_qsl(link.proto.query_string))
+             for link in home.get("page_link") if link.proto.label == "Explore"}
+    assert set(links) >= {"infant_mortality", "kindergarten_readiness"}
+    at = app(OUTCOMES, query_params=links["infant_mortality"])
+    no_exception(at)
+    assert at.selectbox(key="metric").value == "infant_mortality"
+    assert at.selectbox(key="geography").value == "Median of places"
+
+
+# --- outcomes -------------------------------------------------------------------------------------------------------
+
+def test_outcomes_breakdown_by_race_shows_each_group(demo_store, app):
+    at = outcomes(app, metric="grad_rate_4yr", geography="Community", by="Race/ethnicity")
+    assert "By race/ethnicity" in texts(at.header)
+    groups = rows_with(chart_named(at, "4-year graduation rate by Race/ethnicity in Community"), "group_value", "value")
+    assert {"African American", "White"} <= set(groups.group_value)
+    assert "All" not in set(groups.group_value)
+    assert groups.value.between(0, 100).all()
+
+
+def test_outcomes_switching_metric_redraws_the_curve(demo_store, app):
+    at = outcomes(app, metric="grad_rate_4yr", geography="Community")
+    graduation = curve(at)
+    assert set(graduation.metric_code) == {"grad_rate_4yr"}
+    assert graduation.set_index("period_label").value["2019-20"] == pytest.approx(83.48, abs=0.01)
+
+    at.selectbox(key="metric").set_value("kindergarten_readiness").run()
+    no_exception(at)
+    readiness = curve(at)
+    assert set(readiness.metric_code) == {"kindergarten_readiness"}
+    assert at.selectbox(key="geography").value == "Median of places"  # no citywide value: the median neighbourhood
+    assert not set(readiness.value.round(3)) & set(graduation.value.round(3))
+    assert list(readiness.period_label) == ["2016", "2017"]
+
+
+def test_outcomes_url_restores_the_filters(demo_store, app):
+    """A shared link carries the filters as the labels shown in the pickers."""
+    at = app(OUTCOMES, query_params={"metric": "Kindergarten readiness (community outcome)"})
+    no_exception(at)
+    assert at.selectbox(key="metric").value == "kindergarten_readiness"
+    assert set(curve(at).metric_code) == {"kindergarten_readiness"}
+
+
+def test_outcomes_equity_gap_is_a_distance_behind_the_best_group(demo_store, app):
+    at = outcomes(app, metric="grad_rate_4yr", geography="Community", by="Race/ethnicity")
+    assert "The equity gap" in texts(at.header)
+    gaps = rows_with(chart_named(at, "Gap between each Race/ethnicity group"), "gap_to_best")
+    assert len(gaps) > 0
+    assert (gaps.gap_to_best.dropna() >= 0).all()
+    assert (gaps.group_value != gaps.best_group).all()  # the best-off group itself is not drawn as a gap of 0
+
+
+def test_outcomes_csv_download_holds_the_values_shown(demo_store, app):
+    at = outcomes(app, metric="grad_rate_4yr", geography="Community")
+    shown = curve(at)
+    csv_buttons = [b for b in at.download_button if b.label == "Download CSV"]
+    assert len(csv_buttons) == 1
+    downloaded = download_csv(csv_buttons[0])
+    assert set(downloaded.metric) == {"4-year graduation rate"} and set(downloaded.place) == {"Community"}
+    pd.testing.assert_series_equal(downloaded.set_index("period_label").value.sort_index(),
+                                   shown.set_index("period_label").value.sort_index(), check_dtype=False, atol=1e-6)
+
+
+# --- backbone activities --------------------------------------------------------------------------------------------
+
+def test_activities_lists_the_six_activities(demo_store, app):
+    at = app(ACTIVITIES)
+    no_exception(at)
+    assert texts(at.subheader) == ACTIVITY_HEADERS
+    assert "**87.5%** in 2023" in texts(at.markdown)  # activity 1's short-term measure, latest value
+    assert at.segmented_control(key="view").value == "Backbone activities"
+
+
+def test_activities_partner_performance_asks_the_three_rba_questions(demo_store, app):
+    at = app(ACTIVITIES)
+    at.segmented_control(key="view").set_value("Partner performance").run()
+    no_exception(at)
+    assert texts(at.subheader) == RBA_HEADERS
+    performance = at.dataframe[0].value
+    assert set(performance.rba) == {"how_much", "how_well", "better_off"}
+    assert performance.latest_value.notna().all()
+
+
+# --- phases ---------------------------------------------------------------------------------------------------------
+
+def test_phases_grid_has_twelve_cells(demo_store, app):
+    at = app(PHASES)
+    no_exception(at)
+    cells = cell_statuses(at)
+    assert len(cells) == 12
+    assert cells.count("Done") == 6 and cells.count("In progress") == 6
+
+
+def test_phases_grid_on_an_empty_store_is_not_started(empty_store, app):
+    at = app(PHASES)
+    no_exception(at)
+    assert cell_statuses(at) == ["Not started"] * 12
+
+
+def test_phases_cell_shows_its_milestones(demo_store, app):
+    at = app(PHASES)
+    at.selectbox(key="phase").set_value("II").run()
+    at.selectbox(key="component").set_value("evaluation").run()
+    no_exception(at)
+    assert "**Milestones** for evaluation and improvement in Phase II" in texts(at.markdown)
+    editor = at.data_editor
+    assert len(editor) == 1 and editor[0].key == "editor-II-evaluation"
+    milestones = editor[0].value.set_index("title").status.to_dict()
+    assert milestones == {"Establish shared metrics (indicators, measurement, approach)": "done",
+                          "Sign data-sharing agreements with every partner": "in_progress"}
+
+
+def _mark_data_sharing_done(at):
+    """Phase II / evaluation: set 'Sign data-sharing agreements' to done in the editor and press Save."""
+    at.selectbox(key="phase").set_value("II").run()
+    at.selectbox(key="component").set_value("evaluation").run()
+    titles = list(at.data_editor[0].value.title)
+    row = titles.index("Sign data-sharing agreements with every partner")
+    at.session_state["editor-II-evaluation"] = {"edited_rows": {row: {"status": "done"}}, "added_rows": [], "deleted_rows": []}
+    at.run()
+    no_exception(at)
+    button(at, "Save milestones").click().run()
+    no_exception(at)
+    return at
+
+
+def test_phases_edit_a_milestone_completes_the_cell(writable_demo_store, app):
+    at = app(PHASES)
+    assert cell_statuses(at).count("Done") == 6
+    at = _mark_data_sharing_done(at)
+    assert not at.error, texts(at.error)
+    saved = store.query("SELECT title, status FROM milestones WHERE phase = 'II' AND component = 'evaluation'",
+                        path=writable_demo_store)
+    assert set(saved.status) == {"done"}
+    # The evaluation row of the grid (last row, Phase II) now reads Done, in this session and in a new one.
+    assert cell_statuses(at)[9:12] == ["Done", "Done", "In progress"]
+    again = app(PHASES)
+    assert cell_statuses(again).count("Done") == 7
+
+
+def test_phases_save_tells_the_user_it_saved(writable_demo_store, app):
+    at = _mark_data_sharing_done(app(PHASES))
+    assert any(text.startswith("Saved: 1 change") for text in texts(at.success)), (
+        "no confirmation after 'Save milestones' (the page shows st.success and then calls st.rerun)")
+
+
+# --- partners -------------------------------------------------------------------------------------------------------
+
+def test_partners_roles_and_submission_status(demo_store, app):
+    at = app(PARTNERS)
+    no_exception(at)
+    assert "Backbone Team since Sep 2015" in texts(at.markdown)
+    assert "**Servant leader / director**" in texts(at.markdown)
+    assert metric_values(at) == {"Received": "208", "Received late": "4", "Missing": "4", "Not yet due": "0"}
+
+
+def test_partners_submission_matrix_has_one_cell_per_expected_submission(demo_store, app):
+    at = app(PARTNERS)
+    cells = rows_with(chart_named(at, "Which partner sent which metric"), "partner_code", "metric_code", "period_label", "submission")
+    assert len(cells) == 208 + 4 + 4
+    assert not cells.duplicated(["partner_code", "metric_code", "period_label"]).any()
+    assert cells.submission.value_counts().to_dict() == {"received": 208, "received late": 4, "missing": 4}
+
+    at.multiselect(key="partners").set_value(["County School District (KY)"]).run()
+    no_exception(at)
+    county = rows_with(chart_named(at, "Which partner sent which metric"), "partner_code", "period_label")
+    assert set(county.partner_code) == {KY} and 0 < len(county) < len(cells)
+
+
+# --- upload ---------------------------------------------------------------------------------------------------------
+
+def _load_graduation(app, data: bytes):
+    """Upload page: County School District sends the 2020-21 workbook, sees the findings, and loads it."""
+    at = choose_file(app(UPLOAD), KY, "grad-2020-21.xlsx", data)
+    found = metric_values(at)
+    assert found["Rows to load"] == "1" and found["New"] == "1" and found["Changed"] == "0"
+    assert not at.error, texts(at.error)
+    button(at, "Load 1 values").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["Loaded 1 values from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
+    return at
+
+
+def _graduation_curve(app) -> pd.Series:
+    at = outcomes(app, metric="grad_rate_4yr", geography="Community")
+    return curve(at).set_index("period_label").value
+
+
+def test_upload_load_see_it_then_undo_from_the_upload_page(writable_demo_store, app, graduation_2020_21):
+    """The main flow: check, load, see the new value on Outcomes, come back to Upload and undo it."""
+    assert "2020-21" not in _graduation_curve(app).index
+    at = _load_graduation(app, graduation_2020_21)
+
+    at.switch_page(OUTCOMES).run()
+    no_exception(at)
+    at.selectbox(key="metric").set_value("grad_rate_4yr").run()
+    assert curve(at).set_index("period_label").value["2020-21"] == pytest.approx(84.2)
+
+    at.switch_page(UPLOAD).run()
+    no_exception(at)
+    undo = [b for b in at.button if b.label == "Undo this upload"]
+    assert undo, ("back on the Upload page after following 'See the outcomes', the load just made can no longer be undone "
+                  f"there (the page stops at the empty uploader); buttons: {[b.label for b in at.button]}")
+    undo[0].click().run()
+    no_exception(at)
+    at.switch_page(OUTCOMES).run()
+    assert "2020-21" not in curve(at).set_index("period_label").index
+
+
+def test_upload_undo_right_after_loading(writable_demo_store, app, graduation_2020_21):
+    at = _load_graduation(app, graduation_2020_21)
+    assert _graduation_curve(app)["2020-21"] == pytest.approx(84.2)  # a second session sees the new value
+
+    button(at, "Undo this upload").click().run()
+    no_exception(at)
+    ours = uploads_in_store(writable_demo_store, KY).iloc[-1]
+    assert ours.file_name == "grad-2020-21.xlsx" and ours.status == "undone"
+    assert "2020-21" not in _graduation_curve(app).index
+    # What the user sees: the undo is confirmed and cannot be pressed a second time.
+    assert [text for text in texts(at.info) if text.startswith("Upload undone")], (
+        f"no undo confirmation; the page still shows {texts(at.success)} and the buttons {[b.label for b in at.button]}")
+    assert not [b for b in at.button if b.label == "Undo this upload"]
+
+
+def test_upload_fills_the_missing_submission(writable_demo_store, app, graduation_2020_21):
+    _load_graduation(app, graduation_2020_21)
+    after = metric_values(app(PARTNERS))
+    assert after["Missing"] == "3"  # Kentucky 2020-21 was one of the four never sent
+    assert int(after["Received"]) + int(after["Received late"]) == 208 + 4 + 1
+
+
+def test_upload_with_an_unknown_metric_is_refused(writable_demo_store, app, tmp_path):
+    data = data_workbook(tmp_path / "typo.xlsx", [["grad_rate_4yr_typo", *NEW_GRADUATION_ROW[1:]]]).read_bytes()
+    at = choose_file(app(UPLOAD), KY, "typo.xlsx", data)
+    assert len(at.error) == 1 and "Nothing has been loaded" in at.error[0].value
+    problems = [frame.value for frame in at.dataframe if {"sheet", "row", "column", "message"} <= set(frame.value.columns)]
+    assert len(problems) == 1
+    problem = problems[0].iloc[0]
+    assert (problem.sheet, int(problem.row), problem.column) == ("Data", 2, "metric")
+    assert not [b for b in at.button if b.label.startswith("Load ")]
+    assert len(uploads_in_store(writable_demo_store)) == 8
+    assert "2020-21" not in _graduation_curve(app).index
+
+
+def test_upload_is_loaded_once_although_every_rerun_delivers_the_file(writable_demo_store, app, graduation_2020_21):
+    at = choose_file(app(UPLOAD), KY, "grad-2020-21.xlsx", graduation_2020_21)
+    at.run().run()  # the uploader hands the same file over on every rerun; checking it writes nothing
+    assert len(uploads_in_store(writable_demo_store, KY)) == 1
+    button(at, "Load 1 values").click().run()
+    at.run().run()
+    no_exception(at)
+    assert len(uploads_in_store(writable_demo_store, KY)) == 2
+    assert texts(at.success) == ["Loaded 1 values from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
+    loaded = store.query("SELECT count(*) AS n FROM current_observations WHERE metric_code = 'grad_rate_4yr' AND period_label = '2020-21'",
+                         path=writable_demo_store)
+    assert loaded.n.iloc[0] == 1
+
+
+def test_upload_same_file_again_is_recognised(writable_demo_store, app, graduation_2020_21):
+    at = _load_graduation(app, graduation_2020_21)
+    at.file_uploader(key="workbook").set_value(("grad-2020-21.xlsx", graduation_2020_21, XLSX)).run()
+    no_exception(at)
+    assert any(text.startswith("This exact file was already loaded") for text in texts(at.info))
+    assert not [b for b in at.button if b.label.startswith("Load ")]
+    assert len(uploads_in_store(writable_demo_store, KY)) == 2
+
+
+# --- data and history -----------------------------------------------------------------------------------------------
+
+def test_history_lists_the_demo_uploads(demo_store, app):
+    at = app(HISTORY)
+    no_exception(at)
+    uploads = at.dataframe[0].value
+    assert len(uploads) == 8
+    assert uploads.kind.value_counts().to_dict() == {"partner": 7, "catalog": 1}
+    assert "county_schools_ky.xlsx" in set(uploads.file_name)
+    assert set(uploads.status) == {"loaded"}
+
+
+def test_history_catalog_search(demo_store, app):
+    at = app(HISTORY)
+    everything = at.dataframe[1].value
+    assert len(everything) > 20
+    at.text_input(key="q").input("infant").run()
+    no_exception(at)
+    found = at.dataframe[1].value
+    assert list(found.metric_code) == ["infant_mortality"]
+    assert "1 metric matching 'infant'" in texts(at.caption)
+
+    shared = app(HISTORY, query_params={"q": "infant"})  # the same search from a link
+    assert list(shared.dataframe[1].value.metric_code) == ["infant_mortality"]
+
+
+def test_history_undo_form_takes_a_load_back(writable_demo_store, app, graduation_2020_21):
+    _load_graduation(app, graduation_2020_21)
+    at = app(HISTORY)
+    assert at.dataframe[0].value.file_name.iloc[0] == "grad-2020-21.xlsx"  # newest first
+    ours = uploads_in_store(writable_demo_store, KY).upload_id.iloc[-1]
+    at.selectbox[0].set_value(ours)
+    button(at, "Undo this upload").click().run()
+    no_exception(at)
+    assert [text for text in texts(at.success) if text.startswith("Undone grad-2020-21.xlsx")]
+    assert "2020-21" not in _graduation_curve(app).index

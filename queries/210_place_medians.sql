@@ -2,9 +2,13 @@
 -- without the counts behind them cannot be combined). The median of at least three places, labelled as
 -- such, with the lowest and highest place: a description of the spread, never a made-up total.
 CREATE OR REPLACE VIEW place_medians AS
-WITH without_community_value AS (
+WITH community AS MATERIALIZED (
+    -- Read once: both steps below use it, and community_outcomes is the costly view.
+    SELECT * FROM community_outcomes
+),
+without_community_value AS (
     SELECT metric_code, dimension, group_value
-    FROM community_outcomes
+    FROM community
     GROUP BY ALL
     HAVING count(*) FILTER (WHERE geography = 'Community') = 0
 )
@@ -23,7 +27,7 @@ SELECT
     max(o.n_partners) AS n_partners,
     'median of ' || count(o.value) || ' places' AS value_basis,
     max(o.last_updated) AS last_updated
-FROM community_outcomes AS o
+FROM community AS o
 SEMI JOIN without_community_value AS w USING (metric_code, dimension, group_value)
 WHERE o.value IS NOT NULL
 GROUP BY o.metric_code, o.period_label, o.dimension, o.group_value

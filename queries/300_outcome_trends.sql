@@ -3,7 +3,8 @@
 -- Series cover every place, the whole community and, where no community-wide value exists, the median place.
 -- A change within 5% of the baseline is "no real change" (noise in small areas is larger than that).
 CREATE OR REPLACE VIEW outcome_trends AS
-WITH outcomes AS (
+-- MATERIALIZED: the series and the fits both read it; computing it once halves the view's cost at scale.
+WITH outcomes AS MATERIALIZED (
     SELECT metric_code, period_label, period_start, period_end, geography, dimension, group_value, value,
         numerator, denominator, suppressed, n_partners, value_basis, last_updated
     FROM community_outcomes

@@ -48,8 +48,8 @@ else:
                       if row.target_value == row.target_value else "No target set")
             st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target}")
             spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
-            ui.chart(charts.small_multiple(series, row.unit, spread),
-                     f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
+            ui.chart(charts.small_multiple, series, row.unit, spread,
+                     description=f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
                      f"{number(row.latest_value, row.unit)}; {row.status}.", key=f"card-{metric_code}")
             st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
                          query_params={"metric": row.metric_name, "geography": row.geography})

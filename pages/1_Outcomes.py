@@ -45,7 +45,7 @@ with numbers[3]:
     ui.status_badge(row.status)
 sentence = curve_sentence(row)
 st.markdown(md(sentence))
-ui.chart(charts.turn_the_curve(series, row.unit), sentence, key="turn-the-curve")
+ui.chart(charts.turn_the_curve, series, row.unit, description=sentence, key="turn-the-curve")
 shown = series[["period_label", "value", "numerator", "denominator", "suppressed", "trend_value", "baseline_value",
                 "target_value", "target_year", "value_basis", "n_partners"]]
 ui.table(shown)
@@ -55,8 +55,8 @@ if dimension != "(no breakdown)":
     groups = ui.read("by_group", metric_code, geography, dimension)
     st.header(f"By {md(dimension.lower())}")
     suppressed = groups[groups.suppressed]
-    ui.chart(charts.by_group(groups, row.unit, dimension),
-             f"{row.metric_name} by {dimension} in {geography}, one line per group.", key="by-group")
+    ui.chart(charts.by_group, groups, row.unit, dimension,
+             description=f"{row.metric_name} by {dimension} in {geography}, one line per group.", key="by-group")
     if len(suppressed):
         st.caption("Not shown because the partner suppressed a small number: " + "; ".join(
             md(f"{r.group_value} {r.period_label} ({r.suppression_marks})") for r in suppressed.itertuples()))
@@ -66,8 +66,8 @@ if dimension != "(no breakdown)":
     gaps = ui.read("equity", metric_code, geography, dimension)
     st.header("The equity gap")
     st.markdown(md(gap_sentence(gaps, row.unit)))
-    ui.chart(charts.equity_gap(gaps, row.unit, dimension),
-             f"Gap between each {dimension} group and the best-off group over time.", key="equity-gap")
+    ui.chart(charts.equity_gap, gaps, row.unit, dimension,
+             description=f"Gap between each {dimension} group and the best-off group over time.", key="equity-gap")
     st.caption("Each line is a group's distance behind the best-off group that year; a line falling toward zero is a gap closing.")
     ui.table(gaps[["period_label", "group_value", "value", "best_group", "best_value", "gap_to_best", "ratio_to_best",
                    "difference_to_all", "gap_trend"]])
@@ -77,5 +77,6 @@ if len(place_values) > 1:
     st.header("By place")
     st.markdown(f"Every place in {md(place_values.period_label.iloc[0])}, highest first "
                 f"({'higher' if row.direction == 'up' else 'lower'} is better).")
-    ui.chart(charts.by_place(place_values, row.unit), f"{row.metric_name} in each of {len(place_values)} places.", key="by-place")
+    ui.chart(charts.by_place, place_values, row.unit, key="by-place",
+             description=f"{row.metric_name} in each of {len(place_values)} places.")
     ui.table(place_values)

@@ -34,7 +34,7 @@ def measure_row(measure, series_by_metric) -> None:
     with right:
         points = series_by_metric.get(measure.metric_code)
         if points is not None and len(points) > 1:
-            ui.chart(charts.sparkline(points), f"Trend of {measure.metric_name}", key=f"spark-{measure.metric_code}")
+            ui.chart(charts.sparkline, points, description=f"Trend of {measure.metric_name}", key=f"spark-{measure.metric_code}")
 
 
 if view == "Backbone activities":

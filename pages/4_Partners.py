@@ -52,7 +52,7 @@ for column, label in zip(summary, ["received", "received late", "missing", "not 
 partner_names = sorted(status.partner_name.dropna().unique())
 chosen = st.multiselect("Partners", partner_names, key="partners", bind="query-params", placeholder="All partners")
 shown = status[status.partner_name.isin(chosen)] if chosen else status
-ui.chart(charts.submission_matrix(shown), "Which partner sent which metric for which period: ✓ received, L late, ✗ missing.",
+ui.chart(charts.submission_matrix, shown, description="Which partner sent which metric for which period: ✓ received, L late, ✗ missing.",
          key="submission-matrix")
 st.caption("✓ received · L received after its due date · ✗ missing (past due, not received) · · not yet due")
 late_or_missing = shown[shown.submission.isin(["missing", "received late"])]

@@ -1,0 +1,84 @@
+"""Each page's full script run (AppTest) on the demo store and on a 1,000,000-observation store, side by side.
+
+    python bench/pages.py [--rows 1000000] [--runs 7] [--dir /tmp/backbone-bench]
+
+Target (issue: the dashboard): median of the runs after the first at most 250 ms per page on the big store, and no
+chart sending more than 5,000 rows to the browser. The first run is printed too: it fills the caches.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from pathlib import Path
+
+import pyarrow as pa
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from backbone import store
+from bench.common import PAGES, ROOT, big_store, demo_store, median_ms
+
+TARGET_MS = 250
+CHART_ROW_LIMIT = 5000
+
+
+def chart_rows(at: AppTest) -> int:
+    """The most rows any chart on the page sends to the browser."""
+    most = 0
+    for element in at.get("vega_lite_chart"):
+        for dataset in element.proto.datasets:
+            most = max(most, pa.ipc.open_stream(dataset.data.data).read_all().num_rows)
+    return most
+
+
+def measure(db: str, page: str, runs: int) -> tuple[float, float, int]:
+    """First run (ms), median of the next `runs` runs (ms), and the largest chart's rows."""
+    os.environ["BACKBONE_DB"] = db
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    store.close_all()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    if page != "app.py":
+        at.run()  # every session starts at the home page; the page's own first run is timed below
+        st.cache_data.clear()
+        at.switch_page(page)
+    started = time.perf_counter()
+    at.run()
+    first = (time.perf_counter() - started) * 1000
+    assert not at.exception, f"{page}: {at.exception[0].value}"
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        at.run()
+        timings.append(time.perf_counter() - started)
+    return first, median_ms(timings), chart_rows(at)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--dir", type=Path, default=Path("/tmp/backbone-bench"))
+    args = parser.parse_args()
+    args.dir.mkdir(parents=True, exist_ok=True)
+    os.environ["BACKBONE_DEMO"] = "0"
+    demo, big = demo_store(args.dir), big_store(args.dir, args.rows)
+
+    print(f"Page script runs (AppTest), {args.runs} runs after the first; target: median <= {TARGET_MS} ms on {args.rows:,} rows")
+    print(f"{'page':34} {'demo first':>11} {'demo median':>12} {'big first':>10} {'big median':>11} {'vs target':>10} {'chart rows':>11}")
+    worst_rows, failures = 0, 0
+    for page in PAGES:
+        demo_first, demo_median, _ = measure(demo, page, args.runs)
+        big_first, big_median, rows = measure(big, page, args.runs)
+        worst_rows = max(worst_rows, rows)
+        ok = big_median <= TARGET_MS and rows <= CHART_ROW_LIMIT
+        failures += not ok
+        print(f"{page:34} {demo_first:9.0f}ms {demo_median:10.0f}ms {big_first:8.0f}ms {big_median:9.0f}ms "
+              f"{big_median / TARGET_MS:9.2f}x {rows:>11,} {'ok' if ok else 'OVER'}")
+    print(f"Largest chart payload: {worst_rows:,} rows (limit {CHART_ROW_LIMIT:,}). Pages over target: {failures}.")
+
+
+if __name__ == "__main__":
+    main()

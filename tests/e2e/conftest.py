@@ -17,19 +17,12 @@ Streamlit 1.67 test ids used below (read from the installed frontend bundle):
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.server import AppServer, ServerError, running_app
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 E2E_DIR = Path(__file__).resolve().parent
@@ -44,8 +37,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-quic",
 ]
-SERVER_START_TIMEOUT_S = 60
-SERVER_STOP_GRACE_S = 10
 APP_RUN_TIMEOUT_MS = 30_000
 SCREENSHOT_MAX_HEIGHT = 16_000  # px; taller pages are cut (Chromium cannot capture arbitrarily tall images)
 
@@ -83,94 +74,15 @@ _ERROR_TEXTS_JS = """
 """
 
 
-@dataclass
-class AppServer:
-    """A running `streamlit run app.py` and the temporary store it serves."""
-
-    url: str
-    port: int
-    db: str
-    uploads: str
-    log_path: Path
-    process: subprocess.Popen = field(repr=False)
-
-    def log_tail(self, lines: int = 60) -> str:
-        """The last lines the server wrote (stdout and stderr together)."""
-        return log_tail(self.log_path, lines)
-
-
-def log_tail(path: Path, lines: int = 60) -> str:
-    """The last `lines` lines of a text file, or a note that it is missing."""
-    if not path.exists():
-        return f"(no log at {path})"
-    return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _health_ok(url: str) -> bool:
-    """True when Streamlit's health endpoint answers `ok`."""
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return response.status == 200 and response.read().decode().strip() == "ok"
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-def _stop_process_group(process: subprocess.Popen) -> None:
-    """SIGTERM the server's process group, then SIGKILL it if it is still there after the grace period."""
-    if process.poll() is not None:
-        return
-    try:
-        os.killpg(process.pid, signal.SIGTERM)
-    except ProcessLookupError:
-        return
-    try:
-        process.wait(timeout=SERVER_STOP_GRACE_S)
-    except subprocess.TimeoutExpired:
-        try:
-            os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            return
-        process.wait(timeout=SERVER_STOP_GRACE_S)
-
-
 @pytest.fixture(scope="session")
 def app_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[AppServer]:
     """Start the app on a free loopback port with its own store and the demo on; stop it at the end."""
     tmp = tmp_path_factory.mktemp("app_server")
-    db, uploads, log_path = tmp / "store.duckdb", tmp / "uploads", tmp / "streamlit.log"
-    env = dict(os.environ, BACKBONE_DB=str(db), BACKBONE_UPLOADS=str(uploads), BACKBONE_DEMO="1", PYTHONUNBUFFERED="1")
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py",
-        "--server.headless", "true",
-        "--server.address", "127.0.0.1",
-        "--server.port", str(port),
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
-        )
-    server = AppServer(url=url, port=port, db=str(db), uploads=str(uploads), log_path=log_path, process=process)
     try:
-        deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-        while not _health_ok(url):
-            if process.poll() is not None:
-                pytest.fail(f"streamlit exited with code {process.returncode} before answering; log:\n{server.log_tail()}")
-            if time.monotonic() > deadline:
-                pytest.fail(f"streamlit did not answer {url}/_stcore/health within {SERVER_START_TIMEOUT_S} s; log:\n{server.log_tail()}")
-            time.sleep(0.25)
-        yield server
-    finally:
-        _stop_process_group(process)
+        with running_app(tmp / "store.duckdb", tmp / "uploads", tmp / "streamlit.log") as server:
+            yield server
+    except ServerError as exc:
+        pytest.fail(str(exc))
 
 
 @pytest.fixture(scope="session")

@@ -30,7 +30,8 @@ if len(phase):
 st.subheader("Community outcomes")
 trends = ui.read("headline_trends", "community_outcome")
 if trends.empty:
-    ui.empty_state("No community outcomes yet. Load the metric catalog and partners' data on the Upload page.")
+    ui.empty_state("No community outcomes yet. The backbone loads its catalog workbook on the Data and history page; "
+                   "partners then send their data on the Upload page.")
 else:
     grid = st.columns(3)
     for index, (metric_code, series) in enumerate(trends.groupby("metric_code", sort=False)):

@@ -161,7 +161,7 @@ class _SheetReader:
             return None
 
 
-def load_catalog_workbook(path: Path, uploaded_by: str = "cli", db: str | None = None) -> CatalogLoad:
+def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: str | None = None, db: str | None = None) -> CatalogLoad:
     """Create or update metrics, partners, roles, targets, milestones and expectations from a workbook: all or nothing."""
     sheets = {sheet.name.strip(): sheet.rows for sheet in read_workbook(path)}
     known = {name.lower(): name for name in sheets}
@@ -169,7 +169,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", db: str | None =
     present = {name: sheets[known[name.lower()]] for name in SHEET_COLUMNS if name.lower() in known}
     if not present:
         raise BackboneError(
-            f"'{path.name}' has none of the catalog sheets ({', '.join(SHEET_COLUMNS)}). "
+            f"'{original_name or path.name}' has none of the catalog sheets ({', '.join(SHEET_COLUMNS)}). "
             "Name the sheets exactly so, with a header row first."
         )
     readers = {name: _SheetReader(name, rows, errors) for name, rows in present.items()}
@@ -244,8 +244,21 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", db: str | None =
     if errors:
         return CatalogLoad({}, errors)
     counts = {name: len(rows) for name, rows in parsed.items() if name != "Aliases"}
-    _write_catalog(parsed, path, uploaded_by, db)
+    _write_catalog(parsed, path, original_name or path.name, uploaded_by, db)
     return CatalogLoad(counts, [])
+
+
+def load_catalog_upload(data: bytes, file_name: str, uploaded_by: str, db: str | None = None) -> CatalogLoad | str:
+    """A catalog workbook sent through the browser: its outcome, or the plain reason it could not be read."""
+    from backbone.ingest import stage_upload
+
+    path = stage_upload(data, file_name, db)
+    try:
+        return load_catalog_workbook(path, uploaded_by=uploaded_by, original_name=file_name, db=db)
+    except BackboneError as exc:
+        return str(exc)
+    finally:
+        path.unlink(missing_ok=True)
 
 
 def _parse_metrics(sheet: _SheetReader) -> tuple[list[tuple], list[tuple[str, str]]]:
@@ -289,7 +302,7 @@ def _parse_partners(sheet: _SheetReader) -> list[tuple]:
     return partners
 
 
-def _write_catalog(parsed: dict[str, list[tuple]], path: Path, uploaded_by: str, db: str | None) -> None:
+def _write_catalog(parsed: dict[str, list[tuple]], path: Path, file_name: str, uploaded_by: str, db: str | None) -> None:
     """Upsert by natural key in one transaction (no constraints exist to do it for us)."""
     from backbone.ingest import file_sha256
 
@@ -313,6 +326,6 @@ def _write_catalog(parsed: dict[str, list[tuple]], path: Path, uploaded_by: str,
         cur.execute(
             "INSERT INTO uploads (upload_id, load_seq, kind, uploaded_by, uploaded_at, file_name, sha256, status, rows_loaded)"
             " VALUES (?, ?, 'catalog', ?, ?, ?, ?, 'loaded', ?)",
-            [store.new_id(), store.next_load_seq(cur), uploaded_by, datetime.now(), path.name, file_sha256(path),
+            [store.new_id(), store.next_load_seq(cur), uploaded_by, datetime.now(), file_name, file_sha256(path),
              sum(len(v) for v in parsed.values())],
         )

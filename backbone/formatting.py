@@ -70,6 +70,11 @@ def change(value: object, unit: str) -> str:
     return sign + number(magnitude, unit).lstrip("-")
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 value', '2 values'."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def unit_label(unit: str) -> str:
     """The unit in words, for axis titles."""
     return {"percent": "percent", "dollars": "dollars"}.get(unit, UNITS.get(unit, unit))

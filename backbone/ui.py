@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from backbone import charts, config, queries, store
-from backbone.demo import ensure_demo
+from backbone.demo import DEMO_USER, ensure_demo
 from backbone.export import frame_to_xlsx
 from backbone.formatting import Status, direction_words, md, status
 from backbone.template import template_bytes
@@ -42,12 +42,13 @@ def setup_page(title: str, icon: str) -> None:
         for path, label, page_icon in PAGES:
             st.page_link(path, label=label, icon=page_icon)
         st.divider()
-        freshness = read("uploads")
-        partner_loads = freshness[freshness.kind == "partner"] if len(freshness) else freshness
+        uploads = read("uploads")
+        partner_loads = uploads[(uploads.kind == "partner") & (uploads.status == "loaded")]
         if len(partner_loads):
             st.caption(f"Data last updated {pd.Timestamp(partner_loads.uploaded_at.max()):%d %b %Y, %H:%M}")
-        st.caption("Demo initiative: real public data (Baltimore BNIA-JFI Vital Signs; Kentucky Department of Education) "
-                   "with illustrative partners, targets and backbone measures.")
+        if (uploads.uploaded_by == DEMO_USER).any():
+            st.caption("Demo initiative: real public data (Baltimore BNIA-JFI Vital Signs; Kentucky Department of "
+                       "Education) with illustrative partners, targets and backbone measures.")
 
 
 @st.cache_data(show_spinner=False, max_entries=512)

@@ -4,6 +4,7 @@ import streamlit as st
 
 from backbone import milestones, ui
 from backbone.errors import BackboneError
+from backbone.formatting import plural
 from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
 
 ui.setup_page("Phases of collective impact", ":material/grid_view:")
@@ -12,6 +13,8 @@ st.markdown("Each component of the work moves through three phases. A cell is do
             "a component has reached a phase when that phase and every earlier one are done. Evidence metrics are "
             "catalog measures filed under the cell that have data.")
 
+if saved := st.session_state.pop("phases-saved", None):
+    st.success(saved, icon=":material/check_circle:")
 matrix = ui.read("phase_matrix")
 CELL_ICONS = {"done": "✓ Done", "in progress": "◐ In progress", "not started": "○ Not started"}
 header = st.columns([2, 3, 3, 3])
@@ -51,7 +54,8 @@ if st.button("Save milestones", type="primary", icon=":material/save:"):
     try:
         changed = milestones.save_cell(phase, component, items, edited)
         ui.clear_caches()
-        st.success(f"Saved: {changed} change{'s' if changed != 1 else ''} to this cell's milestones.")
+        # Shown after the rerun that redraws the grid with the saved milestones.
+        st.session_state["phases-saved"] = f"Saved: {plural(changed, 'change')} to this cell's milestones."
         st.rerun()
     except BackboneError as exc:
         st.error(str(exc))

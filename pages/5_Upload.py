@@ -5,9 +5,32 @@ import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
-from backbone.formatting import md
+from backbone.formatting import md, plural
 from backbone.ingest import ingest_file, stage_upload, undo_upload
 from backbone.reader.table import IGNORE, TEMPLATE_FIELDS
+
+
+def show_load(state: dict) -> None:
+    """The last load of this session, with its undo: kept when the partner visits other pages and comes back."""
+    loaded = state["loaded"]
+    if state.get("undone") is not None:
+        restored = state["undone"]
+        st.info(f"Upload undone: the values from {md(loaded.file_name)} are no longer counted"
+                + (f", and {plural(restored, 'earlier value')} they had replaced are current again." if restored else "."),
+                icon=":material/undo:")
+        return
+    st.success(f"Loaded {plural(loaded.rows_loaded, 'value')} from {md(loaded.file_name)}: {loaded.rows_new} new, "
+               f"{loaded.rows_changed} changed, {loaded.rows_unchanged} unchanged.", icon=":material/check_circle:")
+    st.page_link("pages/1_Outcomes.py", label="See the outcomes", icon=":material/show_chart:")
+    if st.button("Undo this upload", icon=":material/undo:"):
+        try:
+            state["undone"] = undo_upload(loaded.upload_id, undone_by=ui.current_user())["rows_restored"]
+        except BackboneError as exc:
+            st.error(str(exc))
+            return
+        ui.clear_caches()
+        st.rerun()
+
 
 ui.setup_page("Upload data", ":material/upload_file:")
 st.title("Upload data")
@@ -16,19 +39,24 @@ st.markdown("Send your numbers as an Excel workbook (or CSV). Backbone checks ev
 
 partners = ui.read("partners")
 if partners.empty:
-    ui.empty_state("No partners yet: the backbone loads a catalog workbook with a Partners sheet first.")
+    ui.empty_state("No partners yet: the backbone loads its catalog workbook (with a Partners sheet) on the "
+                   "Data and history page first.")
     st.stop()
 partner = ui.choose("Your organisation", dict(zip(partners.partner_code, partners.name, strict=True)), "partner")
 ui.template_download()
 st.caption("The template has an instructions sheet, a Data sheet with a dropdown of the metrics, and a Metrics sheet "
            "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods or .csv.")
 
+
+
 uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv"], key="workbook")
+state = st.session_state.setdefault("upload", {})
 if uploaded is None:
+    if state.get("loaded") is not None:
+        show_load(state)
     st.stop()
 
 # Streamlit hands the same file over again on every rerun: read it once per file and partner.
-state = st.session_state.setdefault("upload", {})
 if (state.get("file_id"), state.get("partner")) != (uploaded.file_id, partner):
     state.clear()
     state.update(file_id=uploaded.file_id, partner=partner, name=uploaded.name, mapping={}, result=None, loaded=None,
@@ -41,17 +69,7 @@ if state["result"] is None:
 result = state["result"]
 
 if state["loaded"] is not None:
-    loaded = state["loaded"]
-    if state.get("undone"):
-        st.info(f"Upload undone: the values it replaced are current again ({state['undone']} restored).", icon=":material/undo:")
-    else:
-        st.success(f"Loaded {loaded.rows_loaded} values from {md(loaded.file_name)}: {loaded.rows_new} new, {loaded.rows_changed} "
-                   f"changed, {loaded.rows_unchanged} unchanged.", icon=":material/check_circle:")
-        st.page_link("pages/1_Outcomes.py", label="See the outcomes", icon=":material/show_chart:")
-        if st.button("Undo this upload", icon=":material/undo:"):
-            state["undone"] = undo_upload(loaded.upload_id, undone_by=ui.current_user())["rows_restored"]
-            ui.clear_caches()
-            st.rerun()
+    show_load(state)
     st.stop()
 
 if result.status == "duplicate":
@@ -98,7 +116,7 @@ with st.expander("How your columns are read", expanded=bool(result.errors)):
             st.rerun()
 
 if not result.errors:
-    if st.button(f"Load {result.rows_new + result.rows_changed + result.rows_unchanged} values", type="primary",
+    if st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
                  icon=":material/upload:"):
         try:
             state["loaded"] = ingest_file(state["path"], partner, original_name=state["name"], column_map=state["mapping"],

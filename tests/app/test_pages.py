@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from backbone import store
-from tests.app.conftest import chart_alt, chart_named, chart_rows, charts, download_csv, rows_with
+from tests.app.conftest import ROOT, chart_alt, chart_named, chart_rows, charts, download_csv, rows_with
 from tests.workbooks import data_workbook
 
 HOME = "app.py"
@@ -37,12 +37,13 @@ TITLES = {
 
 # What an empty store tells the user to do, page by page (an st.info empty state).
 EMPTY_STATES = {
-    HOME: "No community outcomes yet. Load the metric catalog and partners' data on the Upload page.",
+    HOME: "No community outcomes yet. The backbone loads its catalog workbook on the Data and history page; "
+          "partners then send their data on the Upload page.",
     OUTCOMES: "No data yet: partners upload their workbooks on the Upload page.",
     ACTIVITIES: "No measures for this activity yet: add one to the catalog with this activity number.",
     PHASES: "No catalog metric is filed under this cell. Set a metric's component and phase in the catalog workbook.",
     PARTNERS: "No partners yet. Load a catalog workbook with a Partners sheet (python -m backbone catalog FILE.xlsx).",
-    UPLOAD: "No partners yet: the backbone loads a catalog workbook with a Partners sheet first.",
+    UPLOAD: "No partners yet: the backbone loads its catalog workbook (with a Partners sheet) on the Data and history page first.",
     HISTORY: "Nothing uploaded yet: partners upload their workbooks on the Upload page.",
 }
 
@@ -166,13 +167,34 @@ def test_empty_store_shows_no_demo_claim_in_the_sidebar(empty_store, app):
     assert not [text for text in texts(at.sidebar.caption) if "Demo initiative" in text]
 
 
-def test_empty_store_upload_page_lets_you_do_what_the_home_page_says(empty_store, app):
-    """Home says 'Load the metric catalog ... on the Upload page'; the Upload page must then offer a way to send it."""
+def test_empty_store_can_be_started_the_way_the_home_page_says(empty_store, app):
+    """Home sends the backbone to Data and history for the catalog: loading it there makes partners and outcomes appear."""
     home = app(HOME)
-    assert "on the Upload page" in EMPTY_STATES[HOME] and EMPTY_STATES[HOME] in texts(home.info)
-    at = app(UPLOAD)
+    assert "on the Data and history page" in EMPTY_STATES[HOME] and EMPTY_STATES[HOME] in texts(home.info)
+    at = app(HISTORY)
+    catalog = (ROOT / "data" / "demo" / "catalog.xlsx").read_bytes()
+    at.file_uploader(key="catalog-file").set_value(("catalog.xlsx", catalog, XLSX)).run()
+    button(at, "Load this catalog").click().run()
     no_exception(at)
-    assert at.file_uploader, "the Upload page of an empty store offers no uploader, so the catalog cannot be loaded there"
+    assert any(text.startswith("Catalog updated: 27 rows of Metrics, 8 rows of Partners") for text in texts(at.success)), texts(at.success)
+    assert store.query("SELECT count(*) AS n FROM partners", path=empty_store).n[0] == 8
+    upload = app(UPLOAD)
+    no_exception(upload)
+    assert upload.file_uploader, "after the catalog, partners can upload"
+
+
+def test_a_catalog_with_a_bad_value_is_refused_on_the_page_and_changes_nothing(empty_store, app, tmp_path):
+    from tests.workbooks import METRICS_HEADER, metric_row, write_workbook
+
+    book = write_workbook(tmp_path / "bad.xlsx", {"Metrics": [METRICS_HEADER, metric_row("x", "X", "percentage")]})
+    at = app(HISTORY)
+    at.file_uploader(key="catalog-file").set_value(("bad.xlsx", book.read_bytes(), XLSX)).run()
+    button(at, "Load this catalog").click().run()
+    no_exception(at)
+    assert "1 problem to fix; nothing was changed." in texts(at.error)
+    problems = at.dataframe[-1].value
+    assert problems[["sheet", "row", "column"]].values.tolist() == [["Metrics", 2, "unit"]]
+    assert store.query("SELECT count(*) AS n FROM metrics", path=empty_store).n[0] == 0
 
 
 # --- home -----------------------------------------------------------------------------------------------------------
@@ -393,9 +415,9 @@ def _load_graduation(app, data: bytes):
     found = metric_values(at)
     assert found["Rows to load"] == "1" and found["New"] == "1" and found["Changed"] == "0"
     assert not at.error, texts(at.error)
-    button(at, "Load 1 values").click().run()
+    button(at, "Load 1 value").click().run()
     no_exception(at)
-    assert texts(at.success) == ["Loaded 1 values from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
+    assert texts(at.success) == ["Loaded 1 value from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
     return at
 
 
@@ -464,11 +486,11 @@ def test_upload_is_loaded_once_although_every_rerun_delivers_the_file(writable_d
     at = choose_file(app(UPLOAD), KY_NAME, "grad-2020-21.xlsx", graduation_2020_21)
     at.run().run()  # the uploader hands the same file over on every rerun; checking it writes nothing
     assert len(uploads_in_store(writable_demo_store, KY)) == 1
-    button(at, "Load 1 values").click().run()
+    button(at, "Load 1 value").click().run()
     at.run().run()
     no_exception(at)
     assert len(uploads_in_store(writable_demo_store, KY)) == 2
-    assert texts(at.success) == ["Loaded 1 values from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
+    assert texts(at.success) == ["Loaded 1 value from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
     loaded = store.query("SELECT count(*) AS n FROM current_observations WHERE metric_code = 'grad_rate_4yr' AND period_label = '2020-21'",
                          path=writable_demo_store)
     assert loaded.n.iloc[0] == 1

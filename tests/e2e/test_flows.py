@@ -76,9 +76,9 @@ def test_a_partner_uploads_through_the_file_input_and_sees_the_value_in_the_char
     wait_for_app(page)
     expect(page.get_by_text("What Backbone found")).to_be_visible()
     screenshot(page, "upload-findings")
-    page.get_by_role("button", name="Load 1 values").click()
+    page.get_by_role("button", name="Load 1 value").click()
     wait_for_app(page)
-    expect(page.get_by_text("Loaded 1 values from ky-2020-21.xlsx")).to_be_visible()
+    expect(page.get_by_text("Loaded 1 value from ky-2020-21.xlsx")).to_be_visible()
     assert error_boxes(page) == []
 
     page.goto(f"{app_server.url}/Outcomes?metric=4-year+graduation+rate")

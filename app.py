@@ -1,5 +1,6 @@
 """Home: the annual community dashboard — is the community getting better, and where is the initiative?"""
 
+import pandas as pd
 import streamlit as st
 
 from backbone import charts, ui
@@ -43,11 +44,13 @@ else:
             st.caption(f"{md(row.outcome_area)} · {where}")
             st.metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit),
                       delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
-                      delta_color=status(row.status).badge, delta_arrow="off")
+                      delta_color=status(row.status).badge, delta_arrow="off",
+                      help=f"{row.definition or ''} Source: {row.source or 'not recorded in the catalog'}.")
             ui.status_badge(row.status)
             target = (f"Target {number(row.target_value, row.unit)} by {int(row.target_year)}"
                       if row.target_value == row.target_value else "No target set")
-            st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target}")
+            st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target} · "
+                       f"data loaded {pd.Timestamp(row.last_updated):%d %b %Y}")
             spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
             ui.chart(charts.small_multiple, series, row.unit, spread,
                      description=f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "

@@ -69,8 +69,11 @@ if dimension != "(no breakdown)":
     ui.chart(charts.equity_gap, gaps, row.unit, dimension,
              description=f"Gap between each {dimension} group and the best-off group over time.", key="equity-gap")
     st.caption("Each line is a group's distance behind the best-off group that year; a line falling toward zero is a gap closing.")
-    ui.table(gaps[["period_label", "group_value", "value", "best_group", "best_value", "gap_to_best", "ratio_to_best",
-                   "difference_to_all", "gap_trend"]])
+    gap_table = gaps[["period_label", "group_value", "value", "best_group", "best_value", "gap_to_best", "ratio_to_best",
+                      "difference_to_all", "gap_trend"]]
+    ui.table(gap_table)
+    ui.downloads(gap_table.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}-{dimension}-gaps",
+                 key="gaps")
 
 place_values = ui.read("places_latest", metric_code)
 if len(place_values) > 1:
@@ -80,3 +83,4 @@ if len(place_values) > 1:
     ui.chart(charts.by_place, place_values, row.unit, key="by-place",
              description=f"{row.metric_name} in each of {len(place_values)} places.")
     ui.table(place_values)
+    ui.downloads(place_values.assign(metric=row.metric_name), f"{metric_code}-by-place", key="places")

@@ -97,3 +97,15 @@ def test_explore_on_a_card_opens_that_outcome(app_server, page):
     expect(page.get_by_role("combobox", name="Place")).to_have_value("Median of places")
     labels = chart_labels(page, 0)
     assert any("Period: 2018" in label for label in labels), labels
+
+
+@pytest.mark.parametrize("path", ["", "Outcomes?metric=4-year+graduation+rate&by=Race%2Fethnicity", "Partners", "Phases"])
+def test_a_phone_sized_screen_needs_no_sideways_scrolling(app_server, browser, path):
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True).new_page()
+    phone.goto(f"{app_server.url}/{path}")
+    wait_for_app(phone)
+    widths = phone.evaluate("""() => { const main = document.querySelector('[data-testid="stMain"]');
+                                       return [main.scrollWidth, main.clientWidth]; }""")
+    screenshot(phone, f"phone-{path.split('?')[0] or 'home'}")
+    phone.context.close()
+    assert widths[0] <= widths[1], f"content is {widths[0]}px wide on a {widths[1]}px screen"

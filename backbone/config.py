@@ -30,3 +30,22 @@ def autoload_demo() -> bool:
 
 # Small-cell threshold when the catalog names none (education and health practice: below ~10 is identifying).
 DEFAULT_SUPPRESSION_THRESHOLD = 11
+
+
+# Limits on one partner file. Every limit is a setting (BACKBONE_<NAME>) so a backbone with bigger files can raise it.
+READ_LIMIT_DEFAULTS = {
+    "MAX_FILE_MB": 50,  # the size of the file as uploaded (the page's own upload limit is also 50 MB)
+    "MAX_UNPACKED_MB": 500,  # what an .xlsx / .ods may unpack to
+    "MAX_UNPACK_RATIO": 200,  # unpacked size / file size; real workbooks stay well under 50
+    "MAX_ROWS": 1_000_000,
+    "MAX_COLUMNS": 1_000,
+    "MAX_CELLS": 20_000_000,  # rows x columns of one sheet's used range
+    "READ_TIMEOUT_S": 60,  # the sandboxed reader is stopped after this long
+    "READ_MEMORY_MB": 2_048,  # the sandboxed reader's address-space limit
+}
+
+
+def read_limit(name: str) -> int:
+    """One reading limit: `BACKBONE_<NAME>` from the environment, else its default."""
+    raw = os.environ.get(f"BACKBONE_{name}")
+    return int(raw) if raw and raw.strip().isdigit() else READ_LIMIT_DEFAULTS[name]

@@ -11,12 +11,13 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from backbone import config, store
+from backbone import config, mappings, store
 from backbone.catalog import Catalog
 from backbone.errors import BackboneError, Finding
+from backbone.reader.mapping import parse_mapping
+from backbone.reader.sandbox import read_untrusted
 from backbone.reader.table import find_tables
-from backbone.reader.workbook import read_workbook
-from backbone.validate import KEY_FIELDS, check_rows
+from backbone.validate import KEY_FIELDS, check_blocks
 
 OBSERVATION_COLUMNS = [
     "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
@@ -47,6 +48,11 @@ class IngestResult:
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     duplicate_of: str | None = None
+    # Every value cell read ends in one of loaded / suppressed / missing / reported: nothing is dropped silently.
+    cells: dict[str, int] = field(default_factory=dict)
+    rows_not_data: int = 0
+    mapping_used: dict | None = None
+    mapping_source: str | None = None  # 'given' or 'remembered'
 
     def as_dict(self) -> dict:
         """Plain JSON-ready dict; findings as {sheet, row, column, message}."""
@@ -86,7 +92,7 @@ def ingest_file(
     uploaded_by: str = "cli",
     dry_run: bool = False,
     original_name: str | None = None,
-    column_map: dict[str, str] | None = None,
+    column_map: dict | None = None,
     db: str | None = None,
 ) -> IngestResult:
     """Validate and load one partner file; nothing is written unless every row passes.
@@ -108,12 +114,22 @@ def ingest_file(
         return result
 
     try:
-        sheets = read_workbook(path)
+        grids = read_untrusted(path)
     except BackboneError as exc:
         result.errors.append(Finding("(whole file)", None, None, str(exc)))
         return result
-    tables = find_tables(sheets, column_map)
-    checked = check_rows(tables.rows, Catalog.from_store(cur))
+    catalog = Catalog.from_store(cur)
+    tables = find_tables(grids, column_map, catalog)
+    if column_map:
+        result.mapping_used, result.mapping_source = column_map, "given"
+    else:
+        saved = mappings.remembered(cur, partner_code)
+        if saved and set(parse_mapping(saved[0]).columns) <= (tried := find_tables(grids, saved[0], catalog)).mapping_keys_used:
+            tables, result.mapping_used, result.mapping_source = tried, saved[0], "remembered"
+            tables.warnings.insert(0, Finding("(whole file)", None, None,
+                                              f"read with the column mapping confirmed for {partner_code} on "
+                                              f"{saved[1]:%Y-%m-%d}; change it if this file is laid out differently"))
+    checked = check_blocks(tables.blocks, catalog)
     result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
     result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
     result.errors = tables.errors + checked.errors
@@ -121,13 +137,14 @@ def ingest_file(
     result.missing_reasons = dict(checked.missing)
     result.rows_missing = sum(checked.missing.values())
     result.rows_suppressed = checked.rows_suppressed
+    result.cells, result.rows_not_data = dict(checked.cells), tables.rows_not_data
     if result.errors:
         return result
-    if not checked.observations:
+    if checked.table is None or not checked.table.num_rows:
         result.errors.append(Finding(tables.sheets_used[0], None, None, "no rows with values to load"))
         return result
 
-    incoming = pd.DataFrame(checked.observations)
+    incoming = checked.table.to_pandas()
     if dry_run:
         _count_changes(cur, partner_code, incoming, result)
         result.status = "dry-run"
@@ -159,6 +176,8 @@ def ingest_file(
              result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
              result.rows_missing, ",".join(replaced) or None],
         )
+        if result.mapping_source == "given":
+            mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
         stored.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, stored)

@@ -125,3 +125,13 @@ CREATE TABLE IF NOT EXISTS observations (
     source_sheet VARCHAR,
     source_row INTEGER
 );
+
+-- A partner's confirmed column mapping (JSON), remembered for its next upload; the newest per partner applies.
+CREATE TABLE IF NOT EXISTS column_mappings (
+    mapping_id VARCHAR,
+    partner_code VARCHAR,
+    mapping_json VARCHAR,
+    upload_id VARCHAR,
+    confirmed_by VARCHAR,
+    confirmed_at TIMESTAMP
+);

@@ -7,6 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from backbone.reader.xlsxparts import NO_CACHED_VALUE
+
 # Marks that agencies print in place of a small number: kept as suppressed, never read as 0.
 _SUPPRESSION_PATTERNS = [
     re.compile(r"^[*‡†]+$"),  # *, ***, ‡
@@ -51,6 +53,9 @@ def is_blank(raw: object) -> bool:
 
 def parse_number(raw: object) -> Cell:
     """Read a numeric cell as a partner meant it: '1,234' and ' 45 ' are numbers, '45%' is 45 percent."""
+    if raw == NO_CACHED_VALUE:
+        return Cell("invalid", reason="a formula with no saved result; open the file in Excel, let it calculate, save it "
+                                      "and upload it again")
     if isinstance(raw, bool):
         return Cell("invalid", reason=f"'{raw}' is true/false, not a number")
     if isinstance(raw, (int, float)):

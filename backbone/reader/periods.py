@@ -16,7 +16,9 @@ class Period:
     end: date
 
 
-_YEAR = re.compile(r"^(19|20)\d{2}$")
+_YEAR = re.compile(r"^(19|20)\d{2}(\.0)?$")
+# An Excel date as text ('2019-07-01 00:00:00' from the reader) or an ISO date.
+_ISO_DATE = re.compile(r"^((?:19|20)\d{2})-(\d{2})-(\d{2})(?:[ T]00:00:00)?$")
 _SCHOOL_YEAR = re.compile(r"^(?:sy\s*)?((?:19|20)\d{2})\s*[-/–]\s*(\d{2}|(?:19|20)\d{2})$", re.IGNORECASE)
 _PACKED_SCHOOL_YEAR = re.compile(r"^((?:19|20)\d{2})((?:19|20)\d{2})$")  # Kentucky's 20172018
 _FISCAL_YEAR = re.compile(r"^fy\s*'?((?:19|20)?\d{2})$", re.IGNORECASE)
@@ -37,7 +39,14 @@ def parse_period(raw: object) -> Period | None:
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)
     text = str(raw).strip() if raw is not None else ""
+    if match := _ISO_DATE.match(text):
+        try:
+            day = date(int(match.group(1)), int(match.group(2)), int(match.group(3)))
+        except ValueError:
+            return None
+        return Period(day.isoformat(), day, day)
     if _YEAR.match(text):
+        text = text.removesuffix(".0")
         year = int(text)
         return Period(text, date(year, 1, 1), date(year, 12, 31))
     if match := _SCHOOL_YEAR.match(text):

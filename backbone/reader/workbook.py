@@ -10,13 +10,16 @@ from pathlib import Path
 
 from python_calamine import CalamineWorkbook
 
+from backbone import config
 from backbone.errors import BackboneError
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
-# Limits on what one upload may unpack to; the hostile-file issue moves parsing into a sandboxed child.
-MAX_UNPACKED_BYTES = 500 * 1024 * 1024
-MAX_COMPRESSION_RATIO = 200
+
+
+def read_limits() -> dict[str, int]:
+    """Every reading limit, from the settings (config.READ_LIMIT_DEFAULTS)."""
+    return {name: config.read_limit(name) for name in config.READ_LIMIT_DEFAULTS}
 
 
 @dataclass
@@ -27,11 +30,19 @@ class Sheet:
     rows: list[list[object]]
 
 
-def sniff(path: Path) -> str:
+def sniff(path: Path, limits: dict[str, int] | None = None) -> str:
     """The file's real format: 'xlsx', 'xls', 'ods' or 'csv'; a clear refusal for anything else."""
-    head = path.read_bytes()[:8]
+    limits = limits or read_limits()
+    size = path.stat().st_size
+    if size > limits["MAX_FILE_MB"] * 1024 * 1024:
+        raise BackboneError(
+            f"'{path.name}' is {size / 1e6:,.0f} MB, more than Backbone accepts ({limits['MAX_FILE_MB']} MB). "
+            "Save only the sheets with your data into a new workbook and upload that."
+        )
+    with path.open("rb") as handle:
+        head = handle.read(8)
     if head.startswith(ZIP_MAGIC):
-        return _sniff_zip(path)
+        return _sniff_zip(path, limits)
     if head.startswith(OLE2_MAGIC):
         data = path.read_bytes()
         if "EncryptedPackage".encode("utf-16-le") in data:
@@ -39,14 +50,23 @@ def sniff(path: Path) -> str:
                 f"'{path.name}' is protected with a password. Open it in Excel, remove the password "
                 "(File > Info > Protect Workbook), save it and upload it again."
             )
+        if "Workbook".encode("utf-16-le") not in data and "Book".encode("utf-16-le") not in data:
+            raise BackboneError(f"'{path.name}' is not a spreadsheet (an Office file of another kind). "
+                                "Upload an Excel workbook (.xlsx) or a CSV file.")
+        if "_VBA_PROJECT".encode("utf-16-le") in data:
+            raise BackboneError(
+                f"'{path.name}' contains macros, which Backbone does not accept. Save it as "
+                "'Excel Workbook (.xlsx)' (File > Save As) and upload that copy."
+            )
         return "xls"
-    sample = path.read_bytes()[:4096]
+    with path.open("rb") as handle:
+        sample = handle.read(4096)
     if b"\x00" in sample:
         raise BackboneError(f"'{path.name}' is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file.")
     return "csv"
 
 
-def _sniff_zip(path: Path) -> str:
+def _sniff_zip(path: Path, limits: dict[str, int]) -> str:
     try:
         archive = zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
@@ -54,9 +74,11 @@ def _sniff_zip(path: Path) -> str:
     with archive:
         names = set(archive.namelist())
         unpacked = sum(info.file_size for info in archive.infolist())
-        if unpacked > MAX_UNPACKED_BYTES or unpacked > MAX_COMPRESSION_RATIO * max(path.stat().st_size, 1):
+        ratio = unpacked / max(path.stat().st_size, 1)
+        if unpacked > limits["MAX_UNPACKED_MB"] * 1024 * 1024 or ratio > limits["MAX_UNPACK_RATIO"]:
             raise BackboneError(
-                f"'{path.name}' unpacks to {unpacked / 1e6:,.0f} MB, far more than a data workbook needs. "
+                f"'{path.name}' unpacks to {unpacked / 1e6:,.0f} MB ({ratio:,.0f} times its size), far more than a data "
+                "workbook needs (this is how a zip bomb looks). "
                 "Save only the sheets with your data into a new workbook and upload that."
             )
         if any(name.lower().endswith("vbaproject.bin") for name in names):
@@ -65,6 +87,8 @@ def _sniff_zip(path: Path) -> str:
                 "'Excel Workbook (.xlsx)' (File > Save As) and upload that copy."
             )
         if "xl/workbook.xml" in names:
+            if "xl/workbook.bin" in names or any(n.lower().endswith(".bin") and "macrosheets" in n.lower() for n in names):
+                raise BackboneError(f"'{path.name}' is a binary or macro workbook. Save it as 'Excel Workbook (.xlsx)'.")
             return "xlsx"
         if "mimetype" in names and b"spreadsheet" in archive.read("mimetype"):
             return "ods"
@@ -75,7 +99,7 @@ def read_workbook(path: Path) -> list[Sheet]:
     """Every sheet of the file, as raw cell values (text, numbers, dates) exactly as stored."""
     kind = sniff(path)
     if kind == "csv":
-        return [Sheet(path.stem, _read_csv_rows(path))]
+        return [Sheet(path.stem, read_csv_rows(path))]
     try:
         book = CalamineWorkbook.from_path(str(path))
         return [Sheet(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]
@@ -83,7 +107,8 @@ def read_workbook(path: Path) -> list[Sheet]:
         raise BackboneError(f"'{path.name}' could not be read as a {kind} workbook ({exc}). Save it again from Excel.") from exc
 
 
-def _read_csv_rows(path: Path) -> list[list[object]]:
+def read_csv_rows(path: Path) -> list[list[object]]:
+    """A text file's rows: UTF-8 (with or without BOM) or Windows-1252; comma, tab or semicolon separated."""
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "cp1252"):
         try:

@@ -1,0 +1,114 @@
+"""An untrusted workbook -> one grid of text cells per sheet (Arrow), positioned exactly as in the spreadsheet.
+
+fastexcel (calamine inside) reads every cell as text straight into Arrow, about twice as fast as building Python
+objects and nothing is coerced away: a '*' or 'N/A' in a number column stays what it is. Numbers come back as Excel
+shows them (up to 15 significant digits), dates as 'YYYY-MM-DD HH:MM:SS'. For .xlsx, error cells, formulas with no
+saved value, % formats and merged header cells come from the sheet XML (xlsxparts).
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from backbone.errors import BackboneError
+from backbone.reader import xlsxparts
+from backbone.reader.workbook import read_csv_rows, sniff
+
+
+@dataclass
+class Grid:
+    """One sheet: column j is spreadsheet column j (A = 0), row i is spreadsheet row i + 1; every cell text or null."""
+
+    name: str
+    table: pa.Table
+    percent_cells: set[tuple[int, int]] = field(default_factory=set)
+    merges: list[tuple[int, int, int, int]] = field(default_factory=list)
+
+    @property
+    def height(self) -> int:
+        return self.table.num_rows
+
+    @property
+    def width(self) -> int:
+        return self.table.num_columns
+
+    def head(self, count: int) -> list[list[str | None]]:
+        """The first `count` rows as lists of cells."""
+        part = self.table.slice(0, count)
+        columns = [part.column(j).to_pylist() for j in range(part.num_columns)]
+        return [[column[i] for column in columns] for i in range(part.num_rows)]
+
+
+def read_grids(path: Path, limits: dict[str, int]) -> list[Grid]:
+    """Every sheet of an untrusted file as a Grid; refusals (BackboneError) in plain words."""
+    kind = sniff(path, limits)
+    if kind == "csv":
+        return [_grid_from_rows(path.stem, read_csv_rows(path), limits)]
+    import fastexcel  # imported here: only the sandboxed child needs it
+
+    extras: dict[str, xlsxparts.SheetExtras] = {}
+    if kind == "xlsx":
+        extras = _xlsx_extras(path, limits)
+    try:
+        reader = fastexcel.read_excel(str(path))
+        grids = []
+        for name in reader.sheet_names:
+            sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")
+            if sheet.height > limits["MAX_ROWS"] or sheet.width > limits["MAX_COLUMNS"]:
+                xlsxparts.check_used_range_numbers(sheet.height, sheet.width, name, path.name, limits)
+            table = pa.Table.from_batches([sheet.to_arrow()])
+            offset = min((c.absolute_index for c in sheet.available_columns()), default=0)
+            grids.append(_place(name, table, offset, extras.get(name)))
+        return grids
+    except BackboneError:
+        raise
+    except Exception as exc:  # fastexcel raises its own types for damaged files
+        raise BackboneError(f"'{path.name}' could not be read as a {kind} workbook ({exc}). Save it again from Excel.") from exc
+
+
+def _xlsx_extras(path: Path, limits: dict[str, int]) -> dict[str, xlsxparts.SheetExtras]:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            xlsxparts.refuse_entities(archive, path.name)
+            parts = xlsxparts.sheet_parts(archive)
+            for sheet, part in parts.items():
+                xlsxparts.check_used_range(archive, part, sheet, path.name, limits)
+            percent = xlsxparts.percent_styles(archive)
+            return {sheet: xlsxparts.scan_sheet(archive.read(part), percent, sheet, path.name, limits)
+                    for sheet, part in parts.items()}
+    except (KeyError, SyntaxError, ValueError) as exc:  # a part missing or not XML: calamine gives the real message
+        if isinstance(exc, BackboneError):
+            raise
+        return {}
+
+
+def _place(name: str, table: pa.Table, offset: int, extras: xlsxparts.SheetExtras | None) -> Grid:
+    """Pad leading empty columns so column indexes are the spreadsheet's; write error / formula cells back in."""
+    columns = [pa.nulls(table.num_rows, pa.string())] * offset + [table.column(j).combine_chunks() for j in range(table.num_columns)]
+    if extras and extras.overrides:
+        patched: dict[int, list] = {}
+        for (row, col), text in extras.overrides.items():
+            if row >= table.num_rows or col >= len(columns):
+                continue
+            if col not in patched:
+                patched[col] = columns[col].to_pylist()
+            patched[col][row] = text
+        for col, values in patched.items():
+            columns[col] = pa.array(values, pa.string())
+    names = [f"c{j}" for j in range(len(columns))]
+    grid = Grid(name, pa.table(columns, names=names) if columns else pa.table({}))
+    if extras:
+        grid.percent_cells, grid.merges = extras.percent_cells, extras.merges
+    return grid
+
+
+def _grid_from_rows(name: str, rows: list[list[str]], limits: dict[str, int]) -> Grid:
+    width = max((len(r) for r in rows), default=0)
+    if len(rows) > limits["MAX_ROWS"] or width > limits["MAX_COLUMNS"]:
+        xlsxparts.check_used_range_numbers(len(rows), width, name, name, limits)
+    columns = [pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in rows], pa.string()) for j in range(width)]
+    return Grid(name, pa.table(columns, names=[f"c{j}" for j in range(width)]) if columns else pa.table({}))

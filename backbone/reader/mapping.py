@@ -1,0 +1,92 @@
+"""A partner's column mapping: what a column holds, or a value every row shares, written so a person can type it.
+
+    {"Rate": "value", "School Year": "period"}                 the simple form: header -> field
+    {"metric": "=Kindergarten readiness"}                      a field -> "=constant" (every row is that metric)
+    {"District Name": "geography", "School": "geography"}      two columns for one place: joined as "District / School"
+    {"Self Regulation": {"metric": "Self-regulation"}}         a column of values, with fields fixed for that column
+    {"County Code": "ignore"}                                  a column not to read
+
+Headers match case- and punctuation-insensitively, as the whole (multi-row) header or any one of its rows.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from backbone.reader.cells import text_of
+
+TEMPLATE_FIELDS = ("metric", "period", "geography", "dimension", "group", "value", "numerator", "denominator", "note")
+IGNORE = "ignore"
+# Fields a value column may fix for itself (a wide table: one column per metric, period, place or group).
+VALUE_COLUMN_FIELDS = ("metric", "period", "geography", "dimension", "group")
+
+
+def fold_header(text: object) -> str:
+    """A header as words: lower case, punctuation and line breaks as single spaces."""
+    return re.sub(r"[^a-z0-9%]+", " ", text_of(text).lower()).strip()
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    """What one column holds: a field, or (field 'value') values with some fields fixed for the column."""
+
+    field: str
+    fixed: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def fixed_fields(self) -> dict[str, str]:
+        return dict(self.fixed)
+
+
+@dataclass
+class Mapping:
+    """A parsed mapping: columns by folded header, constants by field, and what could not be understood."""
+
+    columns: dict[str, ColumnSpec] = field(default_factory=dict)
+    constants: dict[str, str] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.columns or self.constants)
+
+
+def parse_mapping(raw: dict | None) -> Mapping:
+    """Read a mapping dict (simple or rich form); anything not understood is listed in `problems`."""
+    mapping = Mapping()
+    if not raw:
+        return mapping
+    if not isinstance(raw, dict):
+        mapping.problems.append("a column mapping is a JSON object such as {\"Rate\": \"value\"}")
+        return mapping
+    for key, spec in raw.items():
+        folded = fold_header(key)
+        if isinstance(spec, str) and spec.startswith("="):
+            if folded in TEMPLATE_FIELDS:
+                mapping.constants[folded] = spec[1:].strip()
+            else:
+                mapping.problems.append(f"'{key}': a constant (\"={spec[1:]}\") needs a field name as its key, one of "
+                                        f"{', '.join(TEMPLATE_FIELDS)}")
+        elif isinstance(spec, str):
+            name = fold_header(spec)
+            if name in TEMPLATE_FIELDS or name == IGNORE:
+                mapping.columns[folded] = ColumnSpec(name)
+            else:
+                mapping.problems.append(f"'{key}': '{spec}' is not a field; use one of {', '.join(TEMPLATE_FIELDS)} or ignore")
+        elif isinstance(spec, dict):
+            fixed = {fold_header(k): text_of(v) for k, v in spec.items()}
+            unknown = sorted(set(fixed) - set(VALUE_COLUMN_FIELDS))
+            if unknown:
+                mapping.problems.append(f"'{key}': a value column can fix only {', '.join(VALUE_COLUMN_FIELDS)}, "
+                                        f"not {', '.join(unknown)}")
+            else:
+                mapping.columns[folded] = ColumnSpec("value", tuple(sorted(fixed.items())))
+        else:
+            mapping.problems.append(f"'{key}': write a field name, \"=a constant\" or an object such as {{\"metric\": \"...\"}}")
+    return mapping
+
+
+def headers_named(raw: dict | None) -> set[str]:
+    """The folded column headers a mapping names (not its constants): what a file must have for it to apply."""
+    mapping = parse_mapping(raw)
+    return set(mapping.columns)

@@ -107,8 +107,9 @@ class _Header:
     labels: dict[int, str]
     parts: dict[int, list[str]]
     specs: dict[int, ColumnSpec]
-    guessed: dict[int, str]  # col -> how the field was decided ('mapping', 'header name', 'year header', 'metric name')
+    guessed: dict[int, str]  # col -> how the field was decided ('mapping:key', 'header name', 'year header', 'metric name')
     score: int
+    ambiguous: dict[str, list[int]] = field(default_factory=dict)  # mapping key -> the columns it names
 
 
 def find_tables(grids: list[Grid], column_map: dict | None = None, catalog=None) -> Tables:
@@ -146,7 +147,13 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         found.sheets_skipped[name] = "no header row naming at least a metric, a period and a value column"
         return
     found.headers_seen[name] = [header.labels[c] for c in sorted(header.labels)]
-    found.mapping_keys_used |= {how.split(":", 1)[1] for how in header.guessed.values() if how.startswith("mapping:")}
+    found.mapping_keys_used |= {how.split(":")[1] for how in header.guessed.values() if how.startswith("mapping:")}
+    for key, cols in header.ambiguous.items():
+        found.mapping_keys_used.add(key)
+        found.errors.append(Finding(name, header.last_row + 1, header.labels[cols[0]],
+                                    f"the mapping's '{key}' names {len(cols)} columns ("
+                                    + "; ".join(f"'{header.labels[c]}'" for c in cols)
+                                    + "); use the whole header of the one you mean"))
     header_row = header.last_row + 1
     _personal_data(grid, header, found)
     specs = dict(header.specs)
@@ -159,6 +166,8 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         for col in [c for c in value_cols if c not in long_value and not header.guessed[c].startswith("mapping")]:
             specs.pop(col)
         value_cols = [c for c, s in specs.items() if s.field == "value"]
+    for col in [c for c, s in specs.items() if s.field in constants and not header.guessed[c].startswith("mapping")]:
+        specs.pop(col)  # the partner's constant beats a column guessed from its name
     by_field: dict[str, list[int]] = {}
     for col, spec in sorted(specs.items()):
         if spec.field not in ("value", IGNORE):
@@ -281,15 +290,36 @@ def _assign(band: list[int], head: list[list[str]], merged: dict, mapping: Mappi
         spec, how = _decide(label, pieces, mapping, catalog)
         if spec:
             specs[col], guessed[col] = spec, how
+    ambiguous = _ambiguous_keys(specs, guessed)
     score = sum(1 for s in specs.values() if s.field != IGNORE)
-    return _Header(band[-1], labels, parts, specs, guessed, score)
+    return _Header(band[-1], labels, parts, specs, guessed, score, ambiguous)
+
+
+def _ambiguous_keys(specs: dict[int, ColumnSpec], guessed: dict[int, str]) -> dict[str, list[int]]:
+    """A mapping key naming several columns by one row of their header: the whole header wins, else it is ambiguous."""
+    by_key: dict[str, list[int]] = {}
+    for col, how in guessed.items():
+        if how.startswith("mapping:"):
+            by_key.setdefault(how.split(":")[1], []).append(col)
+    ambiguous = {}
+    for key, cols in by_key.items():
+        if len(cols) < 2 or specs[cols[0]].field in JOINABLE | {IGNORE}:
+            continue
+        full = [c for c in cols if guessed[c].endswith(":full")]
+        for col in cols:
+            if col not in full[:1]:
+                specs.pop(col)
+                guessed.pop(col)
+        if not full:
+            ambiguous[key] = cols
+    return ambiguous
 
 
 def _decide(label: str, pieces: list[str], mapping: Mapping, catalog) -> tuple[ColumnSpec | None, str]:
     keys = [fold_header(label)] + [fold_header(p) for p in reversed(pieces)]
-    for key in keys:
+    for position, key in enumerate(keys):
         if key in mapping.columns:
-            return mapping.columns[key], f"mapping:{key}"
+            return mapping.columns[key], f"mapping:{key}" + (":full" if position == 0 else ":part")
     for key in keys[:2]:
         for name, words in HEADER_SYNONYMS.items():
             if key in words:

@@ -1,0 +1,163 @@
+"""Real public files as partners send them (tests/fixtures/real, each with its PROVENANCE.md and mapping.json).
+
+Each test asserts values a person read off the file, the number of suppressed cells, and that every value cell read
+is accounted for: read = loaded + suppressed + missing + reported.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from backbone import store
+from backbone.catalog import load_catalog_workbook
+from backbone.config import PROJECT_ROOT
+from backbone.ingest import ingest_file
+from tests.workbooks import METRICS_HEADER, metric_row, write_workbook
+
+REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
+FILES = {
+    "or_ode_kindergarten": "k-readiness-1718.xlsx",
+    "ky_kde_graduation": "graduation_rate_12_13.csv",
+    "cdc_wonder_teen_births": "teen_births_black_2016_2020.txt",
+    "bls_laus_2018": "laucnty18.xlsx",
+    "naep_kentucky": "naep_reading_grade4_race.xls",
+}
+
+
+def real_file(source: str) -> tuple[Path, dict]:
+    folder = REAL / source
+    return folder / FILES[source], json.loads((folder / "mapping.json").read_text())
+
+
+@pytest.fixture
+def real_db(db, tmp_path) -> str:
+    """A store whose catalog names the real files' indicators, and one partner."""
+    book = write_workbook(tmp_path / "catalog.xlsx", {
+        "Metrics": [
+            METRICS_HEADER,
+            metric_row("k_self_regulation", "Self-regulation", "index"),
+            metric_row("k_interpersonal", "Interpersonal skills", "index"),
+            metric_row("k_approaches", "Approaches to learning", "index"),
+            metric_row("k_early_math", "Early math", "number"),
+            metric_row("grad_rate_4yr", "4-year graduation rate", "percent", aliases="Graduation rate"),
+            metric_row("teen_births", "Teen births", "count", "lower is better"),
+            metric_row("unemployment_rate", "Unemployment rate", "percent", "lower is better"),
+            metric_row("labor_force", "Labor force", "count"),
+            metric_row("naep_reading_g4", "NAEP grade 4 reading scale score", "index"),
+        ],
+        "Partners": [["code", "name", "sector", "contact"], ["STATE", "State agencies", "government", "data@example.org"]],
+    })
+    assert load_catalog_workbook(book, db=db).errors == []
+    return db
+
+
+def loaded(db: str, **key) -> list[tuple]:
+    where = " AND ".join(f"{k} = ?" for k in key)
+    return store.cursor(db).execute(
+        f"SELECT value, numerator, denominator, suppressed, suppression_mark FROM current_observations WHERE {where}",
+        list(key.values())).fetchall()
+
+
+def assert_accounted(result) -> None:
+    cells = result.cells
+    assert cells["read"] == cells["loaded"] + cells["suppressed"] + cells["missing"] + cells["reported"]
+    assert cells["loaded"] + cells["suppressed"] == result.rows_loaded
+    assert cells["missing"] == result.rows_missing and cells["suppressed"] == result.rows_suppressed
+
+
+def test_oregon_kindergarten_assessment(real_db):
+    path, mapping = real_file("or_ode_kindergarten")
+    result = ingest_file(path, "STATE", column_map=mapping, db=real_db)
+    assert result.status == "loaded", result.errors[:3]
+    # Title row 3 gives the period; the header spans rows 4-6 with merged cells; 9,470 rows x 4 metrics.
+    assert result.sheets_used == ["Kindergarten Assessment"]
+    assert result.cells["read"] == 9470 * 4
+    assert_accounted(result)
+    assert result.cells["reported"] == 0
+    # '*' counted on the sheet with a separate script: 15,315 in the three Approaches to Learning rating columns
+    # (J-L) and 5,118 in the Early math column (N).
+    assert result.rows_suppressed == 15315 + 5118
+    # Row 8: Statewide, Total Population, self-regulation 3.5; Portland SD 1J district, African American, 3.3.
+    assert loaded(real_db, metric_code="k_self_regulation", geography="Statewide / Statewide / State",
+                  group_value="All", period_label="2017-18") == [(3.5, None, None, False, None)]
+    assert loaded(real_db, metric_code="k_self_regulation", geography="Portland SD 1J / Portland SD 1J / District",
+                  group_value="African American") == [(3.3, None, None, False, None)]
+    # A suppressed school cell is kept with its mark, never 0.
+    marks = store.cursor(real_db).execute(
+        "SELECT DISTINCT value, suppression_mark FROM current_observations WHERE suppressed").fetchall()
+    assert marks == [(None, "*")]
+
+
+def test_kentucky_graduation_2012_13(real_db):
+    path, mapping = real_file("ky_kde_graduation")
+    result = ingest_file(path, "STATE", column_map=mapping, db=real_db)
+    assert result.status == "loaded", result.errors[:3]
+    assert result.cells["read"] == 6000
+    assert result.rows_suppressed == 3044  # '***' in COHORT_RATE
+    assert_accounted(result)
+    # Jefferson County district total, Female: 2951 of 3650, 80.8 (row 'Jefferson County,--District Total--,2,Female').
+    assert loaded(real_db, metric_code="grad_rate_4yr", geography="Jefferson County / --District Total--",
+                  group_value="Female", period_label="2012-13") == [(80.8, 2951.0, 3650.0, False, None)]
+    # 'All Students' is the everyone group, so it combines with template rows that leave the group blank.
+    assert loaded(real_db, metric_code="grad_rate_4yr", geography="Adair County / Adair County High School",
+                  group_value="All") == [(89.8, 177.0, 197.0, False, None)]
+
+
+def test_cdc_wonder_teen_births(real_db):
+    path, mapping = real_file("cdc_wonder_teen_births")
+    result = ingest_file(path, "STATE", column_map=mapping, db=real_db)
+    assert result.status == "loaded", result.errors[:3]
+    assert (result.cells["read"], result.rows_suppressed) == (110, 22)
+    assert_accounted(result)
+    assert result.rows_not_data == 60  # the footer after "---", reported as notes, not data
+    assert any("60 row(s) with no values" in w.message for w in result.warnings)
+    assert loaded(real_db, metric_code="teen_births", geography="Jefferson County, KY", period_label="2016") == [
+        (234.0, None, None, False, None)]
+    assert loaded(real_db, metric_code="teen_births", geography="Jefferson County, AL", period_label="2020") == [
+        (None, None, None, True, "Suppressed")]
+
+
+def test_bls_unemployment_2018_original(real_db):
+    path, mapping = real_file("bls_laus_2018")
+    result = ingest_file(path, "STATE", column_map=mapping, db=real_db)
+    assert result.status == "loaded", result.errors[:3]
+    # A three-row split header ('Unemploy-' / 'ment Rate' / '(%)') read as one label.
+    assert "Unemployment Rate (%)" in result.headers_seen["laucnty18"]
+    assert (result.cells["read"], result.rows_suppressed) == (3219 * 2, 0)
+    assert_accounted(result)
+    assert result.rows_not_data == 2  # SOURCE and date footers
+    assert loaded(real_db, metric_code="unemployment_rate", geography="Autauga County, AL", period_label="2018") == [
+        (3.6, None, None, False, None)]
+    assert loaded(real_db, metric_code="labor_force", geography="Yauco Municipio, PR") == [(9716.0, None, None, False, None)]
+
+
+def test_naep_xls(real_db):
+    path, mapping = real_file("naep_kentucky")
+    result = ingest_file(path, "STATE", column_map=mapping, db=real_db)
+    assert result.status == "loaded", result.errors[:3]
+    assert (result.cells["read"], result.rows_suppressed) == (72, 23)  # '‡' reporting standards not met
+    assert_accounted(result)
+    value = loaded(real_db, metric_code="naep_reading_g4", geography="Kentucky", period_label="2019", group_value="White")
+    assert value[0][0] == pytest.approx(225.221971768504, abs=1e-6)
+    assert value[0][3] is False
+
+
+@pytest.mark.parametrize("source", sorted(FILES))
+def test_dry_run_json_on_each_real_file_answers_within_5_seconds(real_db, source, tmp_path):
+    path, _ = real_file(source)
+    store.close_all()  # the command line opens the store itself
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "backbone", "--db", real_db, "ingest", str(path), "--partner", "STATE",
+                           "--dry-run", "--json", "--map", str(REAL / source / "mapping.json")],
+                          capture_output=True, text=True, cwd=PROJECT_ROOT, timeout=60)
+    elapsed = time.perf_counter() - started
+    answer = json.loads(done.stdout)
+    assert (done.returncode, answer["status"]) == (0, "dry-run"), answer.get("errors")
+    assert answer["rows_new"] > 0
+    assert elapsed < 5, f"{source}: {elapsed:.1f} s"

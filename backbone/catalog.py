@@ -11,7 +11,9 @@ from pathlib import Path
 import duckdb
 
 from backbone import store, vocab
+from backbone.auth import User, require
 from backbone.errors import BackboneError, Finding
+from backbone.privacy import refresh_public_outcomes
 from backbone.reader.cells import is_blank, text_of
 from backbone.reader.table import fold_header
 from backbone.reader.workbook import read_workbook
@@ -161,8 +163,10 @@ class _SheetReader:
             return None
 
 
-def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: str | None = None, db: str | None = None) -> CatalogLoad:
+def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: str | None = None, actor: User | None = None,
+                          db: str | None = None) -> CatalogLoad:
     """Create or update metrics, partners, roles, targets, milestones and expectations from a workbook: all or nothing."""
+    require(actor, "edit")
     sheets = {sheet.name.strip(): sheet.rows for sheet in read_workbook(path)}
     known = {name.lower(): name for name in sheets}
     errors: list[Finding] = []
@@ -248,13 +252,14 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
     return CatalogLoad(counts, [])
 
 
-def load_catalog_upload(data: bytes, file_name: str, uploaded_by: str, db: str | None = None) -> CatalogLoad | str:
+def load_catalog_upload(data: bytes, file_name: str, actor: User, db: str | None = None) -> CatalogLoad | str:
     """A catalog workbook sent through the browser: its outcome, or the plain reason it could not be read."""
     from backbone.ingest import stage_upload
 
+    require(actor, "edit")
     path = stage_upload(data, file_name, db)
     try:
-        return load_catalog_workbook(path, uploaded_by=uploaded_by, original_name=file_name, db=db)
+        return load_catalog_workbook(path, uploaded_by=actor.email, original_name=file_name, actor=actor, db=db)
     except BackboneError as exc:
         return str(exc)
     finally:
@@ -323,6 +328,8 @@ def _write_catalog(parsed: dict[str, list[tuple]], path: Path, file_name: str, u
                 cur.execute(f"DELETE FROM {table}")  # table names come from the fixed dict above
                 for values in parsed[sheet]:
                     cur.execute(f"INSERT INTO {table} VALUES (" + ", ".join("?" * len(values)) + ")", list(values))
+        # A new threshold or unit changes what may be shown.
+        refresh_public_outcomes(cur)
         cur.execute(
             "INSERT INTO uploads (upload_id, load_seq, kind, uploaded_by, uploaded_at, file_name, sha256, status, rows_loaded)"
             " VALUES (?, ?, 'catalog', ?, ?, ?, ?, 'loaded', ?)",

@@ -1,8 +1,9 @@
-"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore."""
+"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore, users."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import sys
 from pathlib import Path
@@ -49,6 +50,18 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="replace the store's contents with a backup")
     restore.add_argument("directory", type=Path)
+    users = commands.add_parser("users", help="manage who may sign in: add, list, remove, reset")
+    actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    add = actions.add_parser("add", help="create an account (asks for its password)")
+    add.add_argument("email")
+    add.add_argument("--role", required=True, choices=["director", "partner", "viewer"])
+    add.add_argument("--partner", help="the partner's code (partner accounts only)")
+    add.add_argument("--no-password", action="store_true", help="signs in only through the identity provider (st.login)")
+    actions.add_parser("list", help="list accounts")
+    remove_user = actions.add_parser("remove", help="delete an account")
+    remove_user.add_argument("email")
+    reset = actions.add_parser("reset", help="set a new password (asks for it) and clear failed attempts")
+    reset.add_argument("email")
     return parser
 
 
@@ -63,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"status": "error", "message": str(exc), "errors": [], "warnings": []}))
         else:
             print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if args.command in ("ingest", "undo", "restore", "export", "backup") else EXIT_REJECTED
+        return EXIT_USAGE if args.command in ("ingest", "undo", "restore", "export", "backup", "users") else EXIT_REJECTED
     finally:
         store.close_all()
 
@@ -117,6 +130,8 @@ def _run(args: argparse.Namespace, db: str) -> int:
 
         counts = backup(args.directory, db)
         print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables into {args.directory}")
+    elif args.command == "users":
+        return _users(args, db)
     elif args.command == "restore":
         from backbone.export import restore
 
@@ -124,6 +139,39 @@ def _run(args: argparse.Namespace, db: str) -> int:
             raise BackboneError(f"'{args.directory}' is not a folder.")
         counts = restore(args.directory, db)
         print(f"Restored {sum(counts.values())} rows into {db}")
+    return EXIT_OK
+
+
+def _read_password(email: str) -> str:
+    """A new password: asked twice on a terminal, or one line from standard input (scripts, tests)."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass(f"New password for {email}: ")
+    if first != getpass.getpass("Again: "):
+        raise BackboneError("The two passwords differ; nothing was changed.")
+    return first
+
+
+def _users(args: argparse.Namespace, db: str) -> int:
+    from backbone import auth
+
+    if args.action == "add":
+        password = None if args.no_password else _read_password(args.email)
+        auth.add_account(args.email, args.role, args.partner, password, db)
+        print(f"Account added: {args.email} ({args.role}{f' for {args.partner.upper()}' if args.partner else ''}).")
+    elif args.action == "list":
+        rows = auth.list_accounts(db)
+        for email, role, partner, has_password, last in rows:
+            print(f"{email:<36} {role:<9} {partner or '':<18} {'password' if has_password else 'identity provider':<18} "
+                  f"{f'last sign-in {last:%Y-%m-%d %H:%M}' if last else 'never signed in'}")
+        if not rows:
+            print("No accounts: the app runs as a single local director (see README: Accounts).")
+    elif args.action == "remove":
+        auth.remove_account(args.email, db)
+        print(f"Account removed: {args.email}.")
+    elif args.action == "reset":
+        auth.reset_password(args.email, _read_password(args.email), db)
+        print(f"Password reset for {args.email}.")
     return EXIT_OK
 
 

@@ -13,6 +13,7 @@ import pyarrow.parquet as pq
 
 from backbone import config, store
 from backbone.errors import BackboneError
+from backbone.privacy import refresh_public_outcomes
 
 PUBLIC_VIEWS = [
     "community_outcomes", "outcome_trends", "equity_gaps", "activity_scorecard", "phase_matrix",
@@ -20,7 +21,7 @@ PUBLIC_VIEWS = [
 ]
 TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
-    "expectations", "uploads", "observations",
+    "expectations", "uploads", "observations", "accounts",
 ]
 
 
@@ -43,23 +44,42 @@ def export_views(out: Path, view: str | None = None, db: str | None = None) -> d
         frames = {name: read_relation(name, db) for name in names}
         with pd.ExcelWriter(out, engine="openpyxl") as writer:
             for name, frame in frames.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
+                safe_for_spreadsheet(frame).to_excel(writer, sheet_name=name[:31], index=False)
         return {name: len(frame) for name, frame in frames.items()}
     name = view or "community_outcomes"
     frame = read_relation(name, db)
     if suffix == ".csv":
-        frame.to_csv(out, index=False)
+        safe_for_spreadsheet(frame).to_csv(out, index=False)
     else:
         frame.to_parquet(out, index=False)
     return {name: len(frame)}
 
 
+# A text cell starting with one of these is run as a formula by Excel and LibreOffice ("formula injection").
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_for_spreadsheet(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy in which text that a spreadsheet would run as a formula starts with ' instead; numbers stay numbers."""
+    safe = frame.copy()
+    for column in safe.columns:
+        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
+            safe[column] = safe[column].map(
+                lambda cell: "'" + cell if isinstance(cell, str) and cell.startswith(FORMULA_STARTS) else cell)
+    return safe
+
+
 def frame_to_xlsx(frame: pd.DataFrame, sheet: str = "data") -> bytes:
-    """One table as the bytes of an .xlsx file, for download buttons."""
+    """One table as the bytes of an .xlsx file, for download buttons (formula-safe)."""
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        frame.to_excel(writer, sheet_name=sheet[:31], index=False)
+        safe_for_spreadsheet(frame).to_excel(writer, sheet_name=sheet[:31], index=False)
     return buffer.getvalue()
+
+
+def frame_to_csv(frame: pd.DataFrame) -> bytes:
+    """One table as CSV bytes, for download buttons (formula-safe)."""
+    return safe_for_spreadsheet(frame).to_csv(index=False).encode("utf-8")
 
 
 def backup(directory: Path, db: str | None = None) -> dict[str, int]:
@@ -98,6 +118,7 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
             cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet($path)",
                         {"path": str(directory / f"{table}.parquet")})
         counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        refresh_public_outcomes(cur)
     if counts != manifest["rows"]:
         raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
     if (directory / "uploads").exists():

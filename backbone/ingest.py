@@ -12,8 +12,10 @@ import duckdb
 import pandas as pd
 
 from backbone import config, mappings, store
+from backbone.auth import User, require
 from backbone.catalog import Catalog
 from backbone.errors import BackboneError, Finding
+from backbone.privacy import refresh_public_outcomes
 from backbone.reader.mapping import parse_mapping
 from backbone.reader.sandbox import read_untrusted
 from backbone.reader.table import find_tables
@@ -93,6 +95,7 @@ def ingest_file(
     dry_run: bool = False,
     original_name: str | None = None,
     column_map: dict | None = None,
+    actor: User | None = None,
     db: str | None = None,
 ) -> IngestResult:
     """Validate and load one partner file; nothing is written unless every row passes.
@@ -101,6 +104,7 @@ def ingest_file(
     """
     path = Path(path)
     partner_code = partner_code.strip().upper()
+    require(actor, "upload", partner_code)
     name = original_name or path.name
     cur = store.cursor(db)
     if not partner_exists(cur, partner_code):
@@ -176,6 +180,7 @@ def ingest_file(
              result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
              result.rows_missing, ",".join(replaced) or None],
         )
+        refresh_public_outcomes(wcur)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
@@ -216,13 +221,14 @@ def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: 
     return sorted({upload for upload, is_new, same in rows if not is_new and not same})
 
 
-def undo_upload(upload_id: str, undone_by: str = "cli", db: str | None = None) -> dict:
+def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = None, db: str | None = None) -> dict:
     """Roll a partner load back: its values leave the current view and the ones it replaced return."""
     with store.write_transaction(db) as cur:
-        row = cur.execute("SELECT kind, status, file_name FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+        row = cur.execute("SELECT kind, status, file_name, partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
         if row is None:
             raise BackboneError(f"No upload with id '{upload_id}'. `python -m backbone uploads` lists them.")
-        kind, status, file_name = row
+        kind, status, file_name, owner = row
+        require(actor, "undo", owner)
         if kind != "partner":
             raise BackboneError("A catalog load cannot be undone; load the previous catalog workbook again instead.")
         if status != "loaded":
@@ -231,6 +237,7 @@ def undo_upload(upload_id: str, undone_by: str = "cli", db: str | None = None) -
             "UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
             [datetime.now(), undone_by, upload_id],
         )
+        refresh_public_outcomes(cur)
         restored = cur.execute(
             """SELECT count(*) FROM current_observations c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code

@@ -7,12 +7,15 @@ from datetime import date, datetime
 import pandas as pd
 
 from backbone import store
+from backbone.auth import User, require
 from backbone.errors import BackboneError
 from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
 
 
-def save_cell(phase: str, component: str, before: pd.DataFrame, after: pd.DataFrame, db: str | None = None) -> int:
+def save_cell(phase: str, component: str, before: pd.DataFrame, after: pd.DataFrame, actor: User | None = None,
+              db: str | None = None) -> int:
     """Write one cell's edited milestone list (added, changed and removed rows) in one transaction; returns rows changed."""
+    require(actor, "edit")
     if phase not in PHASES or component not in COMPONENTS:
         raise BackboneError("Choose a phase and a component from the lists.")
     rows = after.to_dict("records")

@@ -5,9 +5,25 @@ from __future__ import annotations
 import pandas as pd
 
 from backbone import store
+from backbone.auth import User, require
+from backbone.demo import DEMO_USER
+from backbone.errors import BackboneError
 from backbone.vocab import BACKBONE_ROLES
 
 HEADLINE_GEOGRAPHIES = ("Community", "Median of places")
+# Every outcome view has a twin that partners and the public read: small cells suppressed (backbone/privacy.py).
+PUBLIC_TWIN = {
+    "community_outcomes": "public_outcomes",
+    "outcome_trends": "public_outcome_trends",
+    "equity_gaps": "public_equity_gaps",
+    "place_medians": "public_place_medians",
+    "activity_scorecard": "public_activity_scorecard",
+}
+
+
+def _rel(view: str, public: bool) -> str:
+    """The view to read: its suppressed twin unless a director asked for every value. Names come only from PUBLIC_TWIN."""
+    return PUBLIC_TWIN[view] if public else view
 
 
 def _read(sql: str, params: dict | None = None, db: str | None = None) -> pd.DataFrame:
@@ -31,12 +47,12 @@ def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
     )
 
 
-def headline_trends(level: str, db: str | None = None) -> pd.DataFrame:
+def headline_trends(level: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Each metric of a level at its headline geography (the whole community, else the median place), all groups."""
     return _read(
-        """WITH ranked AS (
+        f"""WITH ranked AS (
                SELECT *, dense_rank() OVER (PARTITION BY metric_code ORDER BY geography <> 'Community') AS pick
-               FROM outcome_trends
+               FROM {_rel('outcome_trends', public)}
                WHERE level = $level AND geography IN ('Community', 'Median of places') AND dimension = 'All'
            )
            SELECT r.* EXCLUDE (pick), m.definition, m.source, m.notes, m.outcome_area
@@ -48,21 +64,21 @@ def headline_trends(level: str, db: str | None = None) -> pd.DataFrame:
     )
 
 
-def place_spread(metric_code: str, db: str | None = None) -> pd.DataFrame:
+def place_spread(metric_code: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Lowest, median and highest place per period, for a metric known only by place."""
     return _read(
-        """SELECT metric_code, period_label, year(period_end) AS period_year, value, low_value, high_value,
+        f"""SELECT metric_code, period_label, year(period_end) AS period_year, value, low_value, high_value,
                   low_place, high_place, n_places
-           FROM place_medians WHERE metric_code = $metric AND dimension = 'All' ORDER BY period_end""",
+           FROM {_rel('place_medians', public)} WHERE metric_code = $metric AND dimension = 'All' ORDER BY period_end""",
         {"metric": metric_code},
         db,
     )
 
 
-def geographies(metric_code: str, db: str | None = None) -> list[str]:
+def geographies(metric_code: str, public: bool = True, db: str | None = None) -> list[str]:
     """The places a metric has data for: the whole community (or median place) first, then by name."""
     frame = _read(
-        """SELECT DISTINCT geography FROM outcome_trends WHERE metric_code = $metric
+        f"""SELECT DISTINCT geography FROM {_rel('outcome_trends', public)} WHERE metric_code = $metric
            ORDER BY geography NOT IN ('Community', 'Median of places'), geography""",
         {"metric": metric_code},
         db,
@@ -70,10 +86,10 @@ def geographies(metric_code: str, db: str | None = None) -> list[str]:
     return frame.geography.tolist()
 
 
-def dimensions(metric_code: str, geography: str, db: str | None = None) -> list[str]:
+def dimensions(metric_code: str, geography: str, public: bool = True, db: str | None = None) -> list[str]:
     """The disaggregations a metric has at a place (never 'All')."""
     frame = _read(
-        """SELECT DISTINCT dimension FROM community_outcomes
+        f"""SELECT DISTINCT dimension FROM {_rel('community_outcomes', public)}
            WHERE metric_code = $metric AND geography = $geography AND dimension <> 'All' ORDER BY dimension""",
         {"metric": metric_code, "geography": geography},
         db,
@@ -81,11 +97,11 @@ def dimensions(metric_code: str, geography: str, db: str | None = None) -> list[
     return frame.dimension.tolist()
 
 
-def trend(metric_code: str, geography: str, db: str | None = None) -> pd.DataFrame:
+def trend(metric_code: str, geography: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """The turn-the-curve series for one metric and place, all groups together."""
     return _read(
-        """SELECT t.*, m.definition, m.source, m.notes
-           FROM outcome_trends t JOIN metrics m USING (metric_code)
+        f"""SELECT t.*, m.definition, m.source, m.notes
+           FROM {_rel('outcome_trends', public)} t JOIN metrics m USING (metric_code)
            WHERE t.metric_code = $metric AND t.geography = $geography AND t.dimension = 'All' AND t.group_value = 'All'
            ORDER BY t.period_end""",
         {"metric": metric_code, "geography": geography},
@@ -93,12 +109,12 @@ def trend(metric_code: str, geography: str, db: str | None = None) -> pd.DataFra
     )
 
 
-def by_group(metric_code: str, geography: str, dimension: str, db: str | None = None) -> pd.DataFrame:
+def by_group(metric_code: str, geography: str, dimension: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Each group's value over time for one disaggregation, with suppressed cells kept (value empty)."""
     return _read(
-        """SELECT metric_code, period_label, year(period_end) AS period_year, period_end, group_value, value, numerator,
-                  denominator, suppressed, suppression_marks, n_partners
-           FROM community_outcomes
+        f"""SELECT metric_code, period_label, year(period_end) AS period_year, period_end, group_value, value, numerator,
+                  denominator, suppressed, suppression_marks, suppression_reason, display, unstable, n_partners
+           FROM {_rel('community_outcomes', public)}
            WHERE metric_code = $metric AND geography = $geography AND dimension = $dimension
            ORDER BY period_end, group_value""",
         {"metric": metric_code, "geography": geography, "dimension": dimension},
@@ -106,12 +122,12 @@ def by_group(metric_code: str, geography: str, dimension: str, db: str | None = 
     )
 
 
-def equity(metric_code: str, geography: str, dimension: str, db: str | None = None) -> pd.DataFrame:
+def equity(metric_code: str, geography: str, dimension: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Each group's gap to the best-off group over time."""
     return _read(
-        """SELECT metric_code, period_label, year(period_end) AS period_year, group_value, value, best_group, best_value,
+        f"""SELECT metric_code, period_label, year(period_end) AS period_year, group_value, value, best_group, best_value,
                   gap_to_best, ratio_to_best, all_value, difference_to_all, gap_change_since_baseline, gap_trend
-           FROM equity_gaps
+           FROM {_rel('equity_gaps', public)}
            WHERE metric_code = $metric AND geography = $geography AND dimension = $dimension
            ORDER BY period_end, group_value""",
         {"metric": metric_code, "geography": geography, "dimension": dimension},
@@ -119,14 +135,14 @@ def equity(metric_code: str, geography: str, dimension: str, db: str | None = No
     )
 
 
-def places_latest(metric_code: str, db: str | None = None) -> pd.DataFrame:
+def places_latest(metric_code: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Every place's value in the metric's latest period with place data, all groups together."""
     return _read(
-        """WITH places AS (
-               SELECT * FROM community_outcomes
+        f"""WITH places AS (
+               SELECT * FROM {_rel('community_outcomes', public)}
                WHERE metric_code = $metric AND geography <> 'Community' AND dimension = 'All'
            )
-           SELECT geography, period_label, value, suppressed FROM places
+           SELECT geography, period_label, value, suppressed, suppression_reason, display FROM places
            WHERE period_end = (SELECT max(period_end) FROM places)
            ORDER BY value DESC NULLS LAST""",
         {"metric": metric_code},
@@ -134,16 +150,16 @@ def places_latest(metric_code: str, db: str | None = None) -> pd.DataFrame:
     )
 
 
-def activity_scorecard(db: str | None = None) -> pd.DataFrame:
+def activity_scorecard(public: bool = True, db: str | None = None) -> pd.DataFrame:
     """The six activities with their measures (one row per measure; activities without measures once)."""
-    return _read("SELECT * FROM activity_scorecard ORDER BY activity, horizon DESC, metric_name", db=db)
+    return _read(f"SELECT * FROM {_rel('activity_scorecard', public)} ORDER BY activity, horizon DESC, metric_name", db=db)
 
 
-def level_series(level: str, db: str | None = None) -> pd.DataFrame:
+def level_series(level: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Whole-community series of every metric of a level, for sparklines."""
     return _read(
-        """SELECT metric_code, period_label, period_year, value, target_value, target_year
-           FROM outcome_trends
+        f"""SELECT metric_code, period_label, period_year, value, target_value, target_year
+           FROM {_rel('outcome_trends', public)}
            WHERE level = $level AND geography = 'Community' AND dimension = 'All' AND group_value = 'All'
            ORDER BY metric_code, period_end""",
         {"level": level},
@@ -151,13 +167,13 @@ def level_series(level: str, db: str | None = None) -> pd.DataFrame:
     )
 
 
-def partner_performance(db: str | None = None) -> pd.DataFrame:
+def partner_performance(public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Partner performance measures with their latest whole-community value and the partners who report them."""
     return _read(
-        """WITH latest AS (
+        f"""WITH latest AS (
                SELECT DISTINCT metric_code, metric_name, unit, direction, latest_period, latest_value, baseline_value,
                       baseline_year, change_since_baseline, target_value, target_year, status
-               FROM outcome_trends
+               FROM {_rel('outcome_trends', public)}
                WHERE level = 'partner_performance' AND geography = 'Community' AND dimension = 'All' AND group_value = 'All'
            ),
            reporters AS (
@@ -191,11 +207,11 @@ def milestones(phase: str, component: str, db: str | None = None) -> pd.DataFram
     )
 
 
-def evidence(phase: str, component: str, db: str | None = None) -> pd.DataFrame:
+def evidence(phase: str, component: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Catalog metrics that evidence one cell, with their latest whole-community value where there is one."""
     return _read(
-        """WITH latest AS (
-               SELECT DISTINCT metric_code, latest_period, latest_value, status FROM outcome_trends
+        f"""WITH latest AS (
+               SELECT DISTINCT metric_code, latest_period, latest_value, status FROM {_rel('outcome_trends', public)}
                WHERE geography IN ('Community', 'Median of places') AND dimension = 'All'
            )
            SELECT m.metric_code, m.name AS metric_name, m.unit, l.latest_period, l.latest_value, l.status
@@ -252,16 +268,20 @@ def backbone_roles(db: str | None = None) -> pd.DataFrame:
     )
 
 
-def submission_status(db: str | None = None) -> pd.DataFrame:
-    """Partner x metric x period: expected, received, late, missing."""
+def submission_status(user: User, db: str | None = None) -> pd.DataFrame:
+    """Partner x metric x period: expected, received, late, missing (a partner sees its own rows)."""
+    require(user, "see_partners")
     return _read(
-        "SELECT * FROM submission_status ORDER BY partner_name, metric_name, period_label",
-        db=db,
+        """SELECT * FROM submission_status WHERE $partner IS NULL OR partner_code = $partner
+           ORDER BY partner_name, metric_name, period_label""",
+        {"partner": None if user.is_director else user.partner_code},
+        db,
     )
 
 
-def uploads(partner_code: str | None = None, db: str | None = None) -> pd.DataFrame:
-    """Every upload, newest first (one partner's when a code is given)."""
+def uploads(user: User, db: str | None = None) -> pd.DataFrame:
+    """Every upload the user may see, newest first: all for a director, their own organisation's for a partner."""
+    require(user, "see_raw")
     return _read(
         """SELECT u.upload_id, u.uploaded_at, u.uploaded_by, u.kind, u.partner_code, p.name AS partner, u.file_name,
                   u.status, u.rows_loaded, u.rows_new, u.rows_changed, u.rows_unchanged, u.rows_suppressed,
@@ -269,7 +289,27 @@ def uploads(partner_code: str | None = None, db: str | None = None) -> pd.DataFr
            FROM uploads u LEFT JOIN partners p USING (partner_code)
            WHERE $partner IS NULL OR u.partner_code = $partner
            ORDER BY u.load_seq DESC""",
-        {"partner": partner_code},
+        {"partner": None if user.is_director else user.partner_code},
+        db,
+    )
+
+
+def upload_detail(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
+    """One upload (for a link to it), if the user may see it: refused politely for another partner's upload."""
+    owner = store.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+    if owner is None:
+        raise BackboneError(f"No upload with id '{upload_id}'.")
+    require(user, "see_raw", owner[0])
+    return uploads(user, db).query("upload_id == @upload_id")
+
+
+def data_freshness(db: str | None = None) -> pd.DataFrame:
+    """When partner data last arrived, and whether the demo initiative is what the store holds."""
+    return _read(
+        """SELECT max(uploaded_at) FILTER (WHERE kind = 'partner' AND status = 'loaded') AS last_partner_load,
+                  coalesce(bool_or(uploaded_by = $demo), false) AS demo_loaded
+           FROM uploads""",
+        {"demo": DEMO_USER},
         db,
     )
 

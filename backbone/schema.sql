@@ -82,6 +82,43 @@ CREATE TABLE IF NOT EXISTS expectations (
     received_on DATE
 );
 
+-- Who may sign in, in which role (director, partner, viewer), for which partner. password_hash is empty for
+-- accounts that sign in through an identity provider (OpenID Connect). Failed attempts slow the next ones down.
+CREATE TABLE IF NOT EXISTS accounts (
+    email VARCHAR,
+    role VARCHAR,
+    partner_code VARCHAR,
+    password_hash VARCHAR,
+    failed_attempts INTEGER,
+    locked_until TIMESTAMP,
+    last_sign_in TIMESTAMP,
+    created_at TIMESTAMP
+);
+
+-- community_outcomes as partners and the public may see it: small cells suppressed (with their reason),
+-- complementary cells too, ends of small percents as "<=5%" / ">=95%", unstable rates flagged. Rebuilt in the
+-- same transaction as every load, undo and catalog change (backbone/privacy.py), so it is never stale.
+CREATE TABLE IF NOT EXISTS public_outcomes (
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    period_start DATE,
+    period_end DATE,
+    geography VARCHAR,
+    dimension VARCHAR,
+    group_value VARCHAR,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    suppressed BOOLEAN,
+    suppression_marks VARCHAR,
+    suppression_reason VARCHAR,
+    display VARCHAR,
+    unstable BOOLEAN,
+    n_partners BIGINT,
+    value_basis VARCHAR,
+    last_updated TIMESTAMP
+);
+
 -- Every accepted load. load_seq orders loads (DuckLake has no sequences: the loader assigns it).
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id VARCHAR,

@@ -96,6 +96,7 @@ def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
         for sql_file in view_files():
             con.execute(sql_file.read_text())
         _seed_milestones(con)
+        _fill_public_outcomes(con)
         con.execute("DELETE FROM schema_info WHERE key = 'version'")
         con.execute("INSERT INTO schema_info VALUES ('version', ?)", [SCHEMA_VERSION])
     except BaseException:
@@ -131,6 +132,15 @@ def _seed_milestones(con: duckdb.DuckDBPyConnection) -> None:
                 "INSERT INTO milestones VALUES (?, ?, ?, ?, 'not_started', NULL, NULL, ?)",
                 [new_id(), phase, component, title, now],
             )
+
+
+def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
+    """A store from before public_outcomes existed gets it built once; every later write keeps it current."""
+    from backbone.privacy import refresh_public_outcomes  # privacy reads through this module's views
+
+    empty = con.execute("SELECT count(*) = 0 FROM public_outcomes").fetchone()[0]
+    if empty and con.execute("SELECT count(*) > 0 FROM observations").fetchone()[0]:
+        refresh_public_outcomes(con)
 
 
 def new_id() -> str:

@@ -2,27 +2,32 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
-from backbone import charts, config, queries, store
-from backbone.demo import DEMO_USER, ensure_demo
-from backbone.export import frame_to_xlsx
+from backbone import auth, charts, config, queries, store
+from backbone.auth import User
+from backbone.demo import ensure_demo
+from backbone.errors import BackboneError
+from backbone.export import frame_to_csv, frame_to_xlsx
 from backbone.formatting import Status, direction_words, md, status
 from backbone.template import template_bytes
 
+# Each page, and what a person must be allowed to do to open it (None: everyone signed in).
 PAGES = [
-    ("app.py", "Community dashboard", ":material/dashboard:"),
-    ("pages/1_Outcomes.py", "Outcomes over time", ":material/show_chart:"),
-    ("pages/2_Backbone_activities.py", "Backbone activities", ":material/hub:"),
-    ("pages/3_Phases.py", "Phases of collective impact", ":material/grid_view:"),
-    ("pages/4_Partners.py", "Partners and the backbone", ":material/groups:"),
-    ("pages/5_Upload.py", "Upload data", ":material/upload_file:"),
-    ("pages/6_Data_and_history.py", "Data and history", ":material/history:"),
+    ("app.py", "Community dashboard", ":material/dashboard:", None),
+    ("pages/1_Outcomes.py", "Outcomes over time", ":material/show_chart:", None),
+    ("pages/2_Backbone_activities.py", "Backbone activities", ":material/hub:", None),
+    ("pages/3_Phases.py", "Phases of collective impact", ":material/grid_view:", None),
+    ("pages/4_Partners.py", "Partners and the backbone", ":material/groups:", "see_partners"),
+    ("pages/5_Upload.py", "Upload data", ":material/upload_file:", "upload"),
+    ("pages/6_Data_and_history.py", "Data and history", ":material/history:", "see_raw"),
 ]
+SMALL_NUMBERS_KEY = "show-small-numbers"
 
 
 @st.cache_resource(show_spinner="Opening the store…")
@@ -32,23 +37,107 @@ def _open_store(db: str) -> bool:
     return ensure_demo(db)
 
 
-def setup_page(title: str, icon: str) -> None:
-    """Every page calls this first: page config, the store, the sidebar. Deep links run it too."""
+def setup_page(title: str, icon: str, needs: str | None = None) -> User:
+    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too."""
     st.set_page_config(page_title=f"{title} · Backbone", page_icon=icon, layout="wide")
     _open_store(config.db_path())
+    user = signed_in_user()
     with st.sidebar:
         st.markdown("### Backbone")
         st.caption("Shared measurement for a collective-impact partnership")
-        for path, label, page_icon in PAGES:
-            st.page_link(path, label=label, icon=page_icon)
+        for path, label, page_icon, page_needs in PAGES:
+            if page_needs is None or auth.can(user, page_needs):
+                st.page_link(path, label=label, icon=page_icon)
         st.divider()
-        uploads = read("uploads")
-        partner_loads = uploads[(uploads.kind == "partner") & (uploads.status == "loaded")]
-        if len(partner_loads):
-            st.caption(f"Data last updated {pd.Timestamp(partner_loads.uploaded_at.max()):%d %b %Y, %H:%M}")
-        if (uploads.uploaded_by == DEMO_USER).any():
+        freshness = read("data_freshness").iloc[0]
+        if pd.notna(freshness.last_partner_load):
+            st.caption(f"Data last updated {pd.Timestamp(freshness.last_partner_load):%d %b %Y, %H:%M}")
+        if freshness.demo_loaded:
             st.caption("Demo initiative: real public data (Baltimore BNIA-JFI Vital Signs; Kentucky Department of "
                        "Education) with illustrative partners, targets and backbone measures.")
+        if auth.can(user, "see_unsuppressed"):
+            st.toggle("Show small numbers", key=SMALL_NUMBERS_KEY,
+                      help="Directors only: show values that partners and the public see suppressed (fewer than 11 people).")
+        _account_box(user)
+    if sign_in_mode() == "open":
+        st.warning("Sign-in is not configured: you are the local director, and this app answers only on this computer "
+                   "(127.0.0.1). See the README, 'Accounts', to switch sign-in on.", icon=":material/lock_open:")
+    if needs is not None and not auth.can(user, needs):
+        st.title(title)
+        st.info(f"Sorry, this page is not open to you as {auth.ROLES[user.role].lower()}. The community dashboard and "
+                "outcomes are; ask the backbone team if you need more.", icon=":material/block:")
+        st.stop()
+    return user
+
+
+def sign_in_mode() -> str:
+    """'oidc' with an identity provider in .streamlit/secrets.toml, 'local' once accounts have passwords, else 'open'."""
+    try:
+        if "auth" in st.secrets:
+            return "oidc"
+    except Exception:  # no secrets.toml at all: Streamlit raises rather than answering False
+        pass
+    return "local" if auth.local_accounts_exist(config.db_path()) else "open"
+
+
+def signed_in_user() -> User:
+    """The person using this session; shows the sign-in (and stops the page) until there is one."""
+    mode = sign_in_mode()
+    if mode == "open":
+        return auth.LOCAL_DIRECTOR
+    if mode == "oidc":
+        if not st.user.is_logged_in:
+            st.title("Backbone")
+            st.markdown("Sign in with your organisation's account to see the partnership's data.")
+            st.button("Sign in", type="primary", on_click=st.login)
+            st.stop()
+        user = auth.user_for_email(str(st.user.get("email", "")), config.db_path())
+        if user is None:
+            st.error(f"{md(st.user.get('email', 'Your account'))} is not registered with this partnership. Ask the "
+                     "backbone team to add you.", icon=":material/block:")
+            st.button("Sign out", on_click=st.logout)
+            st.stop()
+        return user
+    user = st.session_state.get("user")
+    if isinstance(user, User):
+        return user
+    _sign_in_form()
+    st.stop()
+
+
+def _sign_in_form() -> None:
+    st.title("Sign in to Backbone")
+    with st.form("sign-in"):
+        email = st.text_input("Email", autocomplete="username")
+        password = st.text_input("Password", type="password", autocomplete="current-password")
+        if st.form_submit_button("Sign in", type="primary"):
+            try:
+                st.session_state["user"] = auth.sign_in(email, password, config.db_path())
+            except BackboneError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.rerun()
+
+
+def _account_box(user: User) -> None:
+    if sign_in_mode() == "open":
+        return
+    st.caption(f"Signed in as {md(user.label())}")
+    if sign_in_mode() == "oidc":
+        st.button("Sign out", on_click=st.logout)
+    elif st.button("Sign out"):
+        st.session_state.pop("user", None)
+        st.rerun()
+
+
+def current_user() -> User:
+    """The signed-in person (the sign-in form has already run in setup_page)."""
+    return signed_in_user()
+
+
+def public() -> bool:
+    """Whether reads show suppressed small cells as suppressed: always, unless a director switched them on."""
+    return not (auth.can(current_user(), "see_unsuppressed") and st.session_state.get(SMALL_NUMBERS_KEY, False))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -56,16 +145,27 @@ def _cached(name: str, db: str, version: tuple, args: tuple) -> pd.DataFrame:
     return getattr(queries, name)(*args, db=db)
 
 
+def _scoped(name: str, args: tuple) -> tuple:
+    """The read's arguments, plus who is reading and whether small cells are hidden, where the read takes them."""
+    parameters = inspect.signature(getattr(queries, name)).parameters
+    extra = ()
+    if "user" in parameters:
+        extra += (current_user(),)
+    if "public" in parameters:
+        extra += (public(),)
+    return tuple(args) + extra
+
+
 def read(name: str, *args) -> pd.DataFrame:
-    """A named read from backbone.queries, cached until the next upload, undo or catalog change."""
+    """A named read from backbone.queries for this user, cached until the next upload, undo or catalog change."""
     db = config.db_path()
-    return _cached(name, db, store.data_version(db), tuple(args))
+    return _cached(name, db, store.data_version(db), _scoped(name, args))
 
 
 def read_list(name: str, *args) -> list:
     """A named read that returns a list (choices for a picker), cached like `read`."""
     db = config.db_path()
-    return list(_cached_list(name, db, store.data_version(db), tuple(args)))
+    return list(_cached_list(name, db, store.data_version(db), _scoped(name, args)))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -77,11 +177,6 @@ def clear_caches() -> None:
     """After a write in this session: the data version changes anyway; this frees memory sooner."""
     _cached.clear()
     _cached_list.clear()
-
-
-def current_user() -> str:
-    """Who is using the app, as recorded with uploads and undos (sign-in is not configured yet)."""
-    return "local director"
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -128,7 +223,7 @@ def table(frame: pd.DataFrame, label: str = "Show as a table", columns: dict | N
 def downloads(frame: pd.DataFrame, base_name: str, key: str) -> None:
     """Download what is shown, as CSV and as Excel."""
     left, right = st.columns(2)
-    left.download_button("Download CSV", frame.to_csv(index=False).encode("utf-8"), f"{base_name}.csv", "text/csv",
+    left.download_button("Download CSV", frame_to_csv(frame), f"{base_name}.csv", "text/csv",
                          key=f"{key}-csv", icon=":material/download:", width="stretch")
     right.download_button("Download Excel", frame_to_xlsx(frame), f"{base_name}.xlsx",
                           "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",

@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script 
 
 from backbone import store  # noqa: E402
 from backbone.demo import load_demo  # noqa: E402
+from backbone.privacy import refresh_public_outcomes  # noqa: E402
 
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 7
@@ -245,6 +246,8 @@ def add_synthetic_partners(db: str, rows: int, seed: int = DEFAULT_SEED) -> int:
                  f"{partner.code.lower()}.xlsx", sha, table.num_rows, table.num_rows, n_suppressed],
             )  # fmt: skip
             added += table.num_rows
+        # As every load does: what partners and the public may see is rebuilt in the same transaction.
+        refresh_public_outcomes(cur)
     return added
 
 

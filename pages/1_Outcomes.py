@@ -7,6 +7,21 @@ from backbone.formatting import change, md, number
 from backbone.story import curve_sentence, gap_sentence
 
 ui.setup_page("Outcomes over time", ":material/show_chart:")
+
+
+def footnotes(frame) -> None:
+    """Say which values are hidden and why, and which rates rest on few events: beside the chart, in words."""
+    hidden = frame[frame.suppressed]
+    if len(hidden):
+        st.caption("Not shown, to protect small numbers: " + "; ".join(md(
+            f"{getattr(r, 'group_value', 'All')} {r.period_label}"
+            + (f" ({r.display})" if isinstance(r.display, str) else "")
+            + f": {r.suppression_reason}") for r in hidden.itertuples()) + ".")
+    unstable = frame[frame.unstable.fillna(False).astype(bool)]
+    if len(unstable):
+        st.caption("Unstable (fewer than 20 events, so it moves a lot by chance): "
+                   + ", ".join(md(r.period_label) for r in unstable.itertuples()) + ".")
+
 st.title("Outcomes over time")
 
 catalog = ui.read("metrics_catalog")
@@ -46,21 +61,20 @@ with numbers[3]:
 sentence = curve_sentence(row)
 st.markdown(md(sentence))
 ui.chart(charts.turn_the_curve, series, row.unit, description=sentence, key="turn-the-curve")
-shown = series[["period_label", "value", "numerator", "denominator", "suppressed", "trend_value", "baseline_value",
-                "target_value", "target_year", "value_basis", "n_partners"]]
+footnotes(series)
+shown = series[["period_label", "value", "numerator", "denominator", "suppressed", "display", "suppression_reason", "unstable",
+                "trend_value", "baseline_value", "target_value", "target_year", "value_basis", "n_partners"]]
 ui.table(shown)
 ui.downloads(shown.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}", key="trend")
 
 if dimension != "(no breakdown)":
     groups = ui.read("by_group", metric_code, geography, dimension)
     st.header(f"By {md(dimension.lower())}")
-    suppressed = groups[groups.suppressed]
     ui.chart(charts.by_group, groups, row.unit, dimension,
              description=f"{row.metric_name} by {dimension} in {geography}, one line per group.", key="by-group")
-    if len(suppressed):
-        st.caption("Not shown because the partner suppressed a small number: " + "; ".join(
-            md(f"{r.group_value} {r.period_label} ({r.suppression_marks})") for r in suppressed.itertuples()))
-    ui.table(groups[["period_label", "group_value", "value", "numerator", "denominator", "suppressed", "suppression_marks"]])
+    footnotes(groups)
+    ui.table(groups[["period_label", "group_value", "value", "numerator", "denominator", "suppressed", "display",
+                     "suppression_reason", "unstable"]])
     ui.downloads(groups.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}-{dimension}", key="groups")
 
     gaps = ui.read("equity", metric_code, geography, dimension)

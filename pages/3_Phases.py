@@ -2,12 +2,13 @@
 
 import streamlit as st
 
-from backbone import milestones, ui
+from backbone import auth, milestones, ui
 from backbone.errors import BackboneError
 from backbone.formatting import plural
 from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
 
-ui.setup_page("Phases of collective impact", ":material/grid_view:")
+user = ui.setup_page("Phases of collective impact", ":material/grid_view:")
+can_edit = auth.can(user, "edit")
 st.title("Phases of collective impact")
 st.markdown("Each component of the work moves through three phases. A cell is done when all its milestones are; "
             "a component has reached a phase when that phase and every earlier one are done. Evidence metrics are "
@@ -41,7 +42,8 @@ component = ui.choose("Component", COMPONENTS, "component", pick[1])
 items = ui.read("milestones", phase, component)
 st.markdown(f"**Milestones** for {COMPONENTS[component].lower()} in Phase {phase}")
 edited = st.data_editor(
-    items, hide_index=True, num_rows="dynamic", key=f"editor-{phase}-{component}", width="stretch",
+    items, hide_index=True, num_rows="dynamic" if can_edit else "fixed", disabled=not can_edit,
+    key=f"editor-{phase}-{component}", width="stretch",
     column_order=["title", "status", "status_date", "note"],
     column_config={
         "title": st.column_config.TextColumn("Milestone", required=True, width="large"),
@@ -50,9 +52,9 @@ edited = st.data_editor(
         "note": st.column_config.TextColumn("Note"),
     },
 )
-if st.button("Save milestones", type="primary", icon=":material/save:"):
+if can_edit and st.button("Save milestones", type="primary", icon=":material/save:"):
     try:
-        changed = milestones.save_cell(phase, component, items, edited)
+        changed = milestones.save_cell(phase, component, items, edited, actor=user)
         ui.clear_caches()
         # Shown after the rerun that redraws the grid with the saved milestones.
         st.session_state["phases-saved"] = f"Saved: {plural(changed, 'change')} to this cell's milestones."

@@ -6,7 +6,7 @@ from backbone import charts, ui
 from backbone.formatting import md
 from backbone.vocab import BACKBONE_ROLES
 
-ui.setup_page("Partners and the backbone", ":material/groups:")
+ui.setup_page("Partners and the backbone", ":material/groups:", needs="see_partners")
 st.title("Partners and the backbone function")
 st.markdown("The backbone is a function, not one organisation: these are the partners, the backbone roles each "
             "plays, and the data each sends.")

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from backbone import ui
+from backbone import auth, ui
 from backbone.errors import BackboneError
 from backbone.formatting import md, plural
 from backbone.ingest import ingest_file, stage_upload, undo_upload
@@ -24,7 +24,8 @@ def show_load(state: dict) -> None:
     st.page_link("pages/1_Outcomes.py", label="See the outcomes", icon=":material/show_chart:")
     if st.button("Undo this upload", icon=":material/undo:"):
         try:
-            state["undone"] = undo_upload(loaded.upload_id, undone_by=ui.current_user())["rows_restored"]
+            user = ui.current_user()
+            state["undone"] = undo_upload(loaded.upload_id, undone_by=user.email, actor=user)["rows_restored"]
         except BackboneError as exc:
             st.error(str(exc))
             return
@@ -32,7 +33,7 @@ def show_load(state: dict) -> None:
         st.rerun()
 
 
-ui.setup_page("Upload data", ":material/upload_file:")
+user = ui.setup_page("Upload data", ":material/upload_file:", needs="upload")
 st.title("Upload data")
 st.markdown("Send your numbers as an Excel workbook (or CSV). Backbone checks every row first and tells you exactly "
             "what it found; nothing is loaded until you confirm, and a load can be undone.")
@@ -42,7 +43,9 @@ if partners.empty:
     ui.empty_state("No partners yet: the backbone loads its catalog workbook (with a Partners sheet) on the "
                    "Data and history page first.")
     st.stop()
-partner = ui.choose("Your organisation", dict(zip(partners.partner_code, partners.name, strict=True)), "partner")
+# A partner uploads for its own organisation only; the backbone team may upload for any.
+organisations = {code: name for code, name in zip(partners.partner_code, partners.name, strict=True) if auth.can(user, "upload", code)}
+partner = ui.choose("Your organisation", organisations, "partner", disabled=len(organisations) == 1)
 ui.template_download()
 st.caption("The template has an instructions sheet, a Data sheet with a dropdown of the metrics, and a Metrics sheet "
            "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods or .csv.")
@@ -64,7 +67,7 @@ if (state.get("file_id"), state.get("partner")) != (uploaded.file_id, partner):
 if state["result"] is None:
     with st.status(f"Reading {md(uploaded.name)}…", expanded=False) as progress:
         state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
-                                      column_map=state["mapping"], uploaded_by=ui.current_user())
+                                      column_map=state["mapping"], uploaded_by=user.email, actor=user)
         progress.update(label=f"Read and checked {md(uploaded.name)}", state="complete")
 result = state["result"]
 
@@ -120,7 +123,7 @@ if not result.errors:
                  icon=":material/upload:"):
         try:
             state["loaded"] = ingest_file(state["path"], partner, original_name=state["name"], column_map=state["mapping"],
-                                          uploaded_by=ui.current_user())
+                                          uploaded_by=user.email, actor=user)
         except BackboneError as exc:
             st.error(str(exc))
             st.stop()

@@ -3,15 +3,37 @@
 import pandas as pd
 import streamlit as st
 
-from backbone import ui
+from backbone import auth, ui
 from backbone.catalog import load_catalog_upload
 from backbone.errors import BackboneError
 from backbone.formatting import md, plural
 from backbone.ingest import undo_upload
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 
-ui.setup_page("Data and history", ":material/history:")
+user = ui.setup_page("Data and history", ":material/history:", needs="see_raw")
 st.title("Data and history")
+
+linked = st.query_params.get("upload")
+if linked:
+    # A link to one upload (as a partner's confirmation carries): its details and its undo, if it is theirs to see.
+    try:
+        detail = ui.read("upload_detail", linked)
+    except BackboneError as exc:
+        st.info(str(exc), icon=":material/block:")
+    else:
+        row = detail.iloc[0]
+        with st.container(border=True):
+            st.markdown(f"**{md(row.file_name)}** from {md(row.partner or 'the backbone')}, {row.uploaded_at:%d %b %Y %H:%M}: "
+                        f"{row.status}; {plural(int(row.rows_new or 0), 'new value')}, {int(row.rows_changed or 0)} changed, "
+                        f"{int(row.rows_unchanged or 0)} unchanged.")
+            if row.status == "loaded" and row.kind == "partner" and st.button("Undo this upload", key="undo-linked",
+                                                                              icon=":material/undo:"):
+                try:
+                    done = undo_upload(linked, undone_by=user.email, actor=user)
+                    ui.clear_caches()
+                    st.success(f"Undone {md(done['file_name'])}.")
+                except BackboneError as exc:
+                    st.error(str(exc))
 
 st.subheader("Uploads")
 uploads = ui.read("uploads")
@@ -38,7 +60,7 @@ else:
                                   help="Its values leave the dashboard and the values it replaced come back.")
             if st.form_submit_button("Undo this upload", icon=":material/undo:"):
                 try:
-                    done = undo_upload(chosen, undone_by=ui.current_user())
+                    done = undo_upload(chosen, undone_by=user.email, actor=user)
                     ui.clear_caches()
                     st.success(f"Undone {md(done['file_name'])}: {done['rows_restored']} earlier values are current again.")
                 except BackboneError as exc:
@@ -57,6 +79,9 @@ st.dataframe(
                    "aliases": "Other names", "has_data": "Has data"},
 )
 
+if not auth.can(user, "edit"):
+    st.stop()  # the catalog is the backbone team's to change
+
 st.subheader("Update the catalog")
 st.markdown("The common agenda lives in a catalog workbook: sheets **Metrics**, **Partners**, **Roles**, **Targets**, "
             "**Milestones** and **Expected**, any of them (see the README for their columns). Metrics and partners are "
@@ -67,7 +92,7 @@ if catalog_file is not None:
     # Loaded once per file: Streamlit hands the same file over again on every rerun.
     done = st.session_state.setdefault("catalog-loads", {})
     if catalog_file.file_id not in done and st.button("Load this catalog", type="primary", icon=":material/upload:"):
-        done[catalog_file.file_id] = load_catalog_upload(catalog_file.getvalue(), catalog_file.name, ui.current_user())
+        done[catalog_file.file_id] = load_catalog_upload(catalog_file.getvalue(), catalog_file.name, user)
         ui.clear_caches()
     outcome = done.get(catalog_file.file_id)
     if isinstance(outcome, str):

@@ -66,6 +66,12 @@ SELECT
     CASE WHEN NOT suppressed AND n_with_counts = n_values THEN sum_denominator END AS denominator,
     suppressed,
     suppression_marks,
+    CASE WHEN suppressed THEN 'suppressed by the partner (' || coalesce(suppression_marks, 'marked') || ')' END
+        AS suppression_reason,
+    NULL::VARCHAR AS display,
+    -- Rates on fewer than 20 events move a lot by chance (NCHS practice): shown, but flagged.
+    coalesce(unit IN ('rate_per_1000', 'rate_per_100000') AND NOT suppressed AND n_with_counts = n_values
+             AND sum_numerator < 20, false) AS unstable,
     n_partners,
     value_basis,
     last_updated

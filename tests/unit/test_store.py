@@ -34,10 +34,10 @@ def test_schema_uses_no_constraints_sequences_or_indexes(db):
     assert cur.execute("SELECT count(*) FROM duckdb_indexes()").fetchone()[0] == 0
 
 
-def test_each_query_file_creates_the_view_it_is_named_after():
+def test_each_query_file_creates_the_view_or_macro_it_is_named_after():
     for sql_file in store.view_files():
         text = sql_file.read_text()
-        created = re.findall(r"CREATE OR REPLACE VIEW (\w+)", text)
+        created = re.findall(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", text)
         assert created == [sql_file.stem.split("_", 1)[1]], sql_file.name
         assert re.match(r"^\d{3}_", sql_file.name), "view files carry a number that orders them"
 

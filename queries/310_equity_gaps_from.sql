@@ -1,11 +1,12 @@
+-- A table macro over an outcomes relation ('community_outcomes' or 'public_outcomes').
 -- Equity: per metric, period and place, each group against the best-off group of its dimension and
 -- against the all-groups value, and how its gap to the best-off group has moved since its first period.
 -- gap_to_best is measured in the "worse" direction, so a positive gap always means behind.
-CREATE OR REPLACE VIEW equity_gaps AS
+CREATE OR REPLACE MACRO equity_gaps_from(source) AS TABLE
 WITH groups AS (
     SELECT o.metric_code, o.period_label, o.period_start, o.period_end, o.geography, o.dimension,
         o.group_value, o.value, m.name AS metric_name, m.direction
-    FROM community_outcomes AS o
+    FROM query_table(source) AS o
     JOIN metrics AS m USING (metric_code)
     WHERE o.dimension <> 'All' AND o.value IS NOT NULL
 ),
@@ -19,7 +20,7 @@ best AS (
 ),
 everyone AS (
     SELECT metric_code, period_label, geography, value AS all_value
-    FROM community_outcomes
+    FROM query_table(source)
     WHERE dimension = 'All' AND group_value = 'All' AND value IS NOT NULL
 ),
 gaps AS (

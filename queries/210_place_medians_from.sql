@@ -1,10 +1,12 @@
+-- A table macro over an outcomes relation ('community_outcomes' or 'public_outcomes'), so the same
+-- definition serves directors and, over suppressed data, partners and the public.
 -- The typical place, for outcomes that have no community-wide value (rates published by neighbourhood
 -- without the counts behind them cannot be combined). The median of at least three places, labelled as
 -- such, with the lowest and highest place: a description of the spread, never a made-up total.
-CREATE OR REPLACE VIEW place_medians AS
+CREATE OR REPLACE MACRO place_medians_from(source) AS TABLE
 WITH community AS MATERIALIZED (
     -- Read once: both steps below use it, and community_outcomes is the costly view.
-    SELECT * FROM community_outcomes
+    SELECT * FROM query_table(source)
 ),
 without_community_value AS (
     SELECT metric_code, dimension, group_value

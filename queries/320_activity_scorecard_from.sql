@@ -1,11 +1,12 @@
+-- A table macro over a trends relation ('outcome_trends' or 'public_outcome_trends').
 -- The six backbone activities, each with its short-term and intermediate measures (catalog level
 -- 'backbone'), latest values, trend, and the share of its measures moving the right way.
 -- Measures are read for the whole community and all groups.
-CREATE OR REPLACE VIEW activity_scorecard AS
+CREATE OR REPLACE MACRO activity_scorecard_from(trends) AS TABLE
 WITH latest AS (
     SELECT DISTINCT metric_code, latest_period, latest_value, baseline_value, baseline_year,
         change_since_baseline, slope, target_value, target_year, status, last_updated
-    FROM outcome_trends
+    FROM query_table(trends)
     WHERE geography = 'Community' AND dimension = 'All' AND group_value = 'All'
 ),
 measures AS (

@@ -1,17 +1,19 @@
+-- A table macro over an outcomes relation ('community_outcomes' or 'public_outcomes'): trends of suppressed
+-- data are fitted on what may be shown, so no forecast or baseline leaks a hidden cell.
 -- Turn the curve: per metric, geography and group, the series with its baseline, target, change since
 -- baseline, the baseline trend projected forward to the target year, and a direction-aware status.
 -- Series cover every place, the whole community and, where no community-wide value exists, the median place.
 -- A change within 5% of the baseline is "no real change" (noise in small areas is larger than that).
-CREATE OR REPLACE VIEW outcome_trends AS
+CREATE OR REPLACE MACRO outcome_trends_from(source) AS TABLE
 -- MATERIALIZED: the series and the fits both read it; computing it once halves the view's cost at scale.
 WITH outcomes AS MATERIALIZED (
     SELECT metric_code, period_label, period_start, period_end, geography, dimension, group_value, value,
-        numerator, denominator, suppressed, n_partners, value_basis, last_updated
-    FROM community_outcomes
+        numerator, denominator, suppressed, suppression_reason, display, unstable, n_partners, value_basis, last_updated
+    FROM query_table(source)
     UNION ALL
     SELECT metric_code, period_label, period_start, period_end, geography, dimension, group_value, value,
-        NULL, NULL, false, n_partners, value_basis, last_updated
-    FROM place_medians
+        NULL, NULL, false, NULL, NULL, false, n_partners, value_basis, last_updated
+    FROM place_medians_from(source)
 ),
 series AS (
     SELECT o.*, m.name AS metric_name, m.unit, m.direction, m.level,
@@ -63,7 +65,8 @@ SELECT
     s.metric_code, s.metric_name, s.unit, s.direction, s.level,
     s.geography, s.dimension, s.group_value,
     s.period_label, s.period_start, s.period_end, s.period_year,
-    s.value, s.numerator, s.denominator, s.suppressed, s.n_partners, s.value_basis,
+    s.value, s.numerator, s.denominator, s.suppressed, s.suppression_reason, s.display, s.unstable,
+    s.n_partners, s.value_basis,
     CASE WHEN f.n_points >= 2 THEN f.intercept + f.slope * s.period_year END AS trend_value,
     f.n_points, f.slope,
     f.baseline_value, f.baseline_year, f.baseline_is_set,

@@ -442,7 +442,11 @@ def _block(grid: Grid, rows: pa.Array, value_col: int | None, specs: dict[int, C
             fields[name] = constants[name]
     for name in ("dimension",):
         if name not in fields and "group" in by_field and len(by_field["group"]) == 1:
-            implied = GROUP_DIMENSIONS.get(fold_header(header.labels[by_field["group"][0]]))
+            label = header.labels[by_field["group"][0]]
+            # A group column headed 'Student group' or 'Race/Ethnicity' names its own dimension; the template's
+            # bare 'group' does not (validation then files it under 'Group' with a warning).
+            implied = GROUP_DIMENSIONS.get(fold_header(label)) or (
+                None if fold_header(label) in HEADER_SYNONYMS["group"] - {"student group", "demographic"} else label)
             if implied:
                 fields[name] = implied
     percent = None

@@ -86,7 +86,7 @@ def signed_in_user() -> User:
     if mode == "open":
         return auth.LOCAL_DIRECTOR
     if mode == "oidc":
-        if not st.user.is_logged_in:
+        if not st.user.get("is_logged_in", False):
             st.title("Backbone")
             st.markdown("Sign in with your organisation's account to see the partnership's data.")
             st.button("Sign in", type="primary", on_click=st.login)

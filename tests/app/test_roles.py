@@ -117,3 +117,36 @@ def test_a_link_to_another_partners_upload_is_refused(accounts_store):
     at = open_as(PARTNER, HISTORY, {"upload": other})
     assert any("cannot see partner-level data" in t for t in texts(at.info)), texts(at.info)
     assert not [b for b in at.button if b.key == "undo-linked"]  # no undo offered for it
+
+
+ALL_PAGES = ["app.py", OUTCOMES, "pages/2_Backbone_activities.py", "pages/3_Phases.py", PARTNERS, UPLOAD, HISTORY]
+OPEN_TO = {
+    DIRECTOR.role: set(ALL_PAGES),
+    PARTNER.role: set(ALL_PAGES) - {PARTNERS},
+    VIEWER.role: {"app.py", OUTCOMES, "pages/2_Backbone_activities.py", "pages/3_Phases.py"},
+}
+
+
+@pytest.mark.parametrize("user", [DIRECTOR, PARTNER, VIEWER], ids=lambda u: u.role)
+@pytest.mark.parametrize("page", ALL_PAGES)
+def test_every_page_for_every_role(accounts_store, user, page):
+    at = open_as(user, page)
+    refused = any("this page is not open to you" in t for t in texts(at.info))
+    assert refused == (page not in OPEN_TO[user.role])
+    if refused:
+        assert not at.get("vega_lite_chart") and not at.dataframe and not at.get("download_button")
+    if page == "pages/3_Phases.py":
+        assert bool([b for b in at.button if b.label == "Save milestones"]) == user.is_director
+    # Only a director is offered small numbers.
+    assert bool([t for t in at.toggle if t.label == "Show small numbers"]) == user.is_director
+
+
+def test_with_an_identity_provider_nobody_gets_in_without_signing_in(accounts_store):
+    at = AppTest.from_file(str(APP), default_timeout=TIMEOUT_S)
+    at.secrets["auth"] = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32,
+                          "client_id": "backbone", "client_secret": "secret",
+                          "server_metadata_url": "https://accounts.example.org/.well-known/openid-configuration"}
+    at.run()
+    assert not at.exception
+    assert [b.label for b in at.button] == ["Sign in"]
+    assert not at.get("vega_lite_chart")

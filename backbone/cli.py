@@ -39,7 +39,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dry-run", action="store_true", help="validate and count changes, write nothing")
     ingest.add_argument("--json", action="store_true", help="print exactly one JSON object")
     ingest.add_argument("--by", default="cli", help="who is loading (recorded with the upload)")
-    ingest.add_argument("--map", type=Path, help='a JSON file naming what columns hold, e.g. {"Rate": "value", "Year": "period"}')
+    ingest.add_argument("--map", type=Path, help='a JSON file naming what columns hold, e.g. {"Rate": "value", "Year": "period",'
+                        ' "metric": "=Kindergarten readiness"} (README: Shaping a partner workbook)')
     undo = commands.add_parser("undo", help="roll a load back, restoring the values it replaced")
     undo.add_argument("upload_id")
     commands.add_parser("uploads", help="list every upload, newest first")
@@ -195,7 +196,8 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
     if args.json:
         data = result.as_dict()
         keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",
-                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "duplicate_of"]
+                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "duplicate_of",
+                "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source"]
         print(json.dumps({k: data[k] for k in keys}, default=str))
     else:
         _print_ingest(result)

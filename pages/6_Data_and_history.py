@@ -13,6 +13,18 @@ from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 user = ui.setup_page("Data and history", ":material/history:", needs="see_raw")
 st.title("Data and history")
 
+
+def undo(upload_id: str) -> None:
+    """Undo one upload as the signed-in person (the package re-checks that they may), and say what it did."""
+    try:
+        done = undo_upload(upload_id, undone_by=user.email, actor=user)
+    except BackboneError as exc:
+        st.error(str(exc))
+        return
+    ui.clear_caches()
+    st.success(f"Undone {md(done['file_name'])}: {plural(done['rows_restored'], 'earlier value')} current again.")
+
+
 linked = st.query_params.get("upload")
 if linked:
     # A link to one upload (as a partner's confirmation carries): its details and its undo, if it is theirs to see.
@@ -28,12 +40,7 @@ if linked:
                         f"{int(row.rows_unchanged or 0)} unchanged.")
             if row.status == "loaded" and row.kind == "partner" and st.button("Undo this upload", key="undo-linked",
                                                                               icon=":material/undo:"):
-                try:
-                    done = undo_upload(linked, undone_by=user.email, actor=user)
-                    ui.clear_caches()
-                    st.success(f"Undone {md(done['file_name'])}.")
-                except BackboneError as exc:
-                    st.error(str(exc))
+                undo(linked)
 
 st.subheader("Uploads")
 uploads = ui.read("uploads")
@@ -59,12 +66,7 @@ else:
             chosen = st.selectbox("Undo an upload", list(labels), format_func=labels.get,
                                   help="Its values leave the dashboard and the values it replaced come back.")
             if st.form_submit_button("Undo this upload", icon=":material/undo:"):
-                try:
-                    done = undo_upload(chosen, undone_by=user.email, actor=user)
-                    ui.clear_caches()
-                    st.success(f"Undone {md(done['file_name'])}: {done['rows_restored']} earlier values are current again.")
-                except BackboneError as exc:
-                    st.error(str(exc))
+                undo(chosen)
 
 st.subheader("Metric catalog")
 search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")

@@ -30,7 +30,6 @@ MAX_FINDINGS_PER_RULE = 50
 # Group labels meaning "everyone": stored as the 'All' group so they combine with the template's blank group.
 EVERYONE = ("total population", "all students", "all", "total", "everyone", "all races", "all races/ethnicities")
 SIGNED_UNITS = ("count", "rate_per_1000", "rate_per_100000", "percent")
-_PLAIN_NUMBER = r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$"
 
 
 @dataclass
@@ -61,6 +60,7 @@ def check_blocks(blocks: list[Block], catalog: Catalog) -> Checked:
         return checked
     con = duckdb.connect()
     candidates = pa.concat_tables([_block_table(i, b) for i, b in enumerate(blocks)])
+    candidates = candidates.append_column("seq", pa.array(range(len(candidates)), pa.int64()))
     con.register("cand", candidates)
     _lookups(con, catalog)
     con.execute(_RULES_SQL)
@@ -107,8 +107,8 @@ def _lookups(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
         "p_end": pa.array([p.end if p else None for p in parsed], pa.date32()),
     }))
     texts = [r[0] for r in con.execute(
-        f"""SELECT DISTINCT x FROM (SELECT unnest([value, numerator, denominator]) AS x FROM cand)
-            WHERE x IS NOT NULL AND NOT regexp_matches(x, '{_PLAIN_NUMBER}')""").fetchall()]
+        """SELECT DISTINCT x FROM (SELECT unnest([value, numerator, denominator]) AS x FROM cand)
+           WHERE x IS NOT NULL AND NOT coalesce(isfinite(TRY_CAST(x AS DOUBLE)), false)""").fetchall()]
     cells = [parse_number(raw) for raw in texts]
     con.register("cell_lookup", pa.table({
         "raw": pa.array(texts, pa.string()),
@@ -122,11 +122,12 @@ def _lookups(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
 
 
 def _cell_sql(column: str, prefix: str) -> str:
-    """kind / number / mark / reason / percent-sign of one cell column, from the plain-number test or the lookup."""
-    plain = f"regexp_matches({column}, '{_PLAIN_NUMBER}')"
+    """kind / number / mark / reason / percent-sign of one cell column: a plain number (DuckDB's own cast, finite),
+    else what cells.parse_number decided for that text in the lookup."""
     return f"""
-        CASE WHEN {column} IS NULL THEN 'missing' WHEN {plain} THEN 'number' ELSE {prefix}.kind END AS {prefix}_kind,
-        CASE WHEN {plain} THEN CAST(trim({column}) AS DOUBLE) ELSE {prefix}.number END AS {prefix}_num,
+        CASE WHEN {column} IS NULL THEN 'missing' WHEN {prefix}.kind IS NULL THEN 'number' ELSE {prefix}.kind END
+          AS {prefix}_kind,
+        CASE WHEN {prefix}.kind IS NULL THEN TRY_CAST({column} AS DOUBLE) ELSE {prefix}.number END AS {prefix}_num,
         {prefix}.mark AS {prefix}_mark,
         CASE WHEN {column} IS NULL THEN 'blank' ELSE {prefix}.reason END AS {prefix}_reason,
         coalesce({prefix}.pct_sign, false) AS {prefix}_pct"""
@@ -134,7 +135,7 @@ def _cell_sql(column: str, prefix: str) -> str:
 
 _RULES_SQL = f"""
 CREATE TEMP TABLE parsed AS
-SELECT row_number() OVER () AS seq, c.*, m.code, m.unit, s.scale, p.label AS p_label, p.p_start, p.p_end,
+SELECT c.*, m.code, m.unit, s.scale, p.label AS p_label, p.p_start, p.p_end,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        coalesce(nullif(trim(c.geography), ''), 'Community') AS geo,
        CASE WHEN lower(trim(c."group")) IN {EVERYONE} THEN NULL ELSE nullif(trim(c."group"), '') END AS grp,
@@ -170,22 +171,23 @@ SELECT *,
       OR coalesce(unit IN {SIGNED_UNITS} AND val < 0, false)) AS late_error
 FROM valued;
 
-CREATE TEMP TABLE ranked AS
-SELECT *,
-  row_number() OVER k AS key_rank,
-  first_value(srow) OVER k AS first_row,
-  first_value(seq) OVER k AS first_seq
+CREATE TEMP TABLE keyed AS
+SELECT seq, blk, srow, code, p_label, geo, coalesce(dim, CASE WHEN grp IS NOT NULL THEN 'Group' END, 'All') AS dkey,
+       coalesce(grp, 'All') AS gkey, val, num, den, v_kind, v_mark
 FROM checked
-WHERE NOT early_error AND NOT late_error AND NOT is_missing
-WINDOW k AS (PARTITION BY code, p_label, geo, coalesce(dim, CASE WHEN grp IS NOT NULL THEN 'Group' END, 'All'),
-             coalesce(grp, 'All') ORDER BY seq);
+WHERE NOT early_error AND NOT late_error AND NOT is_missing;
+
+CREATE TEMP TABLE dupkeys AS
+SELECT code, p_label, geo, dkey, gkey, min(seq) AS first_seq FROM keyed GROUP BY ALL HAVING count(*) > 1;
 
 CREATE TEMP TABLE dupes AS
-SELECT r.seq, r.blk, r.srow, r.first_row,
+SELECT r.seq, r.blk, r.srow, f.srow AS first_row,
   r.val IS NOT DISTINCT FROM f.val AND r.num IS NOT DISTINCT FROM f.num AND r.den IS NOT DISTINCT FROM f.den
     AND (r.v_kind = 'suppressed') = (f.v_kind = 'suppressed') AND r.v_mark IS NOT DISTINCT FROM f.v_mark AS same
-FROM ranked r JOIN ranked f ON f.seq = r.first_seq
-WHERE r.key_rank > 1;
+FROM dupkeys k
+JOIN keyed r USING (code, p_label, geo, dkey, gkey)
+JOIN keyed f ON f.seq = k.first_seq
+WHERE r.seq > k.first_seq;
 
 CREATE TEMP TABLE outcomes AS
 SELECT c.seq, c.v_reason,

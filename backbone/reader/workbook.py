@@ -8,8 +8,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from python_calamine import CalamineWorkbook
-
 from backbone import config
 from backbone.errors import BackboneError
 
@@ -100,6 +98,8 @@ def read_workbook(path: Path) -> list[Sheet]:
     kind = sniff(path)
     if kind == "csv":
         return [Sheet(path.stem, read_csv_rows(path))]
+    from python_calamine import CalamineWorkbook  # here: the sandboxed reader does not need it
+
     try:
         book = CalamineWorkbook.from_path(str(path))
         return [Sheet(name, book.get_sheet_by_name(name).to_python(skip_empty_area=False)) for name in book.sheet_names]

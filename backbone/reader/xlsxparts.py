@@ -1,8 +1,8 @@
-"""What calamine does not give from an .xlsx: error cells, formulas without a saved value, % formats, merged cells.
+"""What fastexcel does not give from an .xlsx: formulas without a saved value, % formats, merged cells, used range.
 
-The sheet XML is scanned with byte regexes, and only for what the bytes show is there (a `t="e"`, a `<f`, a percent
-style): a clean 200,000-row sheet costs one decompression and a few substring searches (~0.2 s), where openpyxl's
-read-only mode would take ~15 s to walk every cell.
+The sheet XML is scanned with byte regexes, and only for what the bytes show is there (a `<f`, a percent style):
+a clean 200,000-row sheet costs one decompression and a few substring searches (~0.3 s), where openpyxl's read-only
+mode would take ~15 s to walk every cell. (Error cells come from fastexcel itself: grid.py.)
 """
 
 from __future__ import annotations
@@ -19,10 +19,6 @@ from backbone.errors import BackboneError
 # A formula whose result was never saved (files written by scripts, or saved with calculation off).
 NO_CACHED_VALUE = "\x00formula without a saved value"
 _CELL_PREFIX = rb"<(?:[A-Za-z_][\w.-]*:)?c\b"
-_ERROR_CELL = re.compile(
-    _CELL_PREFIX + rb'(?=[^>]*\bt="e")[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*'
-    rb"(?:<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*)?<(?:\w+:)?v>([^<]*)<"
-)
 _FORMULA_NO_VALUE = re.compile(
     _CELL_PREFIX + rb'[^>]*\br="([A-Z]+)(\d+)"[^>]*>\s*<(?:\w+:)?f\b[^>]*(?:/>|>[^<]*</(?:\w+:)?f>)\s*'
     rb"(?:<(?:\w+:)?v\s*/>\s*|<(?:\w+:)?v>\s*</(?:\w+:)?v>\s*)?</(?:\w+:)?c>"
@@ -122,7 +118,7 @@ def percent_styles(archive: zipfile.ZipFile) -> set[int]:
 
 
 def scan_sheet(data: bytes, percent: set[int], sheet: str, name: str, limits: dict[str, int]) -> SheetExtras:
-    """Error cells, formulas with no saved value, %-formatted cells and merged ranges of one sheet's XML."""
+    """Formulas with no saved value, %-formatted cells and merged ranges of one sheet's XML."""
     extras = SheetExtras()
     last_row = data.rfind(b"<row ")
     if last_row < 0:
@@ -130,9 +126,6 @@ def scan_sheet(data: bytes, percent: set[int], sheet: str, name: str, limits: di
     if match := _LAST_ROW.match(data, last_row):
         if int(match.group(1)) > limits["MAX_ROWS"]:
             check_used_range_numbers(int(match.group(1)), 1, sheet, name, limits)
-    if b't="e"' in data:
-        for match in _ERROR_CELL.finditer(data):
-            extras.overrides[(int(match.group(2)) - 1, column_index(match.group(1)))] = match.group(3).decode().strip()
     if b"<f" in data:
         for match in _FORMULA_NO_VALUE.finditer(data):
             extras.overrides[(int(match.group(2)) - 1, column_index(match.group(1)))] = NO_CACHED_VALUE

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from backbone.errors import BackboneError
 from backbone.ingest import ingest_file
 from backbone.reader.sandbox import read_untrusted
-from backbone.reader.workbook import read_limits
+from backbone.reader.workbook import limits_help, read_limits
 from tests.workbooks import data_workbook
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -139,6 +139,7 @@ def test_limits_are_settings(tmp_path, monkeypatch):
     book = data_workbook(tmp_path / "rows.xlsx", [["KRA", 2000 + i, "North", None, None, 40] for i in range(30)])
     monkeypatch.setenv("BACKBONE_MAX_ROWS", "10")
     assert read_limits()["MAX_ROWS"] == 10
+    assert "up to 50 MB" in limits_help() and "10 rows" in limits_help()
     with pytest.raises(BackboneError, match="31 rows"):
         read_untrusted(book)
     monkeypatch.setenv("BACKBONE_MAX_FILE_MB", "0")

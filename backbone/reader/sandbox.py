@@ -58,7 +58,7 @@ def _child(path: str, limits: dict[str, int]) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file of gigabytes
     try:
-        result = ("ok", read_grids(Path(path), limits))
+        result = ("ok", read_grids(Path(path), limits, fork_scan=True))
     except BackboneError as exc:
         result = ("refused", str(exc))
     except MemoryError:

@@ -30,6 +30,9 @@ def load_demo(db: str | None = None, directory: Path | None = None) -> list[Inge
         if result.status == "rejected":
             raise BackboneError(f"The demo workbook {path.name} was rejected: " + "; ".join(str(e) for e in result.errors[:5]))
         results.append(result)
+    from backbone.slides import seed_demo_deck  # slides reads through queries, which imports this module
+
+    seed_demo_deck(db)
     return results
 
 

@@ -172,3 +172,14 @@ CREATE TABLE IF NOT EXISTS column_mappings (
     confirmed_by VARCHAR,
     confirmed_at TIMESTAMP
 );
+
+-- Saved presentations (the Present page): a name, its slides in order as JSON
+-- ([{"kind": "curve"|"number"|"groups", "metric_code", "geography", "dimension"}]), who saved it and when.
+-- Saving a deck under an existing name replaces it (backbone/slides.py keeps names unique).
+CREATE TABLE IF NOT EXISTS decks (
+    deck_id VARCHAR,
+    name VARCHAR,
+    slides_json VARCHAR,
+    saved_by VARCHAR,
+    saved_at TIMESTAMP
+);

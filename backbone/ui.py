@@ -26,6 +26,7 @@ PAGES = [
     ("pages/4_Partners.py", "Partners and the backbone", ":material/groups:", "see_partners"),
     ("pages/5_Upload.py", "Upload data", ":material/upload_file:", "upload"),
     ("pages/6_Data_and_history.py", "Data and history", ":material/history:", "see_raw"),
+    ("pages/7_Present.py", "Present", ":material/slideshow:", None),
 ]
 SMALL_NUMBERS_KEY = "show-small-numbers"
 

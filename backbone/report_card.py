@@ -1,0 +1,141 @@
+"""The annual report card as PDF (fpdf2): a frozen snapshot of the community outcomes, public figures only.
+
+Page 1 sums up how many outcomes got better, worse or did not really change, with each one's latest value; then one
+page per community outcome: its turn-the-curve chart, the takeaway, the values (the chart's table alternative), what
+was hidden to protect small numbers, the source and the story behind the curve. Every page prints the data's vintage
+(the latest load) and the date it was printed, so this year's card can be laid beside last year's.
+"""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime
+
+from fpdf import FPDF
+from fpdf.enums import XPos, YPos
+
+from backbone import charts, queries, render, slides
+from backbone.formatting import number, status
+
+TITLE = "Annual community report card"
+ORDER = ["better", "worse", "no real change", "not enough data"]
+CHART_SIZE = (1000, 480)
+
+
+def _rgb(colour: str) -> tuple[int, int, int]:
+    colour = colour.lstrip("#")
+    return tuple(int(colour[i:i + 2], 16) for i in (0, 2, 4))
+
+
+class _Card(FPDF):
+    def __init__(self, vintage: str, printed: str) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.vintage, self.printed = vintage, printed
+        fonts = render.app_fonts()
+        if fonts:
+            self.add_font("App", "", str(fonts["Regular"]))
+            self.add_font("App", "B", str(fonts["Bold"]))
+            self.family_name, self.unicode = "App", True
+        else:  # no app font: the PDF core font, which knows Latin-1 only
+            self.family_name, self.unicode = "Helvetica", False
+        self.set_auto_page_break(auto=True, margin=20)
+        self.set_margins(18, 16, 18)
+        self.set_text_color(*_rgb(charts.INK))
+
+    def text_of(self, text: object) -> str:
+        text = "" if text is None else str(text)
+        if self.unicode:
+            return text
+        return text.replace("–", "-").replace("−", "-").replace("·", "-").encode("latin-1", "replace").decode("latin-1")
+
+    def font(self, size: float, bold: bool = False) -> None:
+        self.set_font(self.family_name, "B" if bold else "", size)
+
+    def para(self, text: object, size: float = 11, bold: bool = False, height: float | None = None, colour: str = charts.INK) -> None:
+        self.font(size, bold)
+        self.set_text_color(*_rgb(colour))
+        self.multi_cell(0, height or size * 0.5, self.text_of(text), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*_rgb(charts.INK))
+
+    def header(self) -> None:
+        self.font(9)
+        self.set_text_color(*_rgb(charts.MUTED))
+        self.cell(0, 5, self.text_of(f"{TITLE} · Backbone"), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(*_rgb(charts.INK))
+        self.ln(2)
+
+    def footer(self) -> None:
+        self.set_y(-14)
+        self.font(9)
+        self.set_text_color(*_rgb(charts.MUTED))
+        self.cell(0, 5, self.text_of(f"Data as of {self.vintage} · Printed {self.printed} · Page {self.page_no()} of {{nb}}"),
+                  align="C")
+        self.set_text_color(*_rgb(charts.INK))
+
+
+def file_name(db: str | None = None, now: datetime | None = None) -> str:
+    """'report-card-2026-11-22.pdf' (the printing date: one file per year sits beside the last)."""
+    return f"report-card-{(now or datetime.now()):%Y-%m-%d}.pdf"
+
+
+def _summary(card: _Card, trends) -> None:
+    latest = trends.groupby("metric_code", sort=False).tail(1)
+    counts = latest.status.value_counts()
+    card.para(TITLE, 24, bold=True, height=11)
+    card.para(f"Data as of {card.vintage}. Printed {card.printed}.", 12)
+    card.ln(3)
+    card.para(f"{len(latest)} community outcomes. Since each one's baseline:", 13, bold=True)
+    for key in ORDER:
+        shown = status(key)
+        card.para(f"{shown.symbol} {shown.words}: {int(counts.get(key, 0))}", 13, colour=shown.colour)
+    card.ln(3)
+    card.para("A change within 5% of the baseline is 'no real change'. Small numbers are hidden throughout.", 10)
+    card.ln(4)
+    for row in latest.itertuples():
+        shown = status(row.status)
+        card.para(row.metric_name, 12, bold=True, height=6)
+        where = "whole community" if row.geography == "Community" else "median neighbourhood"
+        card.para(f"{number(row.latest_value, row.unit)} in {row.latest_period} ({where}) · {shown.symbol} {shown.words}",
+                  11, height=5.5)
+        card.ln(1.5)
+
+
+def _outcome_page(card: _Card, shown: slides.SlideContent) -> None:
+    card.add_page()
+    card.para(shown.title, 20, bold=True, height=9)
+    card.para(shown.where, 10, colour=charts.MUTED)
+    card.ln(1)
+    card.para(shown.takeaway, 12, height=6)
+    if shown.chart is not None:
+        image = render.png(shown.chart.to_dict(), size=CHART_SIZE, growth=1.25)
+        card.image(io.BytesIO(image), x=card.l_margin, w=card.epw, alt_text=card.text_of(shown.description))
+    card.ln(2)
+    if len(shown.values):
+        card.para("Values: " + "; ".join(" ".join(str(v) for v in row) for row in shown.values.itertuples(index=False)) + ".",
+                  9, height=4.5)
+    if shown.hidden:
+        card.para("Not shown, to protect small numbers: " + "; ".join(shown.hidden) + ".", 9, height=4.5)
+    card.ln(1)
+    card.para(shown.notes, 10, height=5)
+    card.ln(1)
+    card.para(f"Source: {shown.source}", 9, height=4.5, colour=charts.MUTED)
+
+
+def report_card_pdf(db: str | None = None, now: datetime | None = None) -> bytes:
+    """The report card as PDF bytes."""
+    now = now or datetime.now()
+    loaded = slides.vintage(db)
+    card = _Card(f"{loaded:%d %b %Y}" if loaded else "no data loaded", f"{now:%d %b %Y}")
+    card.set_title(TITLE)
+    card.set_author("Backbone")
+    card.set_creation_date(now)
+    card.add_page()
+    trends = queries.headline_trends("community_outcome", public=True, db=db)
+    if trends.empty:
+        card.para(TITLE, 24, bold=True, height=11)
+        card.para("No community outcomes have data yet.", 12)
+        return bytes(card.output())
+    _summary(card, trends)
+    for code, series in trends.groupby("metric_code", sort=False):
+        _outcome_page(card, slides.content(slides.Slide("curve", code, series.geography.iloc[0]), db))
+    return bytes(card.output())

@@ -1,0 +1,307 @@
+"""Decks for convenings: the slides a director picks, saved by name, and what each slide shows.
+
+A slide is (kind, metric, place, dimension): a turn-the-curve chart ("curve"), one key number with its change and
+status in words ("number"), or each group's line ("groups"). Every read here is of the suppressed (public) views,
+whoever is presenting: a deck is shown to rooms and taken away as files.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+import altair as alt
+import pandas as pd
+
+from backbone import charts, queries, store
+from backbone.auth import User, require
+from backbone.errors import BackboneError
+from backbone.formatting import Status, change, direction_words, is_missing, number, status
+from backbone.story import curve_sentence, gap_sentence
+
+KINDS = {"curve": "Turn the curve", "number": "Key number", "groups": "By group"}
+DEMO_DECK = "Annual community dashboard"
+DEMO_SAVED_BY = "demo loader"
+
+
+@dataclass(frozen=True)
+class Slide:
+    """One slide: what to show (kind) of which metric, where, and by which groups (for kind 'groups')."""
+
+    kind: str
+    metric_code: str
+    geography: str = "Community"
+    dimension: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise BackboneError(f"A slide is one of: {', '.join(KINDS)} (not '{self.kind}').")
+        if (self.kind == "groups") != bool(self.dimension):
+            raise BackboneError("A 'groups' slide names its dimension (such as Race/ethnicity); other slides name none.")
+
+    def key(self) -> str:
+        """A stable text key, for pickers and widget keys."""
+        return "|".join([self.kind, self.metric_code, self.geography, self.dimension or ""])
+
+    @classmethod
+    def from_key(cls, key: str) -> Slide:
+        kind, metric_code, geography, dimension = key.split("|")
+        return cls(kind, metric_code, geography, dimension or None)
+
+
+@dataclass
+class Deck:
+    """A named, ordered list of slides, with who saved it and when."""
+
+    name: str
+    slides: list[Slide]
+    saved_by: str | None = None
+    saved_at: datetime | None = None
+
+
+# --- the store ----------------------------------------------------------------------------------------------------
+
+def _slides_json(slides: list[Slide]) -> str:
+    return json.dumps([{k: v for k, v in asdict(s).items() if v is not None} for s in slides])
+
+
+def _slides_from_json(text: str) -> list[Slide]:
+    return [Slide(**item) for item in json.loads(text or "[]")]
+
+
+def list_decks(db: str | None = None) -> pd.DataFrame:
+    """Every saved deck: name, number of slides, who saved it and when (newest first)."""
+    frame = store.query("SELECT name, slides_json, saved_by, saved_at FROM decks ORDER BY saved_at DESC, name", path=db)
+    frame["slides"] = frame.pop("slides_json").map(lambda text: len(json.loads(text or "[]")))
+    return frame[["name", "slides", "saved_by", "saved_at"]]
+
+
+def load_deck(name: str, db: str | None = None) -> Deck | None:
+    """The deck saved under `name` (the latest save), or None."""
+    row = store.cursor(db).execute(
+        "SELECT name, slides_json, saved_by, saved_at FROM decks WHERE name = ? ORDER BY saved_at DESC LIMIT 1", [name]
+    ).fetchone()
+    return Deck(row[0], _slides_from_json(row[1]), row[2], row[3]) if row else None
+
+
+def save_deck(name: str, slides: list[Slide], user: User | None, db: str | None = None,
+              now: datetime | None = None) -> Deck:
+    """Save (or replace) the deck called `name`. Directors only; None is the command line / the demo loader."""
+    require(user, "edit")
+    name = " ".join(str(name or "").split())
+    if not name:
+        raise BackboneError("Give the deck a name.")
+    if len(name) > 120:
+        raise BackboneError("Keep the deck's name under 120 characters.")
+    if not slides:
+        raise BackboneError("Pick at least one slide for the deck.")
+    saved_by = user.email if user is not None else DEMO_SAVED_BY
+    now = now or datetime.now()
+    with store.write_transaction(db) as cur:
+        cur.execute("DELETE FROM decks WHERE name = ?", [name])
+        cur.execute("INSERT INTO decks VALUES (?, ?, ?, ?, ?)", [store.new_id(), name, _slides_json(slides), saved_by, now])
+    return Deck(name, list(slides), saved_by, now)
+
+
+def delete_deck(name: str, user: User | None, db: str | None = None) -> None:
+    """Remove a saved deck (directors only)."""
+    require(user, "edit")
+    with store.write_transaction(db) as cur:
+        cur.execute("DELETE FROM decks WHERE name = ?", [name])
+
+
+# --- what can go on a slide ---------------------------------------------------------------------------------------
+
+def _catalog(db: str | None) -> pd.DataFrame:
+    return queries.metrics_catalog(db=db).set_index("metric_code")
+
+
+def headline_geography(metric_code: str, db: str | None = None) -> str | None:
+    """The whole community where it has a value, else the median place; None without public data."""
+    places = queries.geographies(metric_code, public=True, db=db)  # the headline place comes first
+    return places[0] if places else None
+
+
+def available_slides(db: str | None = None) -> list[Slide]:
+    """Every slide a deck can hold: for each community outcome with data, its curve, its key number, and each breakdown."""
+    catalog = queries.metrics_catalog(db=db)
+    outcomes = catalog[catalog.has_data & (catalog.level == "community_outcome")]
+    slides = []
+    for code in outcomes.metric_code:
+        place = headline_geography(code, db)
+        if place is None:
+            continue
+        slides += [Slide("curve", code, place), Slide("number", code, place)]
+        slides += [Slide("groups", code, place, d) for d in queries.dimensions(code, place, public=True, db=db)]
+    return slides
+
+
+def slide_label(slide: Slide, names: dict[str, str]) -> str:
+    """How a picker names a slide: '4-year graduation rate · By group: Race/ethnicity (Community)'."""
+    what = KINDS[slide.kind] + (f": {slide.dimension}" if slide.dimension else "")
+    return f"{names.get(slide.metric_code, slide.metric_code)} · {what} ({slide.geography})"
+
+
+def demo_slides(db: str | None = None) -> list[Slide]:
+    """The demo deck: each community outcome's curve, then the graduation rate's key number and its by-race lines."""
+    catalog = queries.metrics_catalog(db=db)
+    outcomes = catalog[catalog.has_data & (catalog.level == "community_outcome")]
+    slides = []
+    for code in outcomes.metric_code:
+        place = headline_geography(code, db)
+        if place is not None:
+            slides.append(Slide("curve", code, place))
+    graduation = "grad_rate_4yr"
+    place = headline_geography(graduation, db) if graduation in set(outcomes.metric_code) else None
+    if place is not None:
+        slides.append(Slide("number", graduation, place))
+        if "Race/ethnicity" in queries.dimensions(graduation, place, public=True, db=db):
+            slides.append(Slide("groups", graduation, place, "Race/ethnicity"))
+    return slides
+
+
+def seed_demo_deck(db: str | None = None) -> bool:
+    """Save the demo deck unless one by that name exists; True when it was saved now."""
+    if load_deck(DEMO_DECK, db) is not None:
+        return False
+    slides = demo_slides(db)
+    if not slides:
+        return False
+    save_deck(DEMO_DECK, slides, None, db)
+    return True
+
+
+# --- what a slide shows -------------------------------------------------------------------------------------------
+
+@dataclass
+class SlideContent:
+    """Everything a slide, a PowerPoint slide and a report-card page show, in plain words and one chart (or number)."""
+
+    slide: Slide
+    title: str
+    where: str
+    takeaway: str
+    source: str
+    notes: str
+    description: str  # the chart's text alternative
+    unit: str = "number"
+    chart: alt.TopLevelMixin | None = None
+    values: pd.DataFrame = field(default_factory=pd.DataFrame)  # the table alternative: what the chart shows
+    hidden: list[str] = field(default_factory=list)  # values not shown to protect small numbers, with why
+    number: str | None = None
+    change: str | None = None
+    status: Status | None = None
+    latest_period: str | None = None
+    direction: str = ""
+
+    @property
+    def has_chart(self) -> bool:
+        return self.chart is not None
+
+
+def _where(geography: str) -> str:
+    if geography == "Community":
+        return "Whole community"
+    if geography == "Median of places":
+        return "Median neighbourhood (no community-wide value is reported)"
+    return geography
+
+
+def _hidden(frame: pd.DataFrame) -> list[str]:
+    lines = []
+    for row in frame[frame.suppressed.fillna(False).astype(bool)].itertuples():
+        group = getattr(row, "group_value", "All")
+        shown = f" ({row.display})" if isinstance(getattr(row, "display", None), str) else ""
+        reason = getattr(row, "suppression_reason", None) or "suppressed"
+        lines.append(f"{'' if group in (None, 'All') else f'{group}, '}{row.period_label}{shown}: {reason}")
+    return lines
+
+
+def _value_words(frame: pd.DataFrame, unit: str) -> pd.DataFrame:
+    """The table alternative in words: period (and group) and the value as people read it."""
+    shown = frame.copy()
+    shown["value_text"] = [
+        row.display if isinstance(getattr(row, "display", None), str) and is_missing(row.value) else
+        ("not shown" if is_missing(row.value) else number(row.value, unit))
+        for row in shown.itertuples()
+    ]
+    columns = {"period_label": "Period", "group_value": "Group", "value_text": "Value"}
+    if "group_value" in shown.columns and set(shown.group_value) <= {"All"}:
+        columns.pop("group_value")
+    return shown[[c for c in columns if c in shown.columns]].rename(columns=columns)
+
+
+def _notes(meta: pd.Series, extra: str) -> str:
+    parts = [extra]
+    if isinstance(meta.get("definition"), str) and meta["definition"]:
+        parts.append(f"What it measures: {meta['definition']}")
+    if isinstance(meta.get("notes"), str) and meta["notes"]:
+        parts.append(f"The story behind the curve: {meta['notes']}")
+    return "\n\n".join(p for p in parts if p)
+
+
+def content(slide: Slide, db: str | None = None) -> SlideContent:
+    """What `slide` shows, read from the public (suppressed) views."""
+    catalog = _catalog(db)
+    if slide.metric_code not in catalog.index:
+        return SlideContent(slide, slide.metric_code, _where(slide.geography), "This metric is no longer in the catalog.",
+                            "", "", "No chart: the metric is no longer in the catalog.")
+    meta = catalog.loc[slide.metric_code]
+    name, unit = str(meta["name"]), str(meta["unit"])
+    source = str(meta["source"]) if isinstance(meta.get("source"), str) and meta["source"] else "Not recorded in the catalog"
+    base = {"slide": slide, "title": name, "where": _where(slide.geography), "source": source, "unit": unit,
+            "direction": str(meta["direction"] or "")}
+    if slide.kind == "groups":
+        return _groups(slide, meta, base, db)
+    series = queries.trend(slide.metric_code, slide.geography, public=True, db=db)
+    if series.empty:
+        return SlideContent(**base, takeaway=f"No data yet for {name} in this place.", notes=_notes(meta, ""),
+                            description=f"No data yet for {name}.")
+    row = series.iloc[-1]
+    state = status(row.status)
+    if is_missing(row.latest_value):
+        takeaway = f"No values yet for {name}."
+    else:
+        since = ("" if is_missing(row.baseline_year)
+                 else f" since the baseline ({number(row.baseline_value, unit)} in {int(row.baseline_year)})")
+        takeaway = f"{name} was {number(row.latest_value, unit)} in {row.latest_period}: {state.words.lower()}{since}."
+    sentence = curve_sentence(row) if not is_missing(row.baseline_year) or is_missing(row.latest_value) else takeaway
+    common = {**base, "takeaway": takeaway, "notes": _notes(meta, sentence), "values": _value_words(series, unit),
+              "hidden": _hidden(series), "status": state, "latest_period": str(row.latest_period)}
+    if slide.kind == "number":
+        changed = change(row.change_since_baseline, unit)
+        return SlideContent(**common, number=number(row.latest_value, unit),
+                            change=f"{changed} since {int(row.baseline_year)}" if not is_missing(row.baseline_year) else None,
+                            description=f"{name}, {row.latest_period}: {number(row.latest_value, unit)}. {state.words}. "
+                                        f"{direction_words(row.direction).capitalize()}.")
+    return SlideContent(**common, chart=charts.turn_the_curve(series, unit), description=sentence)
+
+
+def _groups(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideContent:
+    name, unit = str(meta["name"]), str(meta["unit"])
+    groups = queries.by_group(slide.metric_code, slide.geography, slide.dimension, public=True, db=db)
+    base = {**base, "title": f"{name} by {slide.dimension.lower()}"}
+    if groups.empty:
+        return SlideContent(**base, takeaway=f"No {slide.dimension.lower()} breakdown of {name} yet.", notes=_notes(meta, ""),
+                            description=f"No breakdown of {name} yet.")
+    gaps = queries.equity(slide.metric_code, slide.geography, slide.dimension, public=True, db=db)
+    takeaway = gap_sentence(gaps, unit)
+    latest = groups.sort_values("period_end").period_label.iloc[-1]
+    shown = groups[groups.value.notna()]
+    description = (f"{name} by {slide.dimension}, {_where(slide.geography).lower()}: one line per group, "
+                   f"{shown.group_value.nunique()} groups, {groups.period_label.iloc[0]} to {latest}. {takeaway}")
+    return SlideContent(**base, takeaway=takeaway, notes=_notes(meta, takeaway), description=description,
+                        chart=charts.by_group(groups, unit, slide.dimension), values=_value_words(groups, unit),
+                        hidden=_hidden(groups), latest_period=str(latest))
+
+
+def deck_contents(deck: Deck, db: str | None = None) -> list[SlideContent]:
+    """Every slide of a deck, in order."""
+    return [content(slide, db) for slide in deck.slides]
+
+
+def vintage(db: str | None = None) -> datetime | None:
+    """When the data shown was last loaded (the latest partner load): the 'data as of' of every export."""
+    value = queries.data_freshness(db=db).last_partner_load.iloc[0]
+    return None if pd.isna(value) else pd.Timestamp(value).to_pydatetime()

@@ -1,0 +1,158 @@
+"""Present: a saved deck on a big screen, one chart or key number per slide; the deck and report card to take away.
+
+Always the public (suppressed) figures, whoever presents: everything here is read through backbone.slides, which
+reads only the public views.
+"""
+
+import pandas as pd
+import streamlit as st
+
+from backbone import auth, config, deck_export, queries, render, report_card, slides, store, ui
+from backbone.errors import BackboneError
+from backbone.formatting import direction_words, md
+
+user = ui.setup_page("Present", ":material/slideshow:")
+st.set_page_config(initial_sidebar_state="collapsed")
+
+# A fixed style block of the app's own (no user text in it): no sidebar, header or chart toolbars while presenting,
+# and type readable from the back of a room.
+st.html("""<style>
+[data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
+[data-testid="stToolbar"], [data-testid="stElementToolbar"], [data-testid="stDecoration"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
+[data-testid="stMain"] h1 { font-size: 3.2rem; line-height: 1.15; }
+.stMarkdown p, .stMarkdown li { font-size: 1.55rem; line-height: 1.4; }
+[data-testid="stCaptionContainer"] p { font-size: 1.2rem; color: #1A1A1A; }
+[data-testid="stMetricValue"] { font-size: 7rem; line-height: 1.1; }
+[data-testid="stMetricLabel"] p { font-size: 1.6rem; }
+[data-testid="stMetricDelta"] { font-size: 2.2rem; }
+</style>""")
+
+db = config.db_path()
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def _slide(db: str, version: tuple, key: str) -> tuple[slides.SlideContent, dict | None]:
+    """A slide's words and its big-type chart spec, cached until the data change."""
+    shown = slides.content(slides.Slide.from_key(key), db)
+    spec = render.enlarge(shown.chart.properties(height=480).to_dict()) if shown.chart is not None else None
+    shown.chart = None
+    return shown, spec
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _choices(db: str, version: tuple) -> dict[str, str]:
+    """Every slide a deck can hold: key -> label."""
+    names = dict(zip(*[queries.metrics_catalog(db=db)[c] for c in ("metric_code", "name")], strict=True))
+    return {s.key(): slides.slide_label(s, names) for s in slides.available_slides(db)}
+
+
+def _go(index: int) -> None:
+    st.query_params["slide"] = str(index)
+
+
+decks = slides.list_decks(db)
+if decks.empty:
+    st.title("Present")
+    ui.empty_state("No decks saved yet. A director builds one below, under 'Edit decks', from the community outcomes.")
+    names: list[str] = []
+else:
+    names = decks.name.tolist()
+
+deck_name = None
+if names:
+    if st.query_params.get("deck") not in names:
+        st.query_params["deck"] = slides.DEMO_DECK if slides.DEMO_DECK in names else names[0]
+    deck_name = st.query_params["deck"]
+deck = slides.load_deck(deck_name, db) if deck_name else None
+
+if deck is not None and deck.slides:
+    total = len(deck.slides)
+    try:
+        index = min(max(int(st.query_params.get("slide", "1")), 1), total)
+    except ValueError:
+        index = 1
+    version = store.data_version(db)
+    shown, spec = _slide(db, version, deck.slides[index - 1].key())
+
+    st.title(shown.title)
+    st.caption(f"{md(shown.where)} · Source: {md(shown.source)}")
+    if shown.slide.kind == "number":
+        left, right = st.columns([3, 2], vertical_alignment="center")
+        left.metric(f"Latest ({md(shown.latest_period)})", shown.number or "–", delta=shown.change, delta_color="off",
+                    delta_arrow="off")
+        if shown.status is not None:
+            right.markdown(f"## {shown.status.symbol} {md(shown.status.words)}")
+            right.markdown(md(direction_words(shown.direction).capitalize() + "."))
+    elif spec is not None:
+        st.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
+    st.markdown(f"**{md(shown.takeaway)}**")
+    if shown.hidden:
+        st.caption("Not shown, to protect small numbers: " + md("; ".join(shown.hidden)) + ".")
+
+    back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
+    back.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=index <= 1, width="stretch",
+                on_click=_go, args=(index - 1,), key="previous")
+    where.markdown(f"Slide {index} of {total}", text_alignment="center")
+    forward.button("Next", icon=":material/arrow_forward:", shortcut="Right", disabled=index >= total, width="stretch",
+                   on_click=_go, args=(index + 1,), key="next")
+
+    if st.toggle("Show speaker notes", key="notes"):
+        with st.container(border=True):
+            st.markdown(md(shown.notes).replace("\n\n", "\n\n"))
+            if len(shown.values):
+                st.caption("The values behind the chart: " + md("; ".join(
+                    " ".join(str(v) for v in row) for row in shown.values.itertuples(index=False))) + ".")
+
+    with st.expander("Deck and downloads"):
+        st.selectbox("Deck", names, key="deck-picker", index=names.index(deck.name),
+                     on_change=lambda: (st.query_params.update(deck=st.session_state["deck-picker"], slide="1")))
+        st.caption(f"{len(deck.slides)} slides · saved by {md(deck.saved_by)}"
+                   + (f" on {pd.Timestamp(deck.saved_at):%d %b %Y}" if deck.saved_at else ""))
+        slide = deck.slides[index - 1]
+        base = f"{slide.metric_code}-{slide.kind}" + (f"-{slide.dimension}" if slide.dimension else "")
+        cols = st.columns(4)
+        if spec is not None:
+            cols[0].download_button("This chart (PNG)", lambda: render.png(spec), f"{base}.png", "image/png",
+                                    on_click="ignore", icon=":material/image:", width="stretch", key="png")
+            cols[1].download_button("This chart (SVG)", lambda: render.svg(spec), f"{base}.svg", "image/svg+xml",
+                                    on_click="ignore", icon=":material/image:", width="stretch", key="svg")
+        cols[2].download_button("Download deck (.pptx)", lambda: deck_export.deck_pptx(deck, db),
+                                deck_export.file_name(deck), deck_export.MIME, on_click="ignore",
+                                icon=":material/slideshow:", width="stretch", key="pptx")
+        cols[3].download_button("Report card (.pdf)", lambda: report_card.report_card_pdf(db), report_card.file_name(db),
+                                "application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch",
+                                key="pdf")
+        st.caption("Every figure here is the public one: small numbers are hidden, whoever is presenting.")
+
+if auth.can(user, "edit"):
+    with st.expander("Edit decks (directors)", expanded=deck is None):
+        choices = _choices(db, store.data_version(db))
+        start = st.selectbox("Start from", ["(a new deck)", *names], key="edit-from")
+        start_deck = slides.load_deck(start, db) if start in names else None
+        name = st.text_input("Deck name", value=start_deck.name if start_deck else "", key=f"edit-name-{start}",
+                             max_chars=120)
+        picked = st.multiselect("Slides, in the order picked", list(choices), format_func=choices.get,
+                                default=[s.key() for s in start_deck.slides if s.key() in choices] if start_deck else [],
+                                key=f"edit-slides-{start}")
+        order = st.data_editor(pd.DataFrame({"position": range(1, len(picked) + 1), "slide": [choices[k] for k in picked],
+                                             "key": picked}),
+                               column_config={"position": st.column_config.NumberColumn("Position", min_value=1, step=1),
+                                              "slide": st.column_config.TextColumn("Slide", disabled=True),
+                                              "key": None},
+                               hide_index=True, width="stretch", key=f"edit-order-{start}-{len(picked)}")
+        save, remove = st.columns(2)
+        if save.button("Save deck", type="primary", icon=":material/save:", key="save-deck"):
+            ordered = order.sort_values("position", kind="stable").key.tolist()
+            try:
+                saved = slides.save_deck(name, [slides.Slide.from_key(k) for k in ordered], user, db)
+            except BackboneError as exc:
+                st.error(str(exc), icon=":material/error:")
+            else:
+                st.query_params.update(deck=saved.name, slide="1")
+                st.success(f"Saved '{md(saved.name)}' with {len(saved.slides)} slides.", icon=":material/check:")
+                st.rerun()
+        if start_deck and remove.button("Delete this deck", icon=":material/delete:", key="delete-deck"):
+            slides.delete_deck(start_deck.name, user, db)
+            st.query_params.pop("deck", None)
+            st.rerun()

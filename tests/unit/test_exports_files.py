@@ -1,0 +1,131 @@
+"""The files people take away: chart PNG/SVG (vl-convert), the deck as PowerPoint, the report card as PDF."""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+from datetime import datetime
+
+import pytest
+from pptx import Presentation
+from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+from backbone import charts, deck_export, render, report_card, slides, store
+from backbone.demo import load_demo
+from backbone.slides import Slide
+
+PRINTED = datetime(2026, 11, 22, 9, 30)
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("exports") / "demo.duckdb")
+    store.close_all()
+    load_demo(path)
+    yield path
+    store.close_all()
+
+
+@pytest.fixture(scope="module")
+def curve(demo_db):
+    return slides.content(Slide("curve", "grad_rate_4yr", "Community"), demo_db)
+
+
+# --- PNG and SVG ----------------------------------------------------------------------------------------------------
+
+def test_png_has_the_size_asked_for_at_twice_the_pixels(curve):
+    image = render.png(curve.chart.to_dict(), size=(1200, 600))
+    assert image[:8] == b"\x89PNG\r\n\x1a\n"
+    assert render.png_size(image) == (2400, 1200)
+    assert render.png_size(render.png(curve.chart.to_dict(), size=(800, 400), scale=1)) == (800, 400)
+
+
+def test_svg_uses_the_app_palette_and_font_not_vegas_defaults(curve):
+    svg = render.svg(curve.chart.to_dict())
+    assert svg.startswith("<svg") and 'width="1200"' in svg
+    assert charts.ACTUAL.lower() in svg.lower()  # the app's line colour, not Vega's #4c78a8
+    assert "#4c78a8" not in svg.lower()
+    assert render.app_fonts() is not None, "the app's font could not be made from Streamlit's web font"
+    assert "Source Sans 3" in svg
+    assert "font-family=\"sans-serif\"" not in svg
+
+
+def test_the_app_font_is_real_truetype_with_the_status_symbols(curve):
+    from fontTools.ttLib import TTFont
+
+    fonts = render.app_fonts()
+    for style in ("Regular", "Bold"):
+        font = TTFont(str(fonts[style]))
+        assert font["name"].getDebugName(1) == "Source Sans 3"
+        cmap = font.getBestCmap()
+        assert all(ord(c) in cmap for c in "Aa0%▲▼●○–·")
+    assert TTFont(str(fonts["Bold"]))["OS/2"].usWeightClass == 700
+
+
+# --- PowerPoint -----------------------------------------------------------------------------------------------------
+
+def test_the_deck_opens_in_python_pptx_with_a_slide_per_slide_titles_pictures_and_notes(demo_db):
+    deck = slides.load_deck(slides.DEMO_DECK, demo_db)
+    data = deck_export.deck_pptx(deck, demo_db)
+    presentation = Presentation(io.BytesIO(data))
+    assert len(presentation.slides) == len(deck.slides) == 8
+    titles = [s.shapes.title.text for s in presentation.slides]
+    assert titles[0] == "4-year graduation rate" and titles[-1] == "4-year graduation rate by race/ethnicity"
+    for slide, wanted in zip(presentation.slides, deck.slides, strict=True):
+        pictures = [shape for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
+        texts = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+        notes = slide.notes_slide.notes_text_frame.text
+        assert "Source:" in texts and "Data as of" in texts
+        assert "Source:" in notes
+        if wanted.kind == "number":
+            assert not pictures and "83.5%" in texts and "Better" in texts
+        else:
+            assert len(pictures) == 1
+            assert pictures[0]._element.nvPicPr.cNvPr.get("descr")  # alt text
+            assert render.png_size(pictures[0].image.blob)[0] >= 2000
+    first_notes = presentation.slides[0].notes_slide.notes_text_frame.text
+    assert "The story behind the curve: 2012-13 came in a different file layout" in first_notes
+    assert "was 83.5% in 2019-20: better since the baseline" in " ".join(
+        shape.text_frame.text for shape in presentation.slides[0].shapes if shape.has_text_frame)
+    last_notes = presentation.slides[-1].notes_slide.notes_text_frame.text
+    assert "American Indian or Alaska Native, 2017-18" in last_notes and "71.4" not in last_notes
+    assert deck_export.file_name(deck) == "annual-community-dashboard.pptx"
+
+
+# --- the report card ------------------------------------------------------------------------------------------------
+
+def _pdf_text(data: bytes, tmp_path) -> list[str]:
+    if shutil.which("pdftotext") is None:
+        pytest.fail("pdftotext is missing: run `sh .ci/install-tools.sh` (Debian's poppler-utils)")
+    path = tmp_path / "card.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True).stdout
+    return text.split("\f")[:-1]  # one string per page
+
+
+def test_the_report_card_has_a_summary_page_then_a_page_per_outcome_each_dated(demo_db, tmp_path):
+    data = report_card.report_card_pdf(demo_db, now=PRINTED)
+    assert data[:5] == b"%PDF-"
+    pages = _pdf_text(data, tmp_path)
+    assert len(pages) == 1 + 6
+    loaded = slides.vintage(demo_db)
+    for number, page in enumerate(pages, start=1):
+        assert f"Data as of {loaded:%d %b %Y}" in page
+        assert "Printed 22 Nov 2026" in page
+        assert f"Page {number} of 7" in page
+    summary = pages[0]
+    assert "Annual community report card" in summary
+    assert re.search(r"Better: 3", summary) and re.search(r"Worse: 1", summary) and re.search(r"No real change: 2", summary)
+    titles = [page.split("\n")[3].strip() for page in pages[1:]]
+    assert sorted(titles) == sorted(["4-year graduation rate", "Children with elevated blood lead", "High school completion rate",
+                                     "Infant mortality rate", "Kindergarten readiness", "Teen birth rate"])
+    graduation = next(page for page in pages if "4-year graduation rate was 83.5%" in page)
+    assert "Kentucky Department of Education" in graduation and "Values:" in graduation
+    assert report_card.file_name(demo_db, PRINTED) == "report-card-2026-11-22.pdf"
+
+
+def test_the_report_card_is_a_frozen_snapshot(demo_db, tmp_path):
+    first = _pdf_text(report_card.report_card_pdf(demo_db, now=datetime(2025, 11, 20)), tmp_path)
+    assert "Printed 20 Nov 2025" in first[0]

@@ -1,0 +1,127 @@
+"""Decks: saved by name in the store, directors only; the demo deck; what each slide says, from public figures only."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from backbone import render, slides, store
+from backbone.auth import LOCAL_DIRECTOR, PermissionDenied, User
+from backbone.demo import load_demo
+from backbone.errors import BackboneError
+from backbone.slides import Slide
+
+VIEWER = User("board@example.org", "viewer")
+PARTNER = User("ky@district.example.org", "partner", "COUNTY_SCHOOLS_KY")
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory):
+    path = str(tmp_path_factory.mktemp("slides") / "demo.duckdb")
+    store.close_all()
+    load_demo(path)
+    yield path
+    store.close_all()
+
+
+def test_the_demo_ships_the_annual_community_dashboard_deck(demo_db):
+    deck = slides.load_deck(slides.DEMO_DECK, demo_db)
+    assert deck is not None and deck.saved_by == slides.DEMO_SAVED_BY
+    curves = [s.metric_code for s in deck.slides if s.kind == "curve"]
+    assert sorted(curves) == sorted(["grad_rate_4yr", "elevated_blood_lead", "hs_completion", "infant_mortality",
+                                     "kindergarten_readiness", "teen_birth_rate"])  # one per community outcome
+    assert deck.slides[-2:] == [Slide("number", "grad_rate_4yr", "Community"),
+                                Slide("groups", "grad_rate_4yr", "Community", "Race/ethnicity")]
+    # Baltimore publishes no city-wide value: those curves are the median neighbourhood's.
+    assert Slide("curve", "infant_mortality", "Median of places") in deck.slides
+    assert slides.seed_demo_deck(demo_db) is False  # once
+
+
+def test_decks_are_saved_by_name_and_a_second_save_replaces_the_first(demo_db):
+    first = [Slide("curve", "teen_birth_rate", "Median of places")]
+    second = [Slide("number", "grad_rate_4yr"), Slide("curve", "grad_rate_4yr")]
+    slides.save_deck("  Board   meeting ", first, LOCAL_DIRECTOR, demo_db, now=datetime(2026, 3, 1))
+    slides.save_deck("Board meeting", second, LOCAL_DIRECTOR, demo_db, now=datetime(2026, 3, 2))
+    deck = slides.load_deck("Board meeting", demo_db)
+    assert deck.slides == second and deck.saved_by == "local director" and deck.saved_at == datetime(2026, 3, 2)
+    listed = slides.list_decks(demo_db)
+    assert listed[listed.name == "Board meeting"].slides.tolist() == [2]
+    slides.delete_deck("Board meeting", LOCAL_DIRECTOR, demo_db)
+    assert slides.load_deck("Board meeting", demo_db) is None
+
+
+@pytest.mark.parametrize("user", [VIEWER, PARTNER])
+def test_only_directors_save_or_delete_decks(demo_db, user):
+    with pytest.raises(PermissionDenied):
+        slides.save_deck("Mine", [Slide("curve", "grad_rate_4yr")], user, demo_db)
+    with pytest.raises(PermissionDenied):
+        slides.delete_deck(slides.DEMO_DECK, user, demo_db)
+    assert slides.load_deck(slides.DEMO_DECK, demo_db) is not None
+
+
+def test_a_deck_needs_a_name_and_slides_and_slides_are_well_formed(demo_db):
+    with pytest.raises(BackboneError, match="name"):
+        slides.save_deck("  ", [Slide("curve", "grad_rate_4yr")], LOCAL_DIRECTOR, demo_db)
+    with pytest.raises(BackboneError, match="at least one slide"):
+        slides.save_deck("Empty", [], LOCAL_DIRECTOR, demo_db)
+    with pytest.raises(BackboneError):
+        Slide("pie", "grad_rate_4yr")
+    with pytest.raises(BackboneError, match="dimension"):
+        Slide("groups", "grad_rate_4yr")
+    slide = Slide("groups", "grad_rate_4yr", "Community", "Race/ethnicity")
+    assert Slide.from_key(slide.key()) == slide
+
+
+def test_available_slides_cover_each_outcome_and_its_breakdowns(demo_db):
+    available = slides.available_slides(demo_db)
+    assert Slide("groups", "grad_rate_4yr", "Community", "Gender") in available
+    assert {s.metric_code for s in available if s.kind == "number"} >= {"grad_rate_4yr", "teen_birth_rate"}
+
+
+def test_a_curve_slide_says_what_happened_in_one_sentence_with_the_notes_behind_it(demo_db):
+    shown = slides.content(Slide("curve", "grad_rate_4yr", "Community"), demo_db)
+    assert shown.title == "4-year graduation rate"
+    assert shown.takeaway == "4-year graduation rate was 83.5% in 2019-20: better since the baseline (76.5% in 2013)."
+    assert shown.takeaway.count(". ") == 0  # one sentence
+    assert "The story behind the curve: 2012-13 came in a different file layout" in shown.notes
+    assert "If nothing changes" in shown.notes  # story.curve_sentence
+    assert shown.source.startswith("Kentucky Department of Education")
+    assert shown.chart is not None and shown.description
+    assert list(shown.values.columns) == ["Period", "Value"]  # the table alternative
+
+
+def test_a_key_number_slide_gives_the_change_and_status_in_words(demo_db):
+    shown = slides.content(Slide("number", "grad_rate_4yr", "Community"), demo_db)
+    assert (shown.number, shown.change, shown.status.words) == ("83.5%", "+7.0 points since 2013", "Better")
+    assert shown.chart is None and "83.5%" in shown.description
+
+
+def test_a_by_group_slide_reads_the_public_figures_and_says_what_was_hidden(demo_db):
+    shown = slides.content(Slide("groups", "grad_rate_4yr", "Community", "Race/ethnicity"), demo_db)
+    spec = shown.chart.to_dict()
+    rows = [r for data in spec["datasets"].values() for r in data]
+    assert not [r for r in rows if r["group_value"] == "American Indian or Alaska Native" and r["period_label"] == "2017-18"]
+    assert any(h.startswith("American Indian or Alaska Native, 2017-18") for h in shown.hidden)
+    assert "widest gap" in shown.takeaway
+    hidden_value = shown.values[(shown.values.Group == "American Indian or Alaska Native") & (shown.values.Period == "2017-18")]
+    assert hidden_value.Value.tolist() != ["71.4%"]  # the table alternative hides it too
+
+
+def test_slides_are_enlarged_for_the_back_of_the_room(demo_db):
+    shown = slides.content(Slide("curve", "grad_rate_4yr", "Community"), demo_db)
+    big = render.enlarge(shown.chart.to_dict())
+    assert big["config"]["axis"]["labelFontSize"] >= 22 and big["config"]["axis"]["titleFontSize"] >= 22
+    sizes = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            sizes.extend(v for k, v in node.items() if k in ("labelFontSize", "titleFontSize", "fontSize"))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(big)
+    assert sizes and min(sizes) >= 20

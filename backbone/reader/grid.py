@@ -69,7 +69,10 @@ def read_grids(path: Path, limits: dict[str, int], fork_scan: bool = False) -> l
         else:
             extras = _xlsx_scan(path, parts, percent, limits)
     try:
-        reader = fastexcel.read_excel(str(path))
+        # fastexcel picks the format by the file's extension; given the bytes it looks at the content instead, which
+        # is what decides here (an .ods saved as .xlsx, an .xls named .Xls or .XLS).
+        same_name = path.suffix.lower() == f".{kind}"
+        reader = fastexcel.read_excel(str(path) if same_name else path.read_bytes())
         loaded = []
         for name in reader.sheet_names:
             sheet = reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string")

@@ -79,7 +79,11 @@ def _sniff_zip(path: Path, limits: dict[str, int]) -> str:
                 "workbook needs (this is how a zip bomb looks). "
                 "Save only the sheets with your data into a new workbook and upload that."
             )
-        if any(name.lower().endswith("vbaproject.bin") for name in names):
+        types = b""
+        if "[Content_Types].xml" in names and archive.getinfo("[Content_Types].xml").file_size < 1_000_000:
+            types = archive.read("[Content_Types].xml")
+        # An .xlsm says so in its content types even when its macro part is missing or renamed.
+        if any(name.lower().endswith("vbaproject.bin") for name in names) or b"macroEnabled" in types:
             raise BackboneError(
                 f"'{path.name}' contains macros, which Backbone does not accept. Save it as "
                 "'Excel Workbook (.xlsx)' (File > Save As) and upload that copy."

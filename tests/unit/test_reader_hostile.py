@@ -75,6 +75,12 @@ def macros(tmp_path: Path) -> Path:
     return target
 
 
+def macro_content_type(tmp_path: Path) -> Path:
+    # An .xlsm whose macro part is gone still declares itself macro-enabled.
+    return rewrite_part(good_book(tmp_path), tmp_path / "book.xlsm", "[Content_Types].xml",
+                        lambda data: data.replace(b"spreadsheetml.sheet.main+xml", b"sheet.macroEnabled.main+xml"))
+
+
 def password(tmp_path: Path) -> Path:
     path = tmp_path / "locked.xlsx"
     path.write_bytes(OLE2_MAGIC + b"\x00" * 504 + "EncryptedPackage".encode("utf-16-le") + b"\x00" * 1024)
@@ -107,6 +113,7 @@ HOSTILE = [
     (far_cell, "1,048,576 rows x 16,384 columns"),
     (far_cell_undeclared, "could not be read safely"),
     (macros, "contains macros"),
+    (macro_content_type, "contains macros"),
     (password, "protected with a password"),
     (entities, "XML entity declarations"),
     (picture, "is not a spreadsheet"),

@@ -141,3 +141,41 @@ def test_columns_of_personal_data_are_refused(catalog_db, tmp_path):
     assert [(e.row, e.column) for e in result.errors] == [(1, "Student Name"), (1, "Date of Birth"), (1, "Contact")]
     assert all("aggregates only" in e.message for e in result.errors)
     assert "email addresses" in result.errors[2].message
+
+
+def ods_file(path, rows: list[list]) -> object:
+    """A minimal OpenDocument spreadsheet, written by hand (what LibreOffice saves, without styles)."""
+    import zipfile
+    from xml.sax.saxutils import escape
+
+    def cell(value) -> str:
+        if isinstance(value, (int, float)):
+            return f'<table:table-cell office:value-type="float" office:value="{value}"><text:p>{value}</text:p></table:table-cell>'
+        return f'<table:table-cell office:value-type="string"><text:p>{escape(str(value))}</text:p></table:table-cell>'
+
+    body = "".join("<table:table-row>" + "".join(cell(v) for v in row) + "</table:table-row>" for row in rows)
+    content = ('<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+               'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+               'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+               'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version="1.2"><office:body>'
+               f'<office:spreadsheet><table:table table:name="Data">{body}</table:table></office:spreadsheet>'
+               '</office:body></office:document-content>')
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr(zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+        archive.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest '
+            'xmlns:manifest="urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">'
+            '<manifest:file-entry manifest:full-path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/xml"/></manifest:manifest>'))
+    return path
+
+
+def test_the_format_is_decided_by_content_not_name(catalog_db, tmp_path):
+    ods = ods_file(tmp_path / "really_ods.xlsx", [["metric", "period", "value"], ["KRA", 2022, 40], ["KRA", 2023, "*"]])
+    result = ingest_file(ods, "SCHOOLS", db=catalog_db)
+    assert (result.status, result.rows_loaded, result.rows_suppressed) == ("loaded", 2, 1), result.errors
+    text = tmp_path / "export.xls"
+    text.write_text("metric;period;value\nKRA;2021;38\n")  # a semicolon CSV with an Excel name
+    assert ingest_file(text, "SCHOOLS", db=catalog_db).status == "loaded"
+    assert current(catalog_db)[("kindergarten_readiness", "2021", "Community", "All", "All")] == 38

@@ -22,10 +22,10 @@ st.html("""<style>
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
 [data-testid="stMain"] h1 { font-size: 3.2rem; line-height: 1.15; }
 .stMarkdown p, .stMarkdown li { font-size: 1.55rem; line-height: 1.4; }
-[data-testid="stCaptionContainer"] p { font-size: 1.2rem; color: #1A1A1A; }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.2rem; color: #1A1A1A !important; }
 [data-testid="stMetricValue"] { font-size: 7rem; line-height: 1.1; }
 [data-testid="stMetricLabel"] p { font-size: 1.6rem; }
-[data-testid="stMetricDelta"] { font-size: 2.2rem; }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 2.2rem; color: #1A1A1A !important; }
 </style>""")
 
 db = config.db_path()
@@ -88,7 +88,10 @@ if deck is not None and deck.slides:
         st.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
     st.markdown(f"**{md(shown.takeaway)}**")
     if shown.hidden:
-        st.caption("Not shown, to protect small numbers: " + md("; ".join(shown.hidden)) + ".")
+        # On screen, who is missing; the notes (and the exports) say which years and why.
+        who = sorted({line.split(", ")[0] for line in shown.hidden}) if shown.slide.kind == "groups" else []
+        st.caption(f"Not shown in {len(shown.hidden)} places on this chart, to protect small numbers"
+                   + (f": {md(', '.join(who))}" if who else "") + ". The speaker notes say which years and why.")
 
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
     back.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=index <= 1, width="stretch",
@@ -100,6 +103,8 @@ if deck is not None and deck.slides:
     if st.toggle("Show speaker notes", key="notes"):
         with st.container(border=True):
             st.markdown(md(shown.notes).replace("\n\n", "\n\n"))
+            if shown.hidden:
+                st.caption("Not shown, to protect small numbers: " + md("; ".join(shown.hidden)) + ".")
             if len(shown.values):
                 st.caption("The values behind the chart: " + md("; ".join(
                     " ".join(str(v) for v in row) for row in shown.values.itertuples(index=False))) + ".")
@@ -124,9 +129,13 @@ if deck is not None and deck.slides:
                                 "application/pdf", on_click="ignore", icon=":material/picture_as_pdf:", width="stretch",
                                 key="pdf")
         st.caption("Every figure here is the public one: small numbers are hidden, whoever is presenting.")
+        if auth.can(user, "edit"):
+            st.toggle("Edit decks", key="editing", help="Directors: pick, order, name and save the slides of a deck.")
 
-if auth.can(user, "edit"):
-    with st.expander("Edit decks (directors)", expanded=deck is None):
+# The editor is drawn only when asked for (or when there is no deck yet), so a presentation carries no table.
+if auth.can(user, "edit") and (deck is None or st.session_state.get("editing")):
+    with st.container(border=True):
+        st.subheader("Edit decks")
         choices = _choices(db, store.data_version(db))
         start = st.selectbox("Start from", ["(a new deck)", *names], key="edit-from")
         start_deck = slides.load_deck(start, db) if start in names else None

@@ -89,7 +89,9 @@ def test_suppressed_cells_never_reach_the_screen_whoever_presents(accounts_demo_
     rows = next(f for f in chart_rows(charts(at)[0]) if {"group_value", "value"} <= set(f.columns))
     hidden = rows[(rows.group_value == "American Indian or Alaska Native") & (rows.period_label == "2017-18")]
     assert hidden.empty  # public: 71.4% on 7 students is hidden
-    assert any("American Indian or Alaska Native, 2017-18" in plain(c.value) for c in at.caption)
+    assert any("to protect small numbers: American Indian or Alaska Native" in plain(c.value) for c in at.caption)
+    at.toggle(key="notes").set_value(True).run()
+    assert any("American Indian or Alaska Native, 2017-18: fewer than 11 people" in plain(c.value) for c in at.caption)
 
 
 def test_no_tables_and_every_chart_has_a_text_alternative(accounts_demo_store):
@@ -102,13 +104,15 @@ def test_no_tables_and_every_chart_has_a_text_alternative(accounts_demo_store):
         for chart in charts(at):
             assert chart.proto.alt
     # A presenter sees no deck editor; the downloads are there.
-    assert not [e for e in at.expander if "Edit decks" in e.label]
+    assert not [t for t in at.toggle if t.label == "Edit decks"]
     labels = [b.label for b in at.get("download_button")]
     assert "Download deck (.pptx)" in labels and "Report card (.pdf)" in labels
 
 
 def test_a_director_builds_and_saves_a_deck(writable_demo_store):
     at = open_present()
+    assert not at.get("arrow_data_frame") and not at.dataframe  # presenting: no editor table until asked for
+    at.toggle(key="editing").set_value(True).run()
     at.text_input(key="edit-name-(a new deck)").input("Board, March")
     wanted = slides.available_slides(writable_demo_store)[:2]
     at.multiselect(key="edit-slides-(a new deck)").set_value([wanted[1].key(), wanted[0].key()]).run()

@@ -1,0 +1,55 @@
+"""Presenting the demo deck in a real browser: the keyboard pages through, each slide is saved as a screenshot."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlparse
+
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import error_boxes, screenshot, wait_for_app
+
+DEMO_TITLES = ["4-year graduation rate", "Children with elevated blood lead", "High school completion rate",
+               "Infant mortality rate", "Kindergarten readiness", "Teen birth rate", "4-year graduation rate",
+               "4-year graduation rate by race/ethnicity"]
+
+
+def slide_number(page) -> str:
+    return parse_qs(urlparse(page.url).query).get("slide", ["1"])[0]
+
+
+def test_the_keyboard_pages_through_the_demo_deck(app_server, page):
+    page.set_viewport_size({"width": 1600, "height": 900})  # a 16:9 screen share
+    page.goto(f"{app_server.url}/Present")
+    wait_for_app(page)
+    # Presenting: no sidebar and no raw tables on screen.
+    expect(page.locator('[data-testid="stSidebar"]')).to_be_hidden()
+    for number, title in enumerate(DEMO_TITLES, start=1):
+        expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+        expect(page.get_by_text(f"Slide {number} of {len(DEMO_TITLES)}", exact=True)).to_be_visible()
+        if number == 7:  # the key number, with its status in words
+            expect(page.get_by_text("83.5%", exact=True)).to_be_visible()
+            expect(page.get_by_text("Better", exact=False).first).to_be_visible()
+        else:
+            page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
+        assert page.locator('[data-testid="stDataFrame"], [data-testid="stTable"]').count() == 0
+        assert error_boxes(page) == [], app_server.log_tail()
+        screenshot(page, f"present-slide-{number}")
+        if number < len(DEMO_TITLES):
+            page.keyboard.press("ArrowRight")
+            wait_for_app(page, initial_wait_ms=400)
+    assert slide_number(page) == str(len(DEMO_TITLES))
+    page.keyboard.press("ArrowLeft")
+    wait_for_app(page, initial_wait_ms=400)
+    expect(page.get_by_text(f"Slide 7 of {len(DEMO_TITLES)}", exact=True)).to_be_visible()
+    assert slide_number(page) == "7"
+
+
+def test_a_reload_keeps_the_slide_and_the_notes_tell_the_story(app_server, page):
+    page.set_viewport_size({"width": 1600, "height": 900})
+    page.goto(f"{app_server.url}/Present?slide=4")
+    wait_for_app(page)
+    expect(page.get_by_role("heading", name="Infant mortality rate", exact=True)).to_be_visible()
+    page.get_by_text("Show speaker notes").click()
+    wait_for_app(page)
+    expect(page.get_by_text("The story behind the curve", exact=False)).to_be_visible()
+    screenshot(page, "present-speaker-notes")

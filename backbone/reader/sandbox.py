@@ -21,12 +21,16 @@ from backbone.reader.grid import Grid
 from backbone.reader.workbook import read_limits
 
 
-def read_untrusted(path: Path, limits: dict[str, int] | None = None) -> list[Grid]:
-    """Every sheet of a partner's file, parsed in a sandboxed child; a refusal or a crash becomes a BackboneError."""
+def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool = False) -> list[Grid]:
+    """Every sheet of a partner's file, parsed in a sandboxed child; a refusal or a crash becomes a BackboneError.
+
+    `rows=True` returns workbook.Sheet rows of typed Python values instead (the catalog reader's shape).
+    """
     path = Path(path)
     limits = limits or read_limits()
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(config.PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "backbone.reader.sandbox", str(path.resolve()), json.dumps(limits)]
+    command = [sys.executable, "-m", "backbone.reader.sandbox", str(path.resolve()), json.dumps(limits),
+               "rows" if rows else "grids"]
     try:
         done = subprocess.run(command, capture_output=True, timeout=limits["READ_TIMEOUT_S"], env=env,
                               cwd=str(config.PROJECT_ROOT), check=False)
@@ -49,16 +53,20 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None) -> list[Gri
     )
 
 
-def _child(path: str, limits: dict[str, int]) -> None:
+def _child(path: str, limits: dict[str, int], shape: str) -> None:
     import resource
 
     from backbone.reader.grid import read_grids
+    from backbone.reader.workbook import read_workbook_here
 
     memory = limits["READ_MEMORY_MB"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file of gigabytes
     try:
-        result = ("ok", read_grids(Path(path), limits, fork_scan=True))
+        if shape == "rows":
+            result = ("ok", read_workbook_here(Path(path), limits))
+        else:
+            result = ("ok", read_grids(Path(path), limits, fork_scan=True))
     except BackboneError as exc:
         result = ("refused", str(exc))
     except MemoryError:
@@ -69,4 +77,4 @@ def _child(path: str, limits: dict[str, int]) -> None:
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], json.loads(sys.argv[2]))
+    _child(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "grids")

@@ -98,11 +98,26 @@ def _sniff_zip(path: Path, limits: dict[str, int]) -> str:
 
 
 def read_workbook(path: Path) -> list[Sheet]:
-    """Every sheet of the file, as raw cell values (text, numbers, dates) exactly as stored."""
-    kind = sniff(path)
+    """Every sheet of the file, as raw cell values (text, numbers, dates) exactly as stored (the catalog workbook).
+
+    Parsed in the sandboxed child too (reader/sandbox.py): a catalog file must not be able to take the app down either.
+    """
+    from backbone.reader.sandbox import read_untrusted
+
+    return read_untrusted(Path(path), rows=True)
+
+
+def read_workbook_here(path: Path, limits: dict[str, int] | None = None) -> list[Sheet]:
+    """read_workbook's work, in this process: only the sandboxed child calls it."""
+    kind = sniff(path, limits)
     if kind == "csv":
         return [Sheet(path.stem, read_csv_rows(path))]
     from python_calamine import CalamineWorkbook  # here: the sandboxed reader does not need it
+
+    if kind == "xlsx":
+        from backbone.reader.grid import _xlsx_precheck
+
+        _xlsx_precheck(path, limits or read_limits())  # entity declarations and huge used ranges, before calamine
 
     try:
         book = CalamineWorkbook.from_path(str(path))

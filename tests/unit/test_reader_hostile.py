@@ -158,3 +158,12 @@ def test_a_reader_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKBONE_READ_TIMEOUT_S", "0")
     with pytest.raises(BackboneError, match="took longer than 0 seconds"):
         read_untrusted(good_book(tmp_path))
+
+
+def test_a_hostile_catalog_workbook_cannot_take_the_app_down_either(catalog_db, tmp_path):
+    from backbone.catalog import load_catalog_workbook
+
+    with pytest.raises(BackboneError, match="could not be read safely"):
+        load_catalog_workbook(far_cell_undeclared(tmp_path), db=catalog_db)
+    with pytest.raises(BackboneError, match="zip bomb"):
+        load_catalog_workbook(zip_bomb(tmp_path), db=catalog_db)

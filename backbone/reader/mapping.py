@@ -46,6 +46,7 @@ class Mapping:
     columns: dict[str, ColumnSpec] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
+    written: dict[str, str] = field(default_factory=dict)  # folded header -> as the partner wrote it
 
     def __bool__(self) -> bool:
         return bool(self.columns or self.constants)
@@ -61,6 +62,7 @@ def parse_mapping(raw: dict | None) -> Mapping:
         return mapping
     for key, spec in raw.items():
         folded = fold_header(key)
+        mapping.written[folded] = str(key)
         if isinstance(spec, str) and spec.startswith("="):
             if folded in TEMPLATE_FIELDS:
                 mapping.constants[folded] = spec[1:].strip()

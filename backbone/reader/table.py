@@ -120,6 +120,10 @@ def find_tables(grids: list[Grid], column_map: dict | None = None, catalog=None)
         found.errors.append(Finding("(column mapping)", None, None, problem))
     for grid in grids:
         _read_sheet(grid, mapping, catalog, found)
+    for key in sorted(set(mapping.columns) - found.mapping_keys_used):
+        found.warnings.append(Finding("(column mapping)", None, mapping.written.get(key, key),
+                                      "the mapping names this column, but no sheet has a header like it; check its "
+                                      "spelling against the headers found"))
     if not found.sheets_used and not found.errors:
         first = grids[0].name if grids else "(none)"
         found.errors.append(Finding(
@@ -151,7 +155,7 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
     for key, cols in header.ambiguous.items():
         found.mapping_keys_used.add(key)
         found.errors.append(Finding(name, header.last_row + 1, header.labels[cols[0]],
-                                    f"the mapping's '{key}' names {len(cols)} columns ("
+                                    f"the mapping's '{mapping.written.get(key, key)}' names {len(cols)} columns ("
                                     + "; ".join(f"'{header.labels[c]}'" for c in cols)
                                     + "); use the whole header of the one you mean"))
     header_row = header.last_row + 1

@@ -129,6 +129,10 @@ def test_the_simple_mapping_form_still_works_and_a_bad_one_is_explained(catalog_
     bad = ingest_file(other, "SCHOOLS", db=catalog_db, dry_run=True, column_map={"Score": "amount please"})
     assert bad.status == "rejected"
     assert bad.errors[0].sheet == "(column mapping)" and "'amount please' is not a field" in bad.errors[0].message
+    typo = ingest_file(other, "SCHOOLS", db=catalog_db, dry_run=True,
+                       column_map={"What": "metric", "When": "period", "Score": "value", "Scroe": "note"})
+    assert typo.status == "dry-run"
+    assert [(w.sheet, w.column) for w in typo.warnings if "no sheet has" in w.message] == [("(column mapping)", "Scroe")]
 
 
 def test_columns_of_personal_data_are_refused(catalog_db, tmp_path):

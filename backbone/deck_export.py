@@ -42,7 +42,7 @@ def _text(slide, text: str, left, top, width, height, size: int, colour=INK, bol
 def _notes(shown: SlideContent) -> str:
     parts = [shown.notes]
     if len(shown.values):
-        parts.append("Values: " + "; ".join(" ".join(str(v) for v in row) for row in shown.values.itertuples(index=False)) + ".")
+        parts.append("Values: " + slides.values_text(shown) + ".")
     if shown.hidden:
         parts.append("Not shown, to protect small numbers: " + "; ".join(shown.hidden) + ".")
     parts.append(f"Source: {shown.source}.")

@@ -111,8 +111,7 @@ def _outcome_page(card: _Card, shown: slides.SlideContent) -> None:
         card.image(io.BytesIO(image), x=card.l_margin, w=card.epw, alt_text=card.text_of(shown.description))
     card.ln(2)
     if len(shown.values):
-        card.para("Values: " + "; ".join(" ".join(str(v) for v in row) for row in shown.values.itertuples(index=False)) + ".",
-                  9, height=4.5)
+        card.para("Values: " + slides.values_text(shown) + ".", 9, height=4.5)
     if shown.hidden:
         card.para("Not shown, to protect small numbers: " + "; ".join(shown.hidden) + ".", 9, height=4.5)
     card.ln(1)

@@ -296,6 +296,11 @@ def _groups(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideC
                         hidden=_hidden(groups), latest_period=str(latest))
 
 
+def values_text(shown: SlideContent) -> str:
+    """The table alternative as one line of words: '2011: 12.8 per 1,000; 2012: 11.8 per 1,000'."""
+    return "; ".join(f"{' '.join(str(v) for v in row[:-1])}: {row[-1]}" for row in shown.values.itertuples(index=False))
+
+
 def deck_contents(deck: Deck, db: str | None = None) -> list[SlideContent]:
     """Every slide of a deck, in order."""
     return [content(slide, db) for slide in deck.slides]

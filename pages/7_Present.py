@@ -106,8 +106,7 @@ if deck is not None and deck.slides:
             if shown.hidden:
                 st.caption("Not shown, to protect small numbers: " + md("; ".join(shown.hidden)) + ".")
             if len(shown.values):
-                st.caption("The values behind the chart: " + md("; ".join(
-                    " ".join(str(v) for v in row) for row in shown.values.itertuples(index=False))) + ".")
+                st.caption("The values behind the chart: " + md(slides.values_text(shown)) + ".")
 
     with st.expander("Deck and downloads"):
         st.selectbox("Deck", names, key="deck-picker", index=names.index(deck.name),

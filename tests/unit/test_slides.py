@@ -89,6 +89,7 @@ def test_a_curve_slide_says_what_happened_in_one_sentence_with_the_notes_behind_
     assert shown.source.startswith("Kentucky Department of Education")
     assert shown.chart is not None and shown.description
     assert list(shown.values.columns) == ["Period", "Value"]  # the table alternative
+    assert slides.values_text(shown).startswith("2012-13: 76.5%; ")
 
 
 def test_a_key_number_slide_gives_the_change_and_status_in_words(demo_db):
@@ -106,6 +107,8 @@ def test_a_by_group_slide_reads_the_public_figures_and_says_what_was_hidden(demo
     assert "widest gap" in shown.takeaway
     hidden_value = shown.values[(shown.values.Group == "American Indian or Alaska Native") & (shown.values.Period == "2017-18")]
     assert hidden_value.Value.tolist() != ["71.4%"]  # the table alternative hides it too
+    assert "71.4" not in slides.values_text(shown)
+    assert "2019-20 Asian: 94.6%" in slides.values_text(shown)
 
 
 def test_slides_are_enlarged_for_the_back_of_the_room(demo_db):

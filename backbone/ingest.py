@@ -178,7 +178,7 @@ def ingest_file(
              result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
              result.rows_missing, ",".join(replaced) or None],
         )
-        refresh_public_outcomes(wcur)
+        refresh_public_outcomes(wcur, incoming.column("metric_code").unique().to_pylist())
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
@@ -235,7 +235,9 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
             "UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
             [datetime.now(), undone_by, upload_id],
         )
-        refresh_public_outcomes(cur)
+        touched = [r[0] for r in cur.execute("SELECT DISTINCT metric_code FROM observations WHERE upload_id = ?",
+                                             [upload_id]).fetchall()]
+        refresh_public_outcomes(cur, touched)
         restored = cur.execute(
             """SELECT count(*) FROM current_observations c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code

@@ -123,3 +123,9 @@ def test_a_director_builds_and_saves_a_deck(writable_demo_store):
     assert deck is not None and deck.slides == [wanted[1], wanted[0]]  # in the order picked
     assert deck.saved_by == "local director"
     assert at.query_params["deck"] == "Board, March"
+
+
+def test_an_empty_store_says_what_to_do(empty_store):
+    at = open_present()
+    assert any("No decks saved yet" in plain(i.value) for i in at.info)
+    assert not charts(at)

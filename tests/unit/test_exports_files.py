@@ -83,6 +83,8 @@ def test_the_deck_opens_in_python_pptx_with_a_slide_per_slide_titles_pictures_an
             assert not pictures and "83.5%" in texts and "Better" in texts
         else:
             assert len(pictures) == 1
+            footer_top = min(shape.top for shape in slide.shapes if shape.has_text_frame and "Data as of" in shape.text_frame.text)
+            assert pictures[0].top + pictures[0].height <= footer_top <= presentation.slide_height  # nothing overlaps
             assert pictures[0]._element.nvPicPr.cNvPr.get("descr")  # alt text
             assert render.png_size(pictures[0].image.blob)[0] >= 2000
     first_notes = presentation.slides[0].notes_slide.notes_text_frame.text

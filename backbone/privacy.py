@@ -62,18 +62,23 @@ def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     display[percent & small(rest) & (frame.value >= 95)] = "≥95%"
 
     # How big a cell is, for choosing the smallest cell to hide alongside another (zeros are shown, never chosen).
-    size = pd.Series(np.where(is_ratio, denominator, frame.value), index=frame.index)
+    size = np.where(is_ratio, denominator, frame.value).astype(float)
     # Cells the partner already hid count as hidden members of their margins.
-    additive = is_count | is_ratio | at_source
+    eligible = ((is_count | is_ratio | at_source) & protected).to_numpy()
+    hidden = reason.notna().to_numpy().copy()
+    margins = [_Margin.groups(frame, eligible), _Margin.places(frame, eligible)]
     for _ in range(MAX_PASSES):
-        before = int(reason.notna().sum())
-        _hide_equal_to_total(frame, reason, size, additive & protected)
-        for margin, total_of in ((GROUP_MARGIN, _group_totals), (PLACE_MARGIN, _place_totals)):
-            _complete_margins(frame, reason, size, additive & protected, margin, total_of)
-        if int(reason.notna().sum()) == before:
+        before = int(hidden.sum())
+        equal = _equal_to_total(frame, size, eligible & ~hidden)
+        reason[equal & ~hidden] = "the whole group: equal to its total"
+        hidden |= equal
+        for margin in margins:
+            extra = margin.complements(hidden, size)
+            reason[extra & ~hidden] = "hidden so that another small cell cannot be worked out"
+            hidden |= extra
+        if int(hidden.sum()) == before:
             break
 
-    hidden = reason.notna()
     public = frame.assign(
         value=frame.value.where(~hidden),
         numerator=frame.numerator.where(~hidden),
@@ -86,49 +91,64 @@ def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     return public[PUBLIC_COLUMNS]
 
 
-def _group_totals(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Which rows are groups of a margin, and which are the all-groups totals of their place."""
-    return frame.dimension.ne("All"), frame.dimension.eq("All") & frame.group_value.eq("All")
+class _Margin:
+    """One kind of margin: member rows that add up to a total row, identified by integer ids computed once."""
+
+    def __init__(self, member_of: np.ndarray, total_row: np.ndarray):
+        self.member_of = member_of  # per row: its margin's id, or -1 when the row is not a member
+        self.total_row = total_row  # per margin id: the row index of its total, or -1
+        self.count = len(total_row)
+
+    @classmethod
+    def groups(cls, frame: pd.DataFrame, eligible: np.ndarray) -> _Margin:
+        """The groups of a dimension at one place, and the place's all-groups total."""
+        place = frame.groupby(GROUP_MARGIN[:-1], sort=False, dropna=False).ngroup().to_numpy()
+        margin = frame.groupby(GROUP_MARGIN, sort=False, dropna=False).ngroup().to_numpy()
+        is_total = (frame.dimension.eq("All") & frame.group_value.eq("All")).to_numpy()
+        total_of_place = np.full(place.max() + 1 if len(place) else 0, -1)
+        total_of_place[place[is_total]] = np.flatnonzero(is_total)
+        members = frame.dimension.ne("All").to_numpy() & eligible
+        total_row = np.full(margin.max() + 1 if len(margin) else 0, -1)
+        total_row[margin[members]] = total_of_place[place[members]]
+        return cls(np.where(members, margin, -1), total_row)
+
+    @classmethod
+    def places(cls, frame: pd.DataFrame, eligible: np.ndarray) -> _Margin:
+        """The places of one group, and the whole community's value for it."""
+        margin = frame.groupby(PLACE_MARGIN, sort=False, dropna=False).ngroup().to_numpy()
+        is_total = frame.geography.eq("Community").to_numpy()
+        total_row = np.full(margin.max() + 1 if len(margin) else 0, -1)
+        total_row[margin[is_total]] = np.flatnonzero(is_total)
+        return cls(np.where(~is_total & eligible, margin, -1), total_row)
+
+    def complements(self, hidden: np.ndarray, size: np.ndarray) -> np.ndarray:
+        """Rows to hide so that no margin has exactly one hidden member: its smallest other member, else its total."""
+        extra = np.zeros(len(hidden), dtype=bool)
+        member = self.member_of >= 0
+        hidden_members = np.bincount(self.member_of[member & hidden], minlength=self.count)
+        lonely = hidden_members == 1
+        candidate = member & ~hidden & (np.nan_to_num(size, nan=0) > 0)
+        candidate &= lonely[np.where(member, self.member_of, 0)]
+        rows = np.flatnonzero(candidate)
+        if len(rows):
+            order = rows[np.lexsort((rows, size[rows], self.member_of[rows]))]
+            first = np.r_[True, self.member_of[order][1:] != self.member_of[order][:-1]]
+            extra[order[first]] = True
+        covered = np.zeros(self.count, dtype=bool)
+        covered[self.member_of[extra]] = True
+        totals = self.total_row[lonely & ~covered]
+        extra[totals[totals >= 0]] = True
+        return extra & ~hidden
 
 
-def _place_totals(frame: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
-    """Which rows are places of a margin, and which are the whole community's totals."""
-    return frame.geography.ne("Community"), frame.geography.eq("Community")
-
-
-def _complete_margins(frame: pd.DataFrame, reason: pd.Series, size: pd.Series, eligible: pd.Series,
-                      margin: list[str], total_of) -> None:
-    """In every margin with exactly one hidden member, hide the smallest other member (or, failing one, the total)."""
-    members, totals = total_of(frame)
-    members = members & eligible
-    if not members.any():
-        return
-    keys = frame.loc[members, margin]
-    hidden_count = reason[members].notna().groupby([keys[c] for c in margin]).transform("sum")
-    lonely = hidden_count.index[hidden_count == 1]
-    if len(lonely) == 0:
-        return
-    lonely_keys = frame.loc[lonely, margin].drop_duplicates()
-    candidates = frame.loc[members & reason.isna() & (size > 0), margin].assign(size=size)
-    candidates = candidates.reset_index().merge(lonely_keys, on=margin)
-    chosen = candidates.sort_values(["size", "index"]).drop_duplicates(margin)["index"]
-    reason[chosen.to_numpy()] = "hidden so that another small cell cannot be worked out"
-    covered = candidates[margin].drop_duplicates()
-    uncovered = lonely_keys.merge(covered, on=margin, how="left", indicator=True).query("_merge == 'left_only'")[margin]
-    if len(uncovered):
-        # No other member can be hidden: hide the total instead, so the one hidden member stays hidden.
-        total_keys = margin[:-1] if margin == GROUP_MARGIN else margin
-        total_rows = frame[totals & reason.isna()].reset_index().merge(uncovered[total_keys].drop_duplicates(), on=total_keys)
-        reason[total_rows["index"].to_numpy()] = "hidden so that another small cell cannot be worked out"
-
-
-def _hide_equal_to_total(frame: pd.DataFrame, reason: pd.Series, size: pd.Series, eligible: pd.Series) -> None:
-    """A group as large as its place's total says everyone is in it: hide it."""
-    members, totals = _group_totals(frame)
-    total_size = frame[totals].assign(total=size).set_index(GROUP_MARGIN[:-1]).total
-    joined = frame.loc[members & eligible & reason.isna(), GROUP_MARGIN[:-1]].join(total_size, on=GROUP_MARGIN[:-1])
-    equal = joined.index[(joined.total > 0) & (size[joined.index] == joined.total)]
-    reason[equal] = "the whole group: equal to its total"
+def _equal_to_total(frame: pd.DataFrame, size: np.ndarray, open_rows: np.ndarray) -> np.ndarray:
+    """Groups as large as their place's total (everyone is in them): they say too much."""
+    place = frame.groupby(GROUP_MARGIN[:-1], sort=False, dropna=False).ngroup().to_numpy()
+    is_total = (frame.dimension.eq("All") & frame.group_value.eq("All")).to_numpy()
+    total_size = np.full(place.max() + 1 if len(place) else 0, np.nan)
+    total_size[place[is_total]] = size[is_total]
+    theirs = total_size[place]
+    return open_rows & frame.dimension.ne("All").to_numpy() & (theirs > 0) & (size == theirs)
 
 
 def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None) -> int:

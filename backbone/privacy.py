@@ -5,6 +5,7 @@ from __future__ import annotations
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from backbone.config import DEFAULT_SUPPRESSION_THRESHOLD
 from backbone.vocab import UNIT_SCALE
@@ -164,7 +165,8 @@ def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[s
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
     public = suppress(outcomes, metrics) if len(outcomes) else pd.DataFrame(columns=PUBLIC_COLUMNS)
     cur.execute(f"DELETE FROM public_outcomes WHERE {which}", only)
-    cur.register("public_rows", public)
+    # As Arrow: DuckDB inserts it more than twice as fast as a pandas frame of strings and dates.
+    cur.register("public_rows", pa.Table.from_pandas(public, preserve_index=False))
     cur.execute("INSERT INTO public_outcomes SELECT " + ", ".join(
         f"CAST({c} AS DATE)" if c in ("period_start", "period_end") else c for c in PUBLIC_COLUMNS) + " FROM public_rows")
     cur.unregister("public_rows")

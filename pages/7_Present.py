@@ -52,6 +52,10 @@ def _go(index: int) -> None:
 
 
 decks = slides.list_decks(db)
+if decks.empty and queries.data_freshness(db=db).demo_loaded.iloc[0]:
+    # A store that took the demo before decks existed gets the demo's deck once it has none.
+    slides.seed_demo_deck(db)
+    decks = slides.list_decks(db)
 if decks.empty:
     st.title("Present")
     ui.empty_state("No decks saved yet. A director builds one below, under 'Edit decks', from the community outcomes.")

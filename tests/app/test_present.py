@@ -129,3 +129,11 @@ def test_an_empty_store_says_what_to_do(empty_store):
     at = open_present()
     assert any("No decks saved yet" in plain(i.value) for i in at.info)
     assert not charts(at)
+
+
+def test_a_demo_store_from_before_decks_gets_the_demo_deck(writable_demo_store):
+    slides.delete_deck(slides.DEMO_DECK, None, writable_demo_store)
+    store.close_all()
+    at = open_present()
+    assert plain(at.title[0].value) == "4-year graduation rate"
+    assert slides.load_deck(slides.DEMO_DECK, writable_demo_store) is not None

@@ -21,7 +21,7 @@ st.html("""<style>
 [data-testid="stToolbar"], [data-testid="stElementToolbar"], [data-testid="stDecoration"] { display: none !important; }
 [data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
 [data-testid="stMain"] h1 { font-size: 3.2rem; line-height: 1.15; }
-.stMarkdown p, .stMarkdown li { font-size: 1.55rem; line-height: 1.4; }
+.stMarkdown p, .stMarkdown li { font-size: 1.55rem; line-height: 1.4; color: #1A1A1A; }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.2rem; color: #1A1A1A !important; }
 [data-testid="stMetricValue"] { font-size: 7rem; line-height: 1.1; }
 [data-testid="stMetricLabel"] p { font-size: 1.6rem; }
@@ -80,7 +80,7 @@ if deck is not None and deck.slides:
     shown, spec = _slide(db, version, deck.slides[index - 1].key())
 
     st.title(shown.title)
-    st.caption(f"{md(shown.where)} · Source: {md(shown.source)}")
+    st.markdown(f"{md(shown.where)} · Source: {md(shown.source)}")
     if shown.slide.kind == "number":
         left, right = st.columns([3, 2], vertical_alignment="center")
         left.metric(f"Latest ({md(shown.latest_period)})", shown.number or "–", delta=shown.change, delta_color="off",
@@ -94,8 +94,8 @@ if deck is not None and deck.slides:
     if shown.hidden:
         # On screen, who is missing; the notes (and the exports) say which years and why.
         who = sorted({line.split(", ")[0] for line in shown.hidden}) if shown.slide.kind == "groups" else []
-        st.caption(f"Not shown in {len(shown.hidden)} places on this chart, to protect small numbers"
-                   + (f": {md(', '.join(who))}" if who else "") + ". The speaker notes say which years and why.")
+        st.markdown(f"Not shown in {len(shown.hidden)} places on this chart, to protect small numbers"
+                    + (f": {md(', '.join(who))}" if who else "") + ". The speaker notes say which years and why.")
 
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
     back.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=index <= 1, width="stretch",
@@ -106,11 +106,11 @@ if deck is not None and deck.slides:
 
     if st.toggle("Show speaker notes", key="notes"):
         with st.container(border=True):
-            st.markdown(md(shown.notes).replace("\n\n", "\n\n"))
+            st.markdown(md(shown.notes))
             if shown.hidden:
-                st.caption("Not shown, to protect small numbers: " + md("; ".join(shown.hidden)) + ".")
+                st.markdown("Not shown, to protect small numbers: " + md("; ".join(shown.hidden)) + ".")
             if len(shown.values):
-                st.caption("The values behind the chart: " + md(slides.values_text(shown)) + ".")
+                st.markdown("The values behind the chart: " + md(slides.values_text(shown)) + ".")
 
     with st.expander("Deck and downloads"):
         st.selectbox("Deck", names, key="deck-picker", index=names.index(deck.name),

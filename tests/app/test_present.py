@@ -89,9 +89,9 @@ def test_suppressed_cells_never_reach_the_screen_whoever_presents(accounts_demo_
     rows = next(f for f in chart_rows(charts(at)[0]) if {"group_value", "value"} <= set(f.columns))
     hidden = rows[(rows.group_value == "American Indian or Alaska Native") & (rows.period_label == "2017-18")]
     assert hidden.empty  # public: 71.4% on 7 students is hidden
-    assert any("to protect small numbers: American Indian or Alaska Native" in plain(c.value) for c in at.caption)
+    assert any("to protect small numbers: American Indian or Alaska Native" in plain(m.value) for m in at.markdown)
     at.toggle(key="notes").set_value(True).run()
-    assert any("American Indian or Alaska Native, 2017-18: fewer than 11 people" in plain(c.value) for c in at.caption)
+    assert any("American Indian or Alaska Native, 2017-18: fewer than 11 people" in plain(m.value) for m in at.markdown)
 
 
 def test_no_tables_and_every_chart_has_a_text_alternative(accounts_demo_store):

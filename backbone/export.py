@@ -21,7 +21,7 @@ PUBLIC_VIEWS = [
 ]
 TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
-    "expectations", "uploads", "observations", "accounts",
+    "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
 ]
 
 
@@ -109,18 +109,22 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
     if not manifest_file.exists():
         raise BackboneError(f"'{directory}' is not a Backbone backup (no manifest.json).")
     manifest = json.loads(manifest_file.read_text())
-    missing = [t for t in TABLES if not (directory / f"{t}.parquet").exists()]
-    if missing:
-        raise BackboneError(f"The backup in '{directory}' is incomplete: {', '.join(missing)} missing.")
+    # A backup holds the tables that existed when it was made; tables added since start empty.
+    backed_up = [t for t in TABLES if t in manifest["rows"]]
+    missing = [t for t in backed_up if not (directory / f"{t}.parquet").exists()]
+    if missing or not backed_up:
+        raise BackboneError(f"The backup in '{directory}' is incomplete: {', '.join(missing) or 'no tables'} missing.")
     with store.write_transaction(db) as cur:
         for table in TABLES:
             cur.execute(f"DELETE FROM {table}")
+        for table in backed_up:
             cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet($path)",
                         {"path": str(directory / f"{table}.parquet")})
-        counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in TABLES}
+        counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in backed_up}
+        if counts != {t: manifest["rows"][t] for t in backed_up}:
+            # Raised inside the transaction, so the store is left exactly as it was.
+            raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
         refresh_public_outcomes(cur)
-    if counts != manifest["rows"]:
-        raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
     if (directory / "uploads").exists():
         shutil.copytree(directory / "uploads", config.uploads_dir(db), dirs_exist_ok=True)
     return counts

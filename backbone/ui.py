@@ -38,7 +38,7 @@ def _open_store(db: str) -> bool:
     return ensure_demo(db)
 
 
-def setup_page(title: str, icon: str, needs: str | None = None) -> User:
+def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = True) -> User:
     """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too."""
     st.set_page_config(page_title=f"{title} · Backbone", page_icon=icon, layout="wide")
     _open_store(config.db_path())
@@ -60,7 +60,7 @@ def setup_page(title: str, icon: str, needs: str | None = None) -> User:
             st.toggle("Show small numbers", key=SMALL_NUMBERS_KEY,
                       help="Directors only: show values that partners and the public see suppressed (fewer than 11 people).")
         _account_box(user)
-    if sign_in_mode() == "open":
+    if banner and sign_in_mode() == "open":
         st.warning("Sign-in is not configured: you are the local director, and this app answers only on this computer "
                    "(127.0.0.1). See the README, 'Accounts', to switch sign-in on.", icon=":material/lock_open:")
     if needs is not None and not auth.can(user, needs):

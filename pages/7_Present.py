@@ -11,7 +11,8 @@ from backbone import auth, config, deck_export, queries, render, report_card, sl
 from backbone.errors import BackboneError
 from backbone.formatting import direction_words, md
 
-user = ui.setup_page("Present", ":material/slideshow:")
+# No sign-in banner on a screen the room sees; every other page shows it.
+user = ui.setup_page("Present", ":material/slideshow:", banner=False)
 st.set_page_config(initial_sidebar_state="collapsed")
 
 # A fixed style block of the app's own (no user text in it): no sidebar, header or chart toolbars while presenting,

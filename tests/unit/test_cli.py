@@ -122,3 +122,19 @@ def test_init_loads_no_data_and_every_command_has_help(tmp_path):
         help_text = subprocess.run([sys.executable, "-m", "backbone", command, "--help"], env=env, capture_output=True, text=True,
                                    cwd=config.PROJECT_ROOT)
         assert help_text.returncode == 0 and "usage: python -m backbone" in help_text.stdout, command
+
+
+def test_a_restore_that_does_not_match_its_manifest_changes_nothing(cli_db, tmp_path, capsys):
+    import json as json_module
+
+    book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, "North", None, None, 40, 40, 100]])
+    run(capsys, "ingest", str(book), "--partner", "SCHOOLS")
+    run(capsys, "backup", str(tmp_path / "backup"))
+    manifest = json_module.loads((tmp_path / "backup" / "manifest.json").read_text())
+    manifest["rows"]["observations"] += 1  # a damaged or tampered backup
+    (tmp_path / "backup" / "manifest.json").write_text(json_module.dumps(manifest))
+    run(capsys, "undo", store.query("SELECT upload_id FROM uploads WHERE kind = 'partner'", path=cli_db).upload_id[0])
+    before = store.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist()
+    code, _, err = run(capsys, "restore", str(tmp_path / "backup"))
+    assert code == 2 and "differ from the backup's manifest" in err
+    assert store.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist() == before

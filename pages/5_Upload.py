@@ -7,7 +7,9 @@ from backbone import auth, ui
 from backbone.errors import BackboneError
 from backbone.formatting import md, plural
 from backbone.ingest import ingest_file, stage_upload, undo_upload
+from backbone.reader.mapping import fields_by_header
 from backbone.reader.table import IGNORE, TEMPLATE_FIELDS
+from backbone.reader.workbook import limits_help
 
 
 def show_load(state: dict) -> None:
@@ -52,7 +54,7 @@ st.caption("The template has an instructions sheet, a Data sheet with a dropdown
 
 
 
-uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv"], key="workbook")
+uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv"], key="workbook", help=limits_help())
 state = st.session_state.setdefault("upload", {})
 if uploaded is None:
     if state.get("loaded") is not None:
@@ -86,6 +88,9 @@ counts[1].metric("New", result.rows_new)
 counts[2].metric("Changed", result.rows_changed)
 counts[3].metric("Suppressed at source", result.rows_suppressed, help="Kept as suppressed with your mark, never as 0.")
 counts[4].metric("Missing values", result.rows_missing, help="Blank, N/A and similar cells: not loaded, counted here.")
+if result.mapping_source == "remembered":
+    st.info("Read with the column mapping confirmed for your organisation's last upload; change it below if this file "
+            "differs.", icon=":material/bookmark:")
 if result.sheets_used:
     st.markdown("Sheets read: " + ", ".join(f"**{md(s)}**" for s in result.sheets_used))
 for sheet, reason in result.sheets_skipped.items():
@@ -104,7 +109,7 @@ if result.warnings:
 
 with st.expander("How your columns are read", expanded=bool(result.errors)):
     st.caption("Change what a column holds if Backbone guessed wrong, then read the file again.")
-    read_as = {sheet: {header: field for field, header in mapped.items()} for sheet, mapped in result.columns_mapped.items()}
+    read_as = {sheet: fields_by_header(mapped) for sheet, mapped in result.columns_mapped.items()}
     mapping = pd.DataFrame([
         {"sheet": sheet, "column": header, "read as": state["mapping"].get(header) or read_as.get(sheet, {}).get(header, IGNORE)}
         for sheet, headers in result.headers_seen.items() for header in headers
@@ -114,7 +119,9 @@ with st.expander("How your columns are read", expanded=bool(result.errors)):
                                 column_config={"read as": st.column_config.SelectboxColumn(
                                     "Read as", options=[*TEMPLATE_FIELDS, IGNORE], required=True)})
         if st.button("Read again with these columns", icon=":material/refresh:"):
-            state["mapping"] = dict(zip(edited.column, edited["read as"], strict=True))
+            # Only what the partner changed: the reader's own reading of every other column stands.
+            changed = edited[edited["read as"] != mapping["read as"]]
+            state["mapping"] = {**state["mapping"], **dict(zip(changed.column, changed["read as"], strict=True))}
             state["result"] = None
             st.rerun()
 

@@ -92,3 +92,18 @@ def headers_named(raw: dict | None) -> set[str]:
     """The folded column headers a mapping names (not its constants): what a file must have for it to apply."""
     mapping = parse_mapping(raw)
     return set(mapping.columns)
+
+
+def fields_by_header(columns_mapped: dict[str, str]) -> dict[str, str]:
+    """What each column of a sheet is read as, for the upload page's simple editor: {"Their header": "field"}.
+
+    The reader reports joined columns as "A + B", constants as "=value" and wide value columns as "value (metric X)";
+    each joined column is read as the field, constants name no column, and a wide column is read as its field.
+    """
+    fields: dict[str, str] = {}
+    for field_name, headers in columns_mapped.items():
+        if headers.startswith("="):
+            continue
+        for header in headers.split(" + "):
+            fields[header] = field_name.split(" (")[0]
+    return fields

@@ -541,3 +541,25 @@ def test_history_undo_form_takes_a_load_back(writable_demo_store, app, graduatio
     no_exception(at)
     assert [text for text in texts(at.success) if text.startswith("Undone grad-2020-21.xlsx")]
     assert "2020-21" not in _graduation_curve(app).index
+
+
+def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store, app, tmp_path):
+    from tests.workbooks import write_workbook
+
+    book = write_workbook(tmp_path / "export.xlsx", {"Export": [
+        ["Indicator of interest", "School Year", "Place", "Rate"],
+        ["4-year graduation rate", "2020-21", "Jefferson County, KY", 84.2]]})
+    at = app(UPLOAD)
+    choose_file(at, "County School District (KY)", "export.xlsx", book.read_bytes())
+    assert not [b for b in at.button if b.label.startswith("Load ")], "a file whose metric column is unknown must not load"
+    rows = at.session_state["upload"]["result"].headers_seen["Export"]
+    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Indicator of interest"): {"read as": "metric"}},
+                                          "added_rows": [], "deleted_rows": []}
+    at.run()
+    button(at, "Read again with these columns").click().run()
+    assert not at.exception
+    assert at.session_state["upload"]["mapping"] == {"Indicator of interest": "metric"}
+    button(at, "Load 1 value").click().run()
+    assert texts(at.success)[0].startswith("Loaded 1 value from export.xlsx")
+    loaded = store.query("SELECT value, geography FROM current_observations WHERE period_label = '2020-21'", path=writable_demo_store)
+    assert loaded.values.tolist() == [[84.2, "Jefferson County, KY"]]

@@ -59,3 +59,11 @@ else:
                          query_params={"metric": row.metric_name, "geography": row.geography})
     st.caption("Status compares the latest value with the baseline: a change within 5% of the baseline is "
                "'no real change'. Diamonds mark targets.")
+    latest = trends.drop_duplicates("metric_code", keep="last")
+    ui.table(latest[["metric_name", "geography", "latest_period", "latest_value", "baseline_year", "baseline_value",
+                     "change_since_baseline", "status", "target_year", "target_value"]],
+             "Show the outcomes as a table",
+             columns={"metric_name": "Outcome", "geography": "Where", "latest_period": "Latest period",
+                      "latest_value": "Latest value", "baseline_year": "Baseline year", "baseline_value": "Baseline",
+                      "change_since_baseline": "Change since baseline", "status": "Status", "target_year": "Target year",
+                      "target_value": "Target"})

@@ -563,3 +563,10 @@ def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store
     assert texts(at.success)[0].startswith("Loaded 1 value from export.xlsx")
     loaded = store.query("SELECT value, geography FROM current_observations WHERE period_label = '2020-21'", path=writable_demo_store)
     assert loaded.values.tolist() == [[84.2, "Jefferson County, KY"]]
+
+
+def test_home_offers_every_card_as_a_table_too(demo_store, app):
+    table = app(HOME).dataframe[0].value
+    assert len(table) == 6
+    graduation = table[table.metric_name == "4-year graduation rate"].iloc[0]
+    assert (graduation.latest_period, round(graduation.latest_value, 1), graduation.status) == ("2019-20", 83.5, "better")

@@ -9,7 +9,7 @@ from backbone.demo import demo_workbooks, ensure_demo, load_demo
 
 
 @pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
+def loaded_demo(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
     store.close_all()
     results = load_demo(path)
@@ -25,14 +25,14 @@ def value(db, metric, period, geography, group="All"):
     return rows[0]
 
 
-def test_every_demo_workbook_loads(demo_db):
-    db, results = demo_db
+def test_every_demo_workbook_loads(loaded_demo):
+    db, results = loaded_demo
     assert [r.status for r in results] == ["loaded"] * len(demo_workbooks())
     assert len(results) == 7
 
 
-def test_baltimore_values_are_the_published_ones(demo_db):
-    db, _ = demo_db
+def test_baltimore_values_are_the_published_ones(loaded_demo):
+    db, _ = loaded_demo
     assert value(db, "infant_mortality", "2011", "Belair-Edison")[0] == pytest.approx(21.29)
     assert value(db, "kindergarten_readiness", "2016", "Allendale/Irvington/S. Hilton")[0] == pytest.approx(44.91)
     places = store.cursor(db).execute(
@@ -40,16 +40,16 @@ def test_baltimore_values_are_the_published_ones(demo_db):
     assert places == 55  # the Baltimore neighbourhoods; no made-up citywide average
 
 
-def test_kentucky_graduation_keeps_counts_and_suppression(demo_db):
-    db, _ = demo_db
+def test_kentucky_graduation_keeps_counts_and_suppression(loaded_demo):
+    db, _ = loaded_demo
     assert value(db, "grad_rate_4yr", "2017-18", "Jefferson County, KY") == (pytest.approx(100 * 6084 / 7459), 6084, 7459, False)
     assert value(db, "grad_rate_4yr", "2017-18", "Jefferson County, KY", "African American")[1:3] == (2154, 2725)
     suppressed = value(db, "grad_rate_4yr", "2017-18", "Jefferson County, KY", "Native Hawaiian or Pacific Islander")
     assert suppressed[0] is None and suppressed[3] is True
 
 
-def test_demo_covers_all_six_activities_and_the_phase_matrix(demo_db):
-    db, _ = demo_db
+def test_demo_covers_all_six_activities_and_the_phase_matrix(loaded_demo):
+    db, _ = loaded_demo
     scorecard = store.query("SELECT activity, count(metric_code) AS n FROM activity_scorecard GROUP BY 1 ORDER BY 1", path=db)
     assert scorecard.n.tolist() == [2, 2, 2, 2, 2, 2]
     statuses = set(store.query("SELECT DISTINCT status FROM activity_scorecard", path=db).status)

@@ -12,20 +12,11 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from backbone import charts, deck_export, render, report_card, slides, store
-from backbone.demo import load_demo
+from backbone import charts, deck_export, render, report_card, slides
 from backbone.slides import Slide
 
 PRINTED = datetime(2026, 11, 22, 9, 30)
 
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("exports") / "demo.duckdb")
-    store.close_all()
-    load_demo(path)
-    yield path
-    store.close_all()
 
 
 @pytest.fixture(scope="module")

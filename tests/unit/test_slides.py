@@ -6,23 +6,14 @@ from datetime import datetime
 
 import pytest
 
-from backbone import render, slides, store
+from backbone import render, slides
 from backbone.auth import LOCAL_DIRECTOR, PermissionDenied, User
-from backbone.demo import load_demo
 from backbone.errors import BackboneError
 from backbone.slides import Slide
 
 VIEWER = User("board@example.org", "viewer")
 PARTNER = User("ky@district.example.org", "partner", "COUNTY_SCHOOLS_KY")
 
-
-@pytest.fixture(scope="module")
-def demo_db(tmp_path_factory):
-    path = str(tmp_path_factory.mktemp("slides") / "demo.duckdb")
-    store.close_all()
-    load_demo(path)
-    yield path
-    store.close_all()
 
 
 def test_the_demo_ships_the_annual_community_dashboard_deck(demo_db):

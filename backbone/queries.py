@@ -10,7 +10,6 @@ from backbone.demo import DEMO_USER
 from backbone.errors import BackboneError
 from backbone.vocab import BACKBONE_ROLES
 
-HEADLINE_GEOGRAPHIES = ("Community", "Median of places")
 # Every outcome view has a twin that partners and the public read: small cells suppressed (backbone/privacy.py).
 PUBLIC_TWIN = {
     "community_outcomes": "public_outcomes",

@@ -29,6 +29,8 @@ PAGES = [
     ("pages/7_Present.py", "Present", ":material/slideshow:", None),
 ]
 SMALL_NUMBERS_KEY = "show-small-numbers"
+# Who this script run is for, resolved once by setup_page (every page's first call) and read by every read after it.
+THIS_RUN_USER_KEY = "signed-in-this-run"
 
 
 @st.cache_resource(show_spinner="Opening the store…")
@@ -42,7 +44,8 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
     """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too."""
     st.set_page_config(page_title=f"{title} · Backbone", page_icon=icon, layout="wide")
     _open_store(config.db_path())
-    user = signed_in_user()
+    mode = sign_in_mode()
+    user = st.session_state[THIS_RUN_USER_KEY] = signed_in_user(mode)
     with st.sidebar:
         st.markdown("### Backbone")
         st.caption("Shared measurement for a collective-impact partnership")
@@ -59,8 +62,8 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
         if auth.can(user, "see_unsuppressed"):
             st.toggle("Show small numbers", key=SMALL_NUMBERS_KEY,
                       help="Directors only: show values that partners and the public see suppressed (fewer than 11 people).")
-        _account_box(user)
-    if banner and sign_in_mode() == "open":
+        _account_box(user, mode)
+    if banner and mode == "open":
         st.warning("Sign-in is not configured: you are the local director, and this app answers only on this computer "
                    "(127.0.0.1). See the README, 'Accounts', to switch sign-in on.", icon=":material/lock_open:")
     if needs is not None and not auth.can(user, needs):
@@ -81,9 +84,8 @@ def sign_in_mode() -> str:
     return "local" if auth.local_accounts_exist(config.db_path()) else "open"
 
 
-def signed_in_user() -> User:
+def signed_in_user(mode: str) -> User:
     """The person using this session; shows the sign-in (and stops the page) until there is one."""
-    mode = sign_in_mode()
     if mode == "open":
         return auth.LOCAL_DIRECTOR
     if mode == "oidc":
@@ -120,11 +122,11 @@ def _sign_in_form() -> None:
                 st.rerun()
 
 
-def _account_box(user: User) -> None:
-    if sign_in_mode() == "open":
+def _account_box(user: User, mode: str) -> None:
+    if mode == "open":
         return
     st.caption(f"Signed in as {md(user.label())}")
-    if sign_in_mode() == "oidc":
+    if mode == "oidc":
         st.button("Sign out", on_click=st.logout)
     elif st.button("Sign out"):
         st.session_state.pop("user", None)
@@ -132,8 +134,8 @@ def _account_box(user: User) -> None:
 
 
 def current_user() -> User:
-    """The signed-in person (the sign-in form has already run in setup_page)."""
-    return signed_in_user()
+    """The signed-in person, as setup_page resolved them at the start of this run."""
+    return st.session_state[THIS_RUN_USER_KEY]
 
 
 def public() -> bool:

@@ -24,12 +24,12 @@ run: $(VENV)/.runtime
 ## Set up and run every test: unit, app (AppTest) and browser (Chromium).
 test: $(VENV)/.dev
 	@command -v chromium >/dev/null || sh .ci/install-chromium.sh
-	@command -v pdftotext >/dev/null || sh .ci/install-tools.sh
+	@sh .ci/install-tools.sh
 	$(BIN)/python -m pytest
 
 ## Unit and app tests only (no browser).
 test-fast: $(VENV)/.dev
-	@command -v pdftotext >/dev/null || sh .ci/install-tools.sh
+	@sh .ci/install-tools.sh
 	$(BIN)/python -m pytest -m "not browser"
 
 lint: $(VENV)/.dev

@@ -1,9 +1,14 @@
 #!/bin/sh
-# Debian's poppler-utils: `pdftotext` reads the report card's PDF in the export tests.
+# Debian packages the tests use: poppler-utils (`pdftotext` reads the report card's PDF in the export tests) and
+# postgresql (a throwaway server on a loopback port holds the catalog of the DuckLake tests; tests/postgres.py).
 set -e
-if command -v pdftotext >/dev/null 2>&1; then exit 0; fi
+missing=""
+command -v pdftotext >/dev/null 2>&1 || missing="$missing poppler-utils"
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$missing postgresql"
+[ -z "$missing" ] && exit 0
 SUDO=""
 [ "$(id -u)" -ne 0 ] && SUDO="sudo"
 $SUDO apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq poppler-utils >/dev/null
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 pdftotext -v 2>&1 | head -1
+ls /usr/lib/postgresql/*/bin/initdb

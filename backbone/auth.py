@@ -10,6 +10,8 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+import duckdb
+
 from backbone import store
 from backbone.errors import BackboneError
 
@@ -117,9 +119,9 @@ def sign_in(email: str, password: str, db: str | None = None, now: datetime | No
     """The user for a correct email and password; a plain refusal otherwise, slowed down after repeated failures."""
     now = now or datetime.now()
     email = email.strip().lower()
-    refusal = None
-    # The refusal is raised after the transaction commits: a failed attempt must be counted, not rolled back.
-    with store.write_transaction(db) as cur:
+
+    def attempt(cur: duckdb.DuckDBPyConnection) -> tuple[str | None, tuple | None]:
+        refusal = None
         row = cur.execute("SELECT role, partner_code, password_hash, coalesce(failed_attempts, 0), locked_until FROM accounts"
                           " WHERE email = ?", [email]).fetchone()
         if row and row[4] and row[4] > now:
@@ -136,6 +138,10 @@ def sign_in(email: str, password: str, db: str | None = None, now: datetime | No
         else:
             cur.execute("UPDATE accounts SET failed_attempts = 0, locked_until = NULL, last_sign_in = ? WHERE email = ?",
                         [now, email])
+        return refusal, row
+
+    # The refusal is raised after the transaction commits: a failed attempt must be counted, not rolled back.
+    refusal, row = store.write(attempt, db)
     if refusal:
         raise BackboneError(refusal)
     return User(email, row[0], row[1])
@@ -165,33 +171,43 @@ def add_account(email: str, role: str, partner_code: str | None, password: str |
         raise BackboneError("A partner account needs --partner CODE; other roles take none.")
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         raise BackboneError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    with store.write_transaction(db) as cur:
+    password_hash = hash_password(password) if password else None  # slow on purpose: outside a retried transaction
+
+    def add(cur: duckdb.DuckDBPyConnection) -> None:
         if cur.execute("SELECT count(*) FROM accounts WHERE email = ?", [email]).fetchone()[0]:
             raise BackboneError(f"An account for {email} exists already; use `users reset` to change its password.")
         if partner_code and not cur.execute("SELECT count(*) FROM partners WHERE partner_code = ?", [partner_code.upper()]).fetchone()[0]:
             raise BackboneError(f"Unknown partner code '{partner_code}'.")
         cur.execute("INSERT INTO accounts VALUES (?, ?, ?, ?, 0, NULL, NULL, ?)",
                     [email, role, partner_code.upper() if partner_code else None,
-                     hash_password(password) if password else None, datetime.now()])
+                     password_hash, datetime.now()])
+
+    store.write(add, db)
 
 
 def reset_password(email: str, password: str, db: str | None = None) -> None:
     """Give an account a new password and clear its failed attempts."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise BackboneError(f"Use a password of at least {MIN_PASSWORD_LENGTH} characters.")
-    with store.write_transaction(db) as cur:
+    new_hash = hash_password(password)  # scrypt is slow on purpose: not inside a transaction that may run again
+
+    def reset(cur: duckdb.DuckDBPyConnection) -> None:
         if not cur.execute("SELECT count(*) FROM accounts WHERE email = ?", [email.strip().lower()]).fetchone()[0]:
             raise BackboneError(f"No account for {email}.")
         cur.execute("UPDATE accounts SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE email = ?",
-                    [hash_password(password), email.strip().lower()])
+                    [new_hash, email.strip().lower()])
+
+    store.write(reset, db)
 
 
 def remove_account(email: str, db: str | None = None) -> None:
     """Delete an account."""
-    with store.write_transaction(db) as cur:
+    def remove(cur: duckdb.DuckDBPyConnection) -> None:
         if not cur.execute("SELECT count(*) FROM accounts WHERE email = ?", [email.strip().lower()]).fetchone()[0]:
             raise BackboneError(f"No account for {email}.")
         cur.execute("DELETE FROM accounts WHERE email = ?", [email.strip().lower()])
+
+    store.write(remove, db)
 
 
 def list_accounts(db: str | None = None) -> list[tuple]:

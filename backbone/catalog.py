@@ -311,7 +311,7 @@ def _write_catalog(parsed: dict[str, list[tuple]], path: Path, file_name: str, u
     """Upsert by natural key in one transaction (no constraints exist to do it for us)."""
     from backbone.ingest import file_sha256
 
-    with store.write_transaction(db) as cur:
+    def write(cur: duckdb.DuckDBPyConnection) -> None:
         for m in parsed.get("Metrics", []):
             cur.execute("DELETE FROM metrics WHERE metric_code = ?", [m[0]])
             cur.execute("DELETE FROM metric_aliases WHERE metric_code = ?", [m[0]])
@@ -336,3 +336,5 @@ def _write_catalog(parsed: dict[str, list[tuple]], path: Path, file_name: str, u
             [store.new_id(), store.next_load_seq(cur), uploaded_by, datetime.now(), file_name, file_sha256(path),
              sum(len(v) for v in parsed.values())],
         )
+
+    store.write(write, db)

@@ -5,22 +5,36 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from backbone.errors import BackboneError
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = PROJECT_ROOT / "queries"
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
 
 
 def db_path() -> str:
-    """The store: `BACKBONE_DB`, default `data/backbone.duckdb` in the project."""
+    """The store: `BACKBONE_DB`, a DuckDB file (default `data/backbone.duckdb`) or a `ducklake:` target."""
     return os.environ.get("BACKBONE_DB") or str(PROJECT_ROOT / "data" / "backbone.duckdb")
 
 
+def lake_data_path() -> Path:
+    """A lake's shared folder (`BACKBONE_DATA_PATH`): its Parquet files in `lake/`, kept uploads in `uploads/`."""
+    configured = os.environ.get("BACKBONE_DATA_PATH")
+    if not configured:
+        raise BackboneError("A DuckLake store needs BACKBONE_DATA_PATH: the folder (shared by every app process) "
+                            "where its Parquet files and the kept uploads live.")
+    return Path(configured)
+
+
 def uploads_dir(store_path: str | None = None) -> Path:
-    """Where original uploaded files are kept: `BACKBONE_UPLOADS`, default `uploads/` beside the store."""
+    """Where original uploaded files are kept: `BACKBONE_UPLOADS`, default `uploads/` beside the store's files."""
     configured = os.environ.get("BACKBONE_UPLOADS")
     if configured:
         return Path(configured)
-    return Path(store_path or db_path()).resolve().parent / "uploads"
+    target = store_path or db_path()
+    if target.startswith("ducklake:"):
+        return lake_data_path() / "uploads"
+    return Path(target).resolve().parent / "uploads"
 
 
 def autoload_demo() -> bool:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
+
 from backbone import config, store
 from backbone.catalog import load_catalog_workbook
 from backbone.errors import BackboneError
@@ -40,9 +42,23 @@ def ensure_demo(db: str | None = None) -> bool:
     """Load the demo into an empty store when the settings allow; True when it was loaded now."""
     if not config.autoload_demo():
         return False
-    # Held across check and load, so two sessions opening a fresh app load the demo once.
+    # The lock: two sessions of one process; the claim: several processes opening one new lake at the same moment.
     with store.WRITE_LOCK:
-        if not store.is_empty(db):
+        if not store.is_empty(db) or not store.write(_claim_demo, db):
             return False
-        load_demo(db)
+        try:
+            load_demo(db)
+        except BaseException:
+            # Let the next start try again (a load that failed wrote nothing of the workbook it failed on).
+            store.write(lambda cur: cur.execute("UPDATE counters SET value = 0 WHERE name = 'demo_claimed'"), db)
+            raise
         return True
+
+
+def _claim_demo(cur: duckdb.DuckDBPyConnection) -> bool:
+    # An update, not an insert: two processes updating one row conflict, so only one of them gets the claim.
+    taken = cur.execute("SELECT value FROM counters WHERE name = 'demo_claimed'").fetchone()[0]
+    if taken or cur.execute("SELECT count(*) FROM uploads").fetchone()[0]:
+        return False
+    cur.execute("UPDATE counters SET value = 1 WHERE name = 'demo_claimed'")
+    return True

@@ -8,6 +8,7 @@ import shutil
 from datetime import datetime
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
@@ -114,7 +115,7 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
     missing = [t for t in backed_up if not (directory / f"{t}.parquet").exists()]
     if missing or not backed_up:
         raise BackboneError(f"The backup in '{directory}' is incomplete: {', '.join(missing) or 'no tables'} missing.")
-    with store.write_transaction(db) as cur:
+    def replace_everything(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
         for table in TABLES:
             cur.execute(f"DELETE FROM {table}")
         for table in backed_up:
@@ -125,6 +126,9 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
             # Raised inside the transaction, so the store is left exactly as it was.
             raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
         refresh_public_outcomes(cur)
+        return counts
+
+    counts = store.write(replace_everything, db)
     if (directory / "uploads").exists():
         shutil.copytree(directory / "uploads", config.uploads_dir(db), dirs_exist_ok=True)
     return counts

@@ -155,8 +155,10 @@ def ingest_file(
 
     upload_id = store.new_id()
     stored = config.uploads_dir(db) / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
-    with store.write_transaction(db) as wcur:
-        # Checked again inside the lock: two identical uploads at the same moment load once.
+
+    def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
+        # Checked again inside the transaction: two identical uploads at the same moment load once (on a lake, the
+        # second one's COMMIT conflicts on the load counter, and when run again it finds the first).
         previous = _loaded_with_sha(wcur, partner_code, sha)
         if previous:
             result.status, result.duplicate_of = "duplicate", previous
@@ -185,7 +187,9 @@ def ingest_file(
         stored.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, stored)
         result.upload_id, result.status = upload_id, "loaded"
-    return result
+        return result
+
+    return store.write(load, db)
 
 
 def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str) -> str | None:
@@ -200,28 +204,33 @@ def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, 
     """Fill new / changed / unchanged counts against the partner's current values; return the uploads replaced."""
     cur.register("incoming_keys", incoming)
     keys = " AND ".join(f"c.{k} = i.{k}" for k in KEY_FIELDS)
-    rows = cur.execute(
-        f"""SELECT c.upload_id,
-                   c.upload_id IS NULL AS is_new,
-                   c.value IS NOT DISTINCT FROM CAST(i.value AS DOUBLE)
-                     AND c.numerator IS NOT DISTINCT FROM CAST(i.numerator AS DOUBLE)
-                     AND c.denominator IS NOT DISTINCT FROM CAST(i.denominator AS DOUBLE)
-                     AND c.suppressed = i.suppressed
-                     AND c.suppression_mark IS NOT DISTINCT FROM i.suppression_mark AS is_same
-            FROM incoming_keys i
-            LEFT JOIN (SELECT * FROM current_observations WHERE partner_code = $partner) c ON {keys}""",
+    # Counted in DuckDB: fetching a row per observation into Python costs more than the join itself.
+    total, new, unchanged, replaced = cur.execute(
+        f"""WITH matched AS (
+              SELECT c.upload_id,
+                     c.value IS NOT DISTINCT FROM CAST(i.value AS DOUBLE)
+                       AND c.numerator IS NOT DISTINCT FROM CAST(i.numerator AS DOUBLE)
+                       AND c.denominator IS NOT DISTINCT FROM CAST(i.denominator AS DOUBLE)
+                       AND c.suppressed = i.suppressed
+                       AND c.suppression_mark IS NOT DISTINCT FROM i.suppression_mark AS is_same
+              FROM incoming_keys i
+              LEFT JOIN (SELECT * FROM current_observations WHERE partner_code = $partner) c ON {keys})
+            SELECT count(*), count(*) FILTER (WHERE upload_id IS NULL),
+                   count(*) FILTER (WHERE upload_id IS NOT NULL AND is_same),
+                   list(DISTINCT upload_id) FILTER (WHERE upload_id IS NOT NULL AND NOT coalesce(is_same, false))
+            FROM matched""",
         {"partner": partner_code},
-    ).fetchall()
+    ).fetchone()
     cur.unregister("incoming_keys")
-    result.rows_new = sum(1 for _, is_new, _ in rows if is_new)
-    result.rows_unchanged = sum(1 for _, is_new, same in rows if not is_new and same)
-    result.rows_changed = len(rows) - result.rows_new - result.rows_unchanged
-    return sorted({upload for upload, is_new, same in rows if not is_new and not same})
+    result.rows_new, result.rows_unchanged = new, unchanged
+    result.rows_changed = total - new - unchanged
+    return sorted(replaced or [])
 
 
 def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = None, db: str | None = None) -> dict:
     """Roll a partner load back: its values leave the current view and the ones it replaced return."""
-    with store.write_transaction(db) as cur:
+
+    def undo(cur: duckdb.DuckDBPyConnection) -> dict:
         row = cur.execute("SELECT kind, status, file_name, partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
         if row is None:
             raise BackboneError(f"No upload with id '{upload_id}'. `python -m backbone uploads` lists them.")
@@ -245,4 +254,6 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
                 AND c.group_value = o.group_value""",
             {"upload": upload_id},
         ).fetchone()[0]
-    return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}
+        return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}
+
+    return store.write(undo, db)

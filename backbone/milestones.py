@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import duckdb
 import pandas as pd
 
 from backbone import store
@@ -26,8 +27,9 @@ def save_cell(phase: str, component: str, before: pd.DataFrame, after: pd.DataFr
             raise BackboneError(f"Row {number}: choose a status ({', '.join(MILESTONE_STATUSES.values())}).")
     kept_ids = {row["milestone_id"] for row in rows if isinstance(row.get("milestone_id"), str)}
     previous = {row["milestone_id"]: row for row in before.to_dict("records")}
-    changes = 0
-    with store.write_transaction(db) as cur:
+
+    def save(cur: duckdb.DuckDBPyConnection) -> int:
+        changes = 0
         for milestone_id in set(previous) - kept_ids:
             cur.execute("DELETE FROM milestones WHERE milestone_id = ?", [milestone_id])
             changes += 1
@@ -42,7 +44,9 @@ def save_cell(phase: str, component: str, before: pd.DataFrame, after: pd.DataFr
                 cur.execute("UPDATE milestones SET title = ?, status = ?, status_date = ?, note = ?, updated_at = ?"
                             " WHERE milestone_id = ?", [*values, datetime.now(), milestone_id])
                 changes += 1
-    return changes
+        return changes
+
+    return store.write(save, db)
 
 
 def _day(value: object) -> date | None:

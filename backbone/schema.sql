@@ -183,3 +183,15 @@ CREATE TABLE IF NOT EXISTS decks (
     saved_by VARCHAR,
     saved_at TIMESTAMP
 );
+
+-- Counters that must never hand out one number twice, even to processes writing a lake at the same moment
+-- (store.next_load_seq): two updates of one row conflict, and the loser runs again.
+CREATE TABLE IF NOT EXISTS counters (
+    name VARCHAR,
+    value BIGINT
+);
+INSERT INTO counters SELECT 'load_seq', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'load_seq');
+-- Bumped by whichever process refills empty milestone cells at start (store._seed_milestones).
+INSERT INTO counters SELECT 'milestones_seeded', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'milestones_seeded');
+-- 1 once a process has taken on loading the demo into an empty store (demo.ensure_demo): the others do not.
+INSERT INTO counters SELECT 'demo_claimed', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'demo_claimed');

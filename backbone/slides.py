@@ -12,6 +12,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 
 import altair as alt
+import duckdb
 import pandas as pd
 
 from backbone import charts, queries, store
@@ -98,17 +99,19 @@ def save_deck(name: str, slides: list[Slide], user: User | None, db: str | None 
         raise BackboneError("Pick at least one slide for the deck.")
     saved_by = user.email if user is not None else DEMO_SAVED_BY
     now = now or datetime.now()
-    with store.write_transaction(db) as cur:
+
+    def save(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("DELETE FROM decks WHERE name = ?", [name])
         cur.execute("INSERT INTO decks VALUES (?, ?, ?, ?, ?)", [store.new_id(), name, _slides_json(slides), saved_by, now])
+
+    store.write(save, db)
     return Deck(name, list(slides), saved_by, now)
 
 
 def delete_deck(name: str, user: User | None, db: str | None = None) -> None:
     """Remove a saved deck (directors only)."""
     require(user, "edit")
-    with store.write_transaction(db) as cur:
-        cur.execute("DELETE FROM decks WHERE name = ?", [name])
+    store.write(lambda cur: cur.execute("DELETE FROM decks WHERE name = ?", [name]), db)
 
 
 # --- what can go on a slide ---------------------------------------------------------------------------------------

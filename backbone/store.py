@@ -2,20 +2,27 @@
 
 from __future__ import annotations
 
+import hashlib
+import random
 import threading
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import TypeVar
 
 import duckdb
 import pandas as pd
 
-from backbone import config
+from backbone import config, lake
+from backbone.errors import BackboneError
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
+# On a lake, a write that conflicts with another process's commit is run again, up to this many times in all.
+WRITE_ATTEMPTS = 12
 
 _connections: dict[str, duckdb.DuckDBPyConnection] = {}
 _open_lock = threading.Lock()
@@ -25,15 +32,18 @@ _local = threading.local()
 
 
 def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
-    """The process's connection to the store at `path` (default: the configured store), created and upgraded once."""
+    """The process's connection to the store (a DuckDB file or a `ducklake:` target), created and upgraded once."""
     path = path or config.db_path()
     with _open_lock:
         con = _connections.get(path)
         if con is None:
-            if path != ":memory:":
-                Path(path).parent.mkdir(parents=True, exist_ok=True)
-            con = duckdb.connect(path)
-            apply_schema(con)
+            if lake.is_lake(path):
+                con = lake.connect(path)
+            else:
+                if path != ":memory:":
+                    Path(path).parent.mkdir(parents=True, exist_ok=True)
+                con = duckdb.connect(path)
+            _retrying_conflicts(lambda: apply_schema(con))
             _connections[path] = con
         return con
 
@@ -47,7 +57,7 @@ def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
         cursors = _local.cursors = {}
     cur = cursors.get(path)
     if cur is None or cursors.get((path, "parent")) is not con:
-        cur = cursors[path] = con.cursor()
+        cur = cursors[path] = lake.use(con.cursor()) if lake.is_lake(path) else con.cursor()
         cursors[(path, "parent")] = con
     return cur
 
@@ -64,18 +74,48 @@ def close_all() -> None:
 
 @contextmanager
 def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One all-or-nothing write: serialised in this process, rolled back on any error, checkpointed after."""
+    """One all-or-nothing write: serialised in this process, rolled back on any error, checkpointed after.
+
+    On a lake the COMMIT can lose to another process's; `write` runs the work again when it does.
+    """
+    path = path or config.db_path()
     with WRITE_LOCK:
         cur = cursor(path)
-        cur.execute("BEGIN TRANSACTION")
-        try:
+        with _transaction(cur):
             yield cur
-        except BaseException:
-            cur.execute("ROLLBACK")
-            raise
-        cur.execute("COMMIT")
-        # A checkpoint folds the write-ahead log into the file, so a copy of the file is a whole store.
-        cur.execute("CHECKPOINT")
+        if not lake.is_lake(path):
+            # A checkpoint folds the write-ahead log into the file, so a copy of the file is a whole store.
+            # (On a lake, CHECKPOINT is file maintenance across the whole lake: `python -m backbone maintain`.)
+            cur.execute("CHECKPOINT")
+
+
+T = TypeVar("T")
+
+
+def write(work: Callable[[duckdb.DuckDBPyConnection], T], path: str | None = None) -> T:
+    """Run `work(cur)` in one write transaction and return what it returns; on a lake, run it again if it conflicts."""
+
+    def attempt() -> T:
+        with write_transaction(path) as cur:
+            return work(cur)
+
+    return _retrying_conflicts(attempt)
+
+
+def _retrying_conflicts(attempt: Callable[[], T]) -> T:
+    # Two processes changing the same rows of a lake: the later COMMIT fails and nothing of it lands, so running
+    # the whole transaction again (it re-reads what the other one wrote) is safe. A DuckDB file never conflicts.
+    for tries in range(1, WRITE_ATTEMPTS + 1):
+        try:
+            return attempt()
+        except duckdb.Error as exc:
+            if not lake.is_conflict(exc):
+                raise
+            if tries == WRITE_ATTEMPTS:
+                raise BackboneError("Other uploads were being saved at the same moment and this one could not be "
+                                    f"saved after {WRITE_ATTEMPTS} tries; nothing of it was kept. Try again.") from exc
+            time.sleep(random.uniform(0.05, 0.1) * tries)
+    raise AssertionError("unreachable")
 
 
 def query(sql: str, params: dict | list | None = None, path: str | None = None) -> pd.DataFrame:
@@ -88,21 +128,48 @@ def view_files() -> list[Path]:
     return sorted(config.QUERIES_DIR.glob("*.sql"))
 
 
+def schema_fingerprint() -> str:
+    """A hash of the tables and views this code expects: a store already at it needs no upgrade."""
+    digest = hashlib.sha256(SCHEMA_VERSION.encode())
+    for sql_file in [SCHEMA_FILE, *view_files()]:
+        digest.update(sql_file.name.encode() + sql_file.read_bytes())
+    return digest.hexdigest()
+
+
 def apply_schema(con: duckdb.DuckDBPyConnection) -> None:
-    """Create or upgrade the tables, seed reference rows and (re)create every view. Safe to run again."""
+    """Create or upgrade the tables and (re)create every view unless already current; refill empty milestone cells."""
+    fingerprint = schema_fingerprint()
+    # Skipped when current, so many processes starting on one lake do not all rewrite its views at once.
+    if _stored_fingerprint(con) != fingerprint:
+        with _transaction(con):
+            con.execute(SCHEMA_FILE.read_text())
+            for sql_file in view_files():
+                con.execute(sql_file.read_text())
+            _fill_public_outcomes(con)
+            con.execute("DELETE FROM schema_info WHERE key IN ('version', 'fingerprint')")
+            con.execute("INSERT INTO schema_info VALUES ('version', ?), ('fingerprint', ?)",
+                        [SCHEMA_VERSION, fingerprint])
+    _seed_milestones(con)
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     con.execute("BEGIN TRANSACTION")
     try:
-        con.execute(SCHEMA_FILE.read_text())
-        for sql_file in view_files():
-            con.execute(sql_file.read_text())
-        _seed_milestones(con)
-        _fill_public_outcomes(con)
-        con.execute("DELETE FROM schema_info WHERE key = 'version'")
-        con.execute("INSERT INTO schema_info VALUES ('version', ?)", [SCHEMA_VERSION])
+        yield
     except BaseException:
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def _stored_fingerprint(con: duckdb.DuckDBPyConnection) -> str | None:
+    try:
+        # fetchall, not fetchone: an undrained result keeps its transaction open and blocks the next CHECKPOINT.
+        rows = con.execute("SELECT max(value) FROM schema_info WHERE key = 'fingerprint'").fetchall()
+    except duckdb.CatalogException:  # a new store: no tables yet
+        return None
+    return rows[0][0]
 
 
 # The 12 cells of the phases table: what each component does in each phase.
@@ -124,14 +191,23 @@ DEFAULT_MILESTONES = {
 
 def _seed_milestones(con: duckdb.DuckDBPyConnection) -> None:
     """Pre-fill each empty cell of the phase matrix with its checklist item from the phases table."""
-    present = {tuple(r) for r in con.execute("SELECT DISTINCT phase, component FROM milestones").fetchall()}
-    now = datetime.now()
-    for (phase, component), title in DEFAULT_MILESTONES.items():
-        if (phase, component) not in present:
-            con.execute(
-                "INSERT INTO milestones VALUES (?, ?, ?, ?, 'not_started', NULL, NULL, ?)",
-                [new_id(), phase, component, title, now],
-            )
+    if len(_filled_cells(con)) == len(DEFAULT_MILESTONES):
+        return
+    with _transaction(con):
+        # Two processes filling the same cells would both insert (inserts never conflict); both updating this
+        # counter do conflict, so the later one runs again and finds the cells filled.
+        con.execute("UPDATE counters SET value = value + 1 WHERE name = 'milestones_seeded'")
+        present, now = _filled_cells(con), datetime.now()
+        for (phase, component), title in DEFAULT_MILESTONES.items():
+            if (phase, component) not in present:
+                con.execute(
+                    "INSERT INTO milestones VALUES (?, ?, ?, ?, 'not_started', NULL, NULL, ?)",
+                    [new_id(), phase, component, title, now],
+                )
+
+
+def _filled_cells(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
+    return {tuple(r) for r in con.execute("SELECT DISTINCT phase, component FROM milestones").fetchall()}
 
 
 def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
@@ -149,12 +225,23 @@ def new_id() -> str:
 
 
 def next_load_seq(cur: duckdb.DuckDBPyConnection) -> int:
-    """The next load number, read inside the write transaction that will use it."""
-    return cur.execute("SELECT coalesce(max(load_seq), 0) + 1 FROM uploads").fetchone()[0]
+    """The next load number, taken inside the write transaction that will use it.
+
+    Kept in a counter row rather than read as max + 1: two processes on a lake that both update the row conflict,
+    so one of them runs again and gets the next number (two inserts never conflict, and would share one).
+    """
+    cur.execute(
+        """UPDATE counters SET value = greatest(value, (SELECT coalesce(max(load_seq), 0) FROM uploads)) + 1
+           WHERE name = 'load_seq'"""
+    )
+    return cur.execute("SELECT value FROM counters WHERE name = 'load_seq'").fetchone()[0]
 
 
 def data_version(path: str | None = None) -> tuple:
-    """Changes whenever a load, undo or catalog edit lands: the key that page caches hang on."""
+    """Changes whenever a load, undo or catalog edit lands (from any process on a lake): what page caches hang on."""
+    path = path or config.db_path()
+    if lake.is_lake(path):
+        return ("lake", lake.snapshot(cursor(path)))
     row = cursor(path).execute(
         """SELECT (SELECT coalesce(max(load_seq), 0) FROM uploads),
                   (SELECT count(*) FROM uploads WHERE status = 'undone'),

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from backbone import config, store
 from backbone.ingest import ingest_file
 from tests.workbooks import data_workbook
+
+# The store and every view behave the same on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.both_backends
 
 
 def test_init_twice_keeps_every_row(catalog_db, tmp_path):

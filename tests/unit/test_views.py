@@ -9,6 +9,9 @@ from backbone.catalog import load_catalog_workbook
 from backbone.ingest import ingest_file, undo_upload
 from tests.workbooks import data_workbook, write_workbook
 
+# The store and every view behave the same on a DuckDB file and on a DuckLake.
+pytestmark = pytest.mark.both_backends
+
 
 def load(db, tmp_path, partner, rows, name=None):
     result = ingest_file(data_workbook(tmp_path / (name or f"{partner}-{len(rows)}.xlsx"), rows), partner, db=db)

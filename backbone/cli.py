@@ -1,4 +1,5 @@
-"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore, users."""
+"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore, copy-store,
+maintain, users."""
 
 from __future__ import annotations
 
@@ -51,6 +52,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="replace the store's contents with a backup")
     restore.add_argument("directory", type=Path)
+    copy = commands.add_parser("copy-store", help="copy the whole store into an empty other one: a DuckDB file into a lake"
+                               " (ducklake:postgres:…, with BACKBONE_DATA_PATH) or a lake into a file")
+    copy.add_argument("target", help="the store to copy into, e.g. 'ducklake:postgres:dbname=backbone host=db' or data/copy.duckdb")
+    commands.add_parser("maintain", help="tidy the store's files: on a lake, merge small Parquet files and remove"
+                        " ones no snapshot needs (run at a quiet time)")
     users = commands.add_parser("users", help="manage who may sign in: add, list, remove, reset")
     actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = actions.add_parser("add", help="create an account (asks for its password)")
@@ -77,7 +83,8 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"status": "error", "message": str(exc), "errors": [], "warnings": []}))
         else:
             print(f"Error: {exc}", file=sys.stderr)
-        return EXIT_USAGE if args.command in ("ingest", "undo", "restore", "export", "backup", "users") else EXIT_REJECTED
+        usage_errors = ("ingest", "undo", "restore", "export", "backup", "users", "copy-store")
+        return EXIT_USAGE if args.command in usage_errors else EXIT_REJECTED
     finally:
         store.close_all()
 
@@ -131,6 +138,14 @@ def _run(args: argparse.Namespace, db: str) -> int:
 
         counts = backup(args.directory, db)
         print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables into {args.directory}")
+    elif args.command == "copy-store":
+        from backbone.export import copy_store
+
+        counts = copy_store(db, args.target)
+        print(f"Copied {sum(counts.values())} rows from {len(counts)} tables into {args.target}")
+    elif args.command == "maintain":
+        store.maintain(db)
+        print(f"Store tidied: {db}")
     elif args.command == "users":
         return _users(args, db)
     elif args.command == "restore":

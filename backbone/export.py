@@ -1,10 +1,11 @@
-"""Copies out of the store: views as Excel/CSV/Parquet for analysts; whole-store backup and restore."""
+"""Copies out of the store: views as Excel/CSV/Parquet for analysts; whole-store backup, restore and copy."""
 
 from __future__ import annotations
 
 import io
 import json
 import shutil
+import tempfile
 from datetime import datetime
 from pathlib import Path
 
@@ -125,6 +126,9 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
         if counts != {t: manifest["rows"][t] for t in backed_up}:
             # Raised inside the transaction, so the store is left exactly as it was.
             raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
+        # The kept originals move with the store: point each upload at its file in this store's uploads folder.
+        cur.execute("UPDATE uploads SET stored_path = $folder || '/' || regexp_extract(stored_path, '[^/]+$')"
+                    " WHERE stored_path IS NOT NULL", {"folder": str(config.uploads_dir(db))})
         refresh_public_outcomes(cur)
         return counts
 
@@ -132,3 +136,15 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
     if (directory / "uploads").exists():
         shutil.copytree(directory / "uploads", config.uploads_dir(db), dirs_exist_ok=True)
     return counts
+
+
+def copy_store(source: str, target: str) -> dict[str, int]:
+    """Copy every table and kept upload of one store into an empty other one (a DuckDB file into a lake, or back)."""
+    if source == target:
+        raise BackboneError("The store to copy into is the store being copied; name another one.")
+    if not store.is_empty(target):
+        raise BackboneError(f"'{target}' already holds data; copy into an empty store (or use restore to replace it).")
+    with tempfile.TemporaryDirectory(prefix="backbone-copy-") as folder:
+        snapshot = Path(folder) / "store"
+        backup(snapshot, source)
+        return restore(snapshot, target)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import random
 import threading
 import time
@@ -21,14 +22,17 @@ from backbone.errors import BackboneError
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
-# On a lake, a write that conflicts with another process's commit is run again, up to this many times in all.
-WRITE_ATTEMPTS = 12
+# On a lake, a write that conflicts with another process's commit is run again, up to this many times in all,
+# after a random wait of up to 50 ms, 100 ms, 200 ms, … (at most 2 s): writers that collided then spread out.
+WRITE_ATTEMPTS = 20
+RETRY_FIRST_WAIT_S, RETRY_LONGEST_WAIT_S = 0.05, 2.0
 
 _connections: dict[str, duckdb.DuckDBPyConnection] = {}
 _open_lock = threading.Lock()
 # DuckDB refuses two writers on the same rows ("Conflict on tuple deletion"): one writer at a time per process.
 WRITE_LOCK = threading.RLock()
 _local = threading.local()
+log = logging.getLogger(__name__)
 
 
 def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -114,8 +118,18 @@ def _retrying_conflicts(attempt: Callable[[], T]) -> T:
             if tries == WRITE_ATTEMPTS:
                 raise BackboneError("Other uploads were being saved at the same moment and this one could not be "
                                     f"saved after {WRITE_ATTEMPTS} tries; nothing of it was kept. Try again.") from exc
-            time.sleep(random.uniform(0.05, 0.1) * tries)
+            log.info("A write conflicted with another process's commit; running it again (try %d).", tries + 1)
+            time.sleep(random.uniform(0, min(RETRY_LONGEST_WAIT_S, RETRY_FIRST_WAIT_S * 2 ** (tries - 1))))
     raise AssertionError("unreachable")
+
+
+def maintain(path: str | None = None) -> None:
+    """Tidy the store's files: a file's write-ahead log folded in; a lake's small files merged and unneeded ones removed."""
+    path = path or config.db_path()
+    with WRITE_LOCK:
+        # On a lake, CHECKPOINT runs DuckLake's own maintenance (flushes rows kept in the catalog to Parquet, merges
+        # small files, removes files no snapshot needs); it can conflict with other writers, so it is retried.
+        _retrying_conflicts(lambda: cursor(path).execute("CHECKPOINT"))
 
 
 def query(sql: str, params: dict | list | None = None, path: str | None = None) -> pd.DataFrame:

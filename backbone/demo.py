@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import duckdb
@@ -38,27 +39,51 @@ def load_demo(db: str | None = None, directory: Path | None = None) -> list[Inge
     return results
 
 
+# The demo claim (a row of `counters`): not taken, being loaded by some process, loaded.
+DEMO_FREE, DEMO_LOADING, DEMO_LOADED = 0, 1, 2
+# How long a process that found another one loading the demo waits for it before showing the store as it is.
+DEMO_WAIT_S = 120
+
+
 def ensure_demo(db: str | None = None) -> bool:
-    """Load the demo into an empty store when the settings allow; True when it was loaded now."""
+    """Load the demo into an empty store when the settings allow; True when it was loaded now (by this process)."""
     if not config.autoload_demo():
         return False
     # The lock: two sessions of one process; the claim: several processes opening one new lake at the same moment.
     with store.WRITE_LOCK:
-        if not store.is_empty(db) or not store.write(_claim_demo, db):
+        if not store.is_empty(db):
+            return False
+        if not store.write(_claim_demo, db):
+            # Another process is loading it: wait, so that this process's first page opens on the demo too.
+            _wait_for_demo(db)
             return False
         try:
             load_demo(db)
         except BaseException:
             # Let the next start try again (a load that failed wrote nothing of the workbook it failed on).
-            store.write(lambda cur: cur.execute("UPDATE counters SET value = 0 WHERE name = 'demo_claimed'"), db)
+            _set_claim(db, DEMO_FREE)
             raise
+        _set_claim(db, DEMO_LOADED)
         return True
 
 
 def _claim_demo(cur: duckdb.DuckDBPyConnection) -> bool:
     # An update, not an insert: two processes updating one row conflict, so only one of them gets the claim.
-    taken = cur.execute("SELECT value FROM counters WHERE name = 'demo_claimed'").fetchone()[0]
-    if taken or cur.execute("SELECT count(*) FROM uploads").fetchone()[0]:
+    if _claim(cur) != DEMO_FREE or cur.execute("SELECT count(*) FROM uploads").fetchone()[0]:
         return False
-    cur.execute("UPDATE counters SET value = 1 WHERE name = 'demo_claimed'")
+    cur.execute("UPDATE counters SET value = ? WHERE name = 'demo_claimed'", [DEMO_LOADING])
     return True
+
+
+def _claim(cur: duckdb.DuckDBPyConnection) -> int:
+    return cur.execute("SELECT value FROM counters WHERE name = 'demo_claimed'").fetchone()[0]
+
+
+def _set_claim(db: str | None, value: int) -> None:
+    store.write(lambda cur: cur.execute("UPDATE counters SET value = ? WHERE name = 'demo_claimed'", [value]), db)
+
+
+def _wait_for_demo(db: str | None) -> None:
+    deadline = time.monotonic() + DEMO_WAIT_S
+    while _claim(store.cursor(db)) == DEMO_LOADING and time.monotonic() < deadline:
+        time.sleep(0.5)

@@ -193,5 +193,6 @@ CREATE TABLE IF NOT EXISTS counters (
 INSERT INTO counters SELECT 'load_seq', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'load_seq');
 -- Bumped by whichever process refills empty milestone cells at start (store._seed_milestones).
 INSERT INTO counters SELECT 'milestones_seeded', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'milestones_seeded');
--- 1 once a process has taken on loading the demo into an empty store (demo.ensure_demo): the others do not.
+-- The demo load into an empty store (demo.ensure_demo): 0 not taken, 1 being loaded by one process (the others
+-- wait for it), 2 loaded.
 INSERT INTO counters SELECT 'demo_claimed', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'demo_claimed');

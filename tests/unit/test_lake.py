@@ -14,6 +14,7 @@ import pytest
 
 from backbone import cli, store
 from backbone.catalog import load_catalog_workbook
+from backbone.demo import demo_workbooks, ensure_demo
 from backbone.export import TABLES, backup, export_views, restore
 from backbone.ingest import ingest_file
 from backbone.privacy import refresh_public_outcomes
@@ -74,6 +75,22 @@ def test_processes_starting_together_on_a_new_lake_create_it_once(lake, tmp_path
     assert store.query("SELECT count(*) AS n FROM milestones").n[0] == 12
     assert store.query("SELECT count(*) AS n FROM schema_info WHERE key = 'fingerprint'").n[0] == 1
     assert store.query("SELECT name, count(*) AS n FROM counters GROUP BY name HAVING n > 1").empty
+
+
+def _open_app_store(target: str, data_path: str) -> tuple[bool, int]:
+    """What an app process does on its first page: open the store, load the demo if it is empty."""
+    os.environ.update(BACKBONE_DB=target, BACKBONE_DATA_PATH=data_path, BACKBONE_DEMO="1")
+    loaded_here = ensure_demo()
+    return loaded_here, store.query("SELECT count(*) AS n FROM uploads").n[0]
+
+
+def test_app_processes_opening_a_new_lake_together_load_the_demo_once_and_all_show_it(lake):
+    opened = _run_processes(_open_app_store, [(lake, os.environ["BACKBONE_DATA_PATH"])] * 3)
+    demo_uploads = 1 + len(demo_workbooks())  # the catalog and each partner's workbook
+    assert sorted(loaded for loaded, _ in opened) == [False, False, True]
+    # The two that did not load it waited for it: their first page already has the whole demo.
+    assert [uploads for _, uploads in opened] == [demo_uploads] * 3
+    assert store.query("SELECT count(*) AS n FROM uploads").n[0] == demo_uploads
 
 
 def test_three_processes_uploading_twenty_times_each_lose_and_duplicate_nothing(lake, tmp_path):

@@ -7,6 +7,6 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-for script in ("bench.pages", "bench.browser_home", "bench.reader", "bench.exports"):
+for script in ("bench.pages", "bench.browser_home", "bench.reader", "bench.exports", "bench.lake"):
     print(f"\n== {script} ==", flush=True)
     subprocess.run([sys.executable, "-m", script, *sys.argv[1:]], cwd=ROOT, check=True)

@@ -31,7 +31,7 @@ class AppServer:
     url: str
     port: int
     db: str
-    uploads: str
+    uploads: str | None
     log_path: Path
     process: subprocess.Popen = field(repr=False)
 
@@ -82,10 +82,21 @@ def _stop_process_group(process: subprocess.Popen) -> None:
 
 
 @contextmanager
-def running_app(db: Path, uploads: Path, log_path: Path, demo: bool = True) -> Iterator[AppServer]:
-    """`streamlit run app.py` on `db`, answering health checks, stopped (whole process group) on exit."""
-    env = dict(os.environ, BACKBONE_DB=str(db), BACKBONE_UPLOADS=str(uploads), BACKBONE_DEMO="1" if demo else "0",
-               PYTHONUNBUFFERED="1")
+def running_app(db: Path | str, uploads: Path | None, log_path: Path, demo: bool = True,
+                env: dict[str, str] | None = None) -> Iterator[AppServer]:
+    """`streamlit run app.py` on `db`, answering health checks, stopped (whole process group) on exit.
+
+    `db` is a DuckDB file or a `ducklake:` target; `uploads` None leaves the uploads folder to the store's own
+    default (a lake keeps them in its data path); `env` adds settings such as the lake's BACKBONE_DATA_PATH.
+    """
+    settings = {"BACKBONE_DB": str(db), "BACKBONE_DEMO": "1" if demo else "0", "PYTHONUNBUFFERED": "1"}
+    if uploads is not None:
+        settings["BACKBONE_UPLOADS"] = str(uploads)
+    inherited = dict(os.environ)
+    if uploads is None:
+        # A server given no uploads folder must not pick up this process's, meant for another store.
+        inherited.pop("BACKBONE_UPLOADS", None)
+    env = {**inherited, **settings, **(env or {})}
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [
@@ -99,7 +110,8 @@ def running_app(db: Path, uploads: Path, log_path: Path, demo: bool = True) -> I
         process = subprocess.Popen(
             command, cwd=PROJECT_ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
         )
-    server = AppServer(url=url, port=port, db=str(db), uploads=str(uploads), log_path=log_path, process=process)
+    server = AppServer(url=url, port=port, db=str(db), uploads=None if uploads is None else str(uploads),
+                       log_path=log_path, process=process)
     try:
         deadline = time.monotonic() + SERVER_START_TIMEOUT_S
         while not _health_ok(url):

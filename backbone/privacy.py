@@ -23,6 +23,16 @@ PUBLIC_COLUMNS = [
 GROUP_MARGIN = ["metric_code", "period_label", "geography", "dimension"]
 PLACE_MARGIN = ["metric_code", "period_label", "dimension", "group_value"]
 MAX_PASSES = 10
+# What the rules read of a community_outcomes row, and what they decide for it.
+RULE_INPUTS = GROUP_MARGIN + ["group_value", "value", "numerator", "denominator", "suppressed", "suppression_marks"]
+FLAG_COLUMNS = ["suppressed", "suppression_reason", "display", "unstable"]
+# community_outcomes rows with their FLAG_COLUMNS replaced by suppression_flags -> public_outcomes.
+_INSERT_PUBLIC = """
+INSERT INTO public_outcomes BY NAME
+SELECT * REPLACE (CASE WHEN suppressed THEN NULL ELSE value END AS value,
+                  CASE WHEN suppressed THEN NULL ELSE numerator END AS numerator,
+                  CASE WHEN suppressed THEN NULL ELSE denominator END AS denominator)
+FROM public_rows"""
 
 
 def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
@@ -32,45 +42,69 @@ def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     - a percent or rate is suppressed when its denominator is below k, or its numerator or
       denominator - numerator is 1..k-1; a percent at either end of such a group reads "≤5%" / "≥95%";
     - complementary suppression: every margin (groups of a place, places of the community) has no suppressed
-      cell or at least two, and a group equal to its total is suppressed;
+      cell or at least two (the smallest other cell is hidden, the first by name among equals), and a group equal to
+      its total is suppressed;
     - rates on fewer than 20 events are flagged unstable.
     """
-    frame = outcomes.merge(metrics[["metric_code", "unit", "suppression_threshold"]], on="metric_code", how="left")
-    frame = frame.reset_index(drop=True)
-    k = frame.suppression_threshold.fillna(DEFAULT_SUPPRESSION_THRESHOLD).astype(int)
-    protected = k > 0
-    is_count = frame.unit.eq("count")
-    is_ratio = frame.unit.isin(list(UNIT_SCALE)) & frame.numerator.notna() & frame.denominator.notna()
-    numerator, denominator = frame.numerator, frame.denominator
-    rest = denominator - numerator
+    frame = outcomes.reset_index(drop=True)
+    flags = suppression_flags(frame, metrics)
+    shown = ~flags.suppressed.to_numpy()
+    # The same rule as _INSERT_PUBLIC: a hidden cell keeps no number.
+    return frame.assign(value=frame.value.where(shown), numerator=frame.numerator.where(shown),
+                        denominator=frame.denominator.where(shown), **flags)[PUBLIC_COLUMNS]
 
-    def small(count: pd.Series) -> pd.Series:
+
+def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+    """The FLAG_COLUMNS of each row of `outcomes` (only its RULE_INPUTS are read), in the same order; see suppress."""
+    metric, codes = pd.factorize(outcomes.metric_code, use_na_sentinel=False)
+    info = metrics.drop_duplicates("metric_code").set_index("metric_code").reindex(codes)
+
+    def per_row(values: pd.Series) -> np.ndarray:
+        return values.to_numpy()[metric]
+
+    k = per_row(info.suppression_threshold.fillna(DEFAULT_SUPPRESSION_THRESHOLD).astype(int))
+    protected = k > 0
+    value, numerator, denominator = (outcomes[c].to_numpy(dtype=float, na_value=np.nan) for c in ("value", "numerator", "denominator"))
+    rest = denominator - numerator
+    is_count = per_row(info.unit.eq("count"))
+    is_ratio = per_row(info.unit.isin(list(UNIT_SCALE))) & ~np.isnan(numerator) & ~np.isnan(denominator)
+
+    def small(count: np.ndarray) -> np.ndarray:
         return (count >= 1) & (count < k)
 
-    reason = pd.Series(pd.NA, index=frame.index, dtype="string")
-    at_source = frame.suppressed.fillna(False).astype(bool)
-    reason[at_source] = "suppressed by the partner (" + frame.suppression_marks.fillna("marked") + ")"
-    small_count = protected & is_count & small(frame.value)
+    # Reasons are written only for the rows that get one: string work on every row costs more than the rules.
+    reason = np.full(len(outcomes), None, dtype=object)
+    at_source = outcomes.suppressed.fillna(False).astype(bool).to_numpy()
+    reason[at_source] = [f"suppressed by the partner ({marks})" for marks in outcomes.suppression_marks[at_source].fillna("marked")]
+    small_count = protected & is_count & small(value)
     small_group = protected & is_ratio & (denominator < k)
     small_part = protected & is_ratio & ~small_group & (small(numerator) | small(rest))
-    reason[~at_source & small_count] = "fewer than " + k.astype(str) + " people"
-    reason[~at_source & small_group] = "group of fewer than " + k.astype(str) + " people"
-    reason[~at_source & small_part & reason.isna()] = "fewer than " + k.astype(str) + " people in this result"
+    for rows, text in ((~at_source & small_count, "fewer than {} people"), (~at_source & small_group, "group of fewer than {} people"),
+                       (~at_source & small_part & pd.isna(reason), "fewer than {} people in this result")):
+        reason[rows] = [text.format(n) for n in k[rows]]
 
-    display = pd.Series(pd.NA, index=frame.index, dtype="string")
-    percent = frame.unit.eq("percent") & small_part & ~at_source
-    display[percent & small(numerator) & (frame.value <= 5)] = "≤5%"
-    display[percent & small(rest) & (frame.value >= 95)] = "≥95%"
+    display = np.full(len(outcomes), None, dtype=object)
+    percent = per_row(info.unit.eq("percent")) & small_part & ~at_source
+    display[percent & small(numerator) & (value <= 5)] = "≤5%"
+    display[percent & small(rest) & (value >= 95)] = "≥95%"
 
     # How big a cell is, for choosing the smallest cell to hide alongside another (zeros are shown, never chosen).
-    size = np.where(is_ratio, denominator, frame.value).astype(float)
+    size = np.where(is_ratio, denominator, value)
     # Cells the partner already hid count as hidden members of their margins.
-    eligible = ((is_count | is_ratio | at_source) & protected).to_numpy()
-    hidden = reason.notna().to_numpy().copy()
-    margins = [_Margin.groups(frame, eligible), _Margin.places(frame, eligible)]
+    eligible = (is_count | is_ratio | at_source) & protected
+    hidden = pd.notna(reason)
+    # Codes in name order: between members of equal size the first by name is hidden, so every rebuild hides the same
+    # cells whatever order the rows come in (two versions hiding different cells would give both values away).
+    key = {c: pd.factorize(outcomes[c], sort=True, use_na_sentinel=False)[0] for c in GROUP_MARGIN + PLACE_MARGIN[-1:]}
+    place = _ids(*(key[c] for c in GROUP_MARGIN[:-1]))
+    is_total = (outcomes.dimension.eq("All") & outcomes.group_value.eq("All")).to_numpy()
+    in_a_dimension = outcomes.dimension.ne("All").to_numpy()
+    margins = [_Margin.groups(place, _ids(place, key["dimension"]), is_total, in_a_dimension & eligible, key["group_value"]),
+               _Margin.places(_ids(*(key[c] for c in PLACE_MARGIN)), outcomes.geography.eq("Community").to_numpy(), eligible,
+                              key["geography"])]
     for _ in range(MAX_PASSES):
         before = int(hidden.sum())
-        equal = _equal_to_total(frame, size, eligible & ~hidden)
+        equal = _equal_to_total(place, is_total, in_a_dimension, size, eligible & ~hidden)
         reason[equal & ~hidden] = "the whole group: equal to its total"
         hidden |= equal
         for margin in margins:
@@ -80,50 +114,48 @@ def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
         if int(hidden.sum()) == before:
             break
 
-    public = frame.assign(
-        value=frame.value.where(~hidden),
-        numerator=frame.numerator.where(~hidden),
-        denominator=frame.denominator.where(~hidden),
-        suppressed=hidden,
-        suppression_reason=reason,
-        display=display.where(hidden),
-        unstable=frame.unit.isin(list(RATE_UNITS)) & ~hidden & numerator.notna() & (numerator < UNSTABLE_BELOW),
-    )
-    return public[PUBLIC_COLUMNS]
+    display[~hidden] = None
+    unstable = per_row(info.unit.isin(list(RATE_UNITS))) & ~hidden & (numerator < UNSTABLE_BELOW)  # NaN < 20 is False
+    return pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.array(reason, dtype="string"),
+                         "display": pd.array(display, dtype="string"), "unstable": unstable})
+
+
+def _ids(*codes: np.ndarray) -> np.ndarray:
+    """One integer per distinct combination of the given per-row codes (what groupby().ngroup() gives, without strings)."""
+    ids = codes[0]
+    for more in codes[1:]:
+        ids = pd.factorize(ids * (int(more.max(initial=0)) + 1) + more)[0]
+    return ids
 
 
 class _Margin:
     """One kind of margin: member rows that add up to a total row, identified by integer ids computed once."""
 
-    def __init__(self, member_of: np.ndarray, total_row: np.ndarray):
+    def __init__(self, member_of: np.ndarray, total_row: np.ndarray, name: np.ndarray):
         self.member_of = member_of  # per row: its margin's id, or -1 when the row is not a member
         self.total_row = total_row  # per margin id: the row index of its total, or -1
+        self.name = name  # per row: the member's name (group or place) as a rank, for breaking ties in size
         self.count = len(total_row)
 
     @classmethod
-    def groups(cls, frame: pd.DataFrame, eligible: np.ndarray) -> _Margin:
+    def groups(cls, place: np.ndarray, margin: np.ndarray, is_total: np.ndarray, members: np.ndarray, group: np.ndarray) -> _Margin:
         """The groups of a dimension at one place, and the place's all-groups total."""
-        place = frame.groupby(GROUP_MARGIN[:-1], sort=False, dropna=False).ngroup().to_numpy()
-        margin = frame.groupby(GROUP_MARGIN, sort=False, dropna=False).ngroup().to_numpy()
-        is_total = (frame.dimension.eq("All") & frame.group_value.eq("All")).to_numpy()
         total_of_place = np.full(place.max() + 1 if len(place) else 0, -1)
         total_of_place[place[is_total]] = np.flatnonzero(is_total)
-        members = frame.dimension.ne("All").to_numpy() & eligible
         total_row = np.full(margin.max() + 1 if len(margin) else 0, -1)
         total_row[margin[members]] = total_of_place[place[members]]
-        return cls(np.where(members, margin, -1), total_row)
+        return cls(np.where(members, margin, -1), total_row, group)
 
     @classmethod
-    def places(cls, frame: pd.DataFrame, eligible: np.ndarray) -> _Margin:
+    def places(cls, margin: np.ndarray, is_total: np.ndarray, eligible: np.ndarray, place: np.ndarray) -> _Margin:
         """The places of one group, and the whole community's value for it."""
-        margin = frame.groupby(PLACE_MARGIN, sort=False, dropna=False).ngroup().to_numpy()
-        is_total = frame.geography.eq("Community").to_numpy()
         total_row = np.full(margin.max() + 1 if len(margin) else 0, -1)
         total_row[margin[is_total]] = np.flatnonzero(is_total)
-        return cls(np.where(~is_total & eligible, margin, -1), total_row)
+        return cls(np.where(~is_total & eligible, margin, -1), total_row, place)
 
     def complements(self, hidden: np.ndarray, size: np.ndarray) -> np.ndarray:
-        """Rows to hide so that no margin has exactly one hidden member: its smallest other member, else its total."""
+        """Rows to hide so that no margin has exactly one hidden member: its smallest other member (the first by name
+        among equals), else its total."""
         extra = np.zeros(len(hidden), dtype=bool)
         member = self.member_of >= 0
         hidden_members = np.bincount(self.member_of[member & hidden], minlength=self.count)
@@ -132,7 +164,7 @@ class _Margin:
         candidate &= lonely[np.where(member, self.member_of, 0)]
         rows = np.flatnonzero(candidate)
         if len(rows):
-            order = rows[np.lexsort((rows, size[rows], self.member_of[rows]))]
+            order = rows[np.lexsort((self.name[rows], size[rows], self.member_of[rows]))]
             first = np.r_[True, self.member_of[order][1:] != self.member_of[order][:-1]]
             extra[order[first]] = True
         covered = np.zeros(self.count, dtype=bool)
@@ -142,14 +174,13 @@ class _Margin:
         return extra & ~hidden
 
 
-def _equal_to_total(frame: pd.DataFrame, size: np.ndarray, open_rows: np.ndarray) -> np.ndarray:
+def _equal_to_total(place: np.ndarray, is_total: np.ndarray, in_a_dimension: np.ndarray, size: np.ndarray,
+                    open_rows: np.ndarray) -> np.ndarray:
     """Groups as large as their place's total (everyone is in them): they say too much."""
-    place = frame.groupby(GROUP_MARGIN[:-1], sort=False, dropna=False).ngroup().to_numpy()
-    is_total = (frame.dimension.eq("All") & frame.group_value.eq("All")).to_numpy()
     total_size = np.full(place.max() + 1 if len(place) else 0, np.nan)
     total_size[place[is_total]] = size[is_total]
     theirs = total_size[place]
-    return open_rows & frame.dimension.ne("All").to_numpy() & (theirs > 0) & (size == theirs)
+    return open_rows & in_a_dimension & (theirs > 0) & (size == theirs)
 
 
 def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None) -> int:
@@ -160,14 +191,17 @@ def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[s
     """
     only = {"codes": list(metric_codes) if metric_codes is not None else None}
     which = "($codes IS NULL OR list_contains($codes, metric_code))"
-    # Arrow, not .df(): the conversion to pandas is several times faster for a few hundred thousand rows.
-    outcomes = cur.execute(f"SELECT * FROM community_outcomes WHERE {which}", only).to_arrow_table().to_pandas()
-    metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
-    public = suppress(outcomes, metrics) if len(outcomes) else pd.DataFrame(columns=PUBLIC_COLUMNS)
+    # Arrow straight back into DuckDB: only the columns the rules read become pandas (strings cost most there).
+    outcomes = cur.execute(f"SELECT * FROM community_outcomes WHERE {which}", only).to_arrow_table()
     cur.execute(f"DELETE FROM public_outcomes WHERE {which}", only)
-    # As Arrow: DuckDB inserts it more than twice as fast as a pandas frame of strings and dates.
-    cur.register("public_rows", pa.Table.from_pandas(public, preserve_index=False))
-    cur.execute("INSERT INTO public_outcomes SELECT " + ", ".join(
-        f"CAST({c} AS DATE)" if c in ("period_start", "period_end") else c for c in PUBLIC_COLUMNS) + " FROM public_rows")
+    if not outcomes.num_rows:
+        return 0
+    metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
+    flags = suppression_flags(outcomes.select(RULE_INPUTS).to_pandas(), metrics)
+    rows = outcomes.drop_columns(FLAG_COLUMNS)
+    for name in FLAG_COLUMNS:
+        rows = rows.append_column(name, pa.array(flags[name], from_pandas=True))
+    cur.register("public_rows", rows)
+    cur.execute(_INSERT_PUBLIC)
     cur.unregister("public_rows")
-    return len(public)
+    return outcomes.num_rows

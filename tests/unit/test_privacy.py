@@ -109,3 +109,12 @@ def test_a_partner_suppression_mark_stays_suppressed_with_its_reason():
 def test_rates_published_without_counts_are_shown_as_published():
     row = suppress(pd.DataFrame([cell("infant_deaths", 9.7, geography="North")]), METRICS).iloc[0]
     assert not row.suppressed and row.value == 9.7 and not row.unstable
+
+
+def test_between_equal_cells_the_same_one_is_hidden_whatever_order_the_rows_come_in():
+    # Two rebuilds hiding different cells of one table would give both away: ties go to the first group by name.
+    rows = [cell("enrolled", 100)] + [cell("enrolled", n, dimension="Race/ethnicity", group=g) for g, n in
+                                      [("White", 43), ("Hispanic", 25), ("Black", 25), ("Asian", 7)]]
+    for order in (rows, rows[::-1]):
+        public = by_group(suppress(pd.DataFrame(order), METRICS))
+        assert sorted(g for g, r in public.items() if r.suppressed) == ["Asian", "Black"]

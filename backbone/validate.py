@@ -16,7 +16,8 @@ import pyarrow.compute as pc
 
 from backbone.catalog import Catalog
 from backbone.errors import Finding
-from backbone.reader.cells import parse_number, text_of
+from backbone.reader.cells import parse_flag, parse_number, text_of
+from backbone.reader.mapping import FLAG_FIELD
 from backbone.reader.periods import parse_period
 from backbone.reader.table import Block
 from backbone.vocab import UNIT_SCALE
@@ -84,6 +85,9 @@ def _block_table(index: int, block: Block) -> pa.Table:
     for name in ("metric", "period", "geography", "dimension", "group", "value", "numerator", "denominator", "note"):
         raw = block.fields.get(name)
         columns[name] = raw.cast(pa.string()) if isinstance(raw, (pa.Array, pa.ChunkedArray)) else pa.array([raw] * n, pa.string())
+    flag = block.fields.get(FLAG_FIELD)
+    columns["flag"] = flag if flag is not None else pa.nulls(n, pa.string())
+    columns["flag_header"] = pa.array([block.headers.get(FLAG_FIELD)] * n, pa.string())
     columns["pct_format"] = block.percent_format if block.percent_format is not None else pa.array([False] * n)
     columns["fraction_header"] = pa.array([block.fraction_header] * n)
     return pa.table(columns)
@@ -118,6 +122,9 @@ def _lookups(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
         "reason": pa.array([c.reason for c in cells], pa.string()),
         "pct_sign": pa.array([c.percent_sign for c in cells], pa.bool_()),
     }))
+    flags = [r[0] for r in con.execute("SELECT DISTINCT flag FROM cand WHERE flag IS NOT NULL").fetchall()]
+    con.register("flag_lookup", pa.table({"raw": pa.array(flags, pa.string()),
+                                          "kind": pa.array([parse_flag(raw) for raw in flags], pa.string())}))
     con.register("unit_scale", pa.table({"unit": list(UNIT_SCALE), "scale": list(UNIT_SCALE.values())}))
 
 
@@ -133,9 +140,10 @@ def _cell_sql(column: str, prefix: str) -> str:
         coalesce({prefix}.pct_sign, false) AS {prefix}_pct"""
 
 
+# read_cells, parsed and keyed are views: each is read once or twice, and writing 200,000 wide rows into a table costs more.
 _RULES_SQL = f"""
-CREATE TEMP TABLE parsed AS
-SELECT c.*, m.code, m.unit, s.scale, p.label AS p_label, p.p_start, p.p_end,
+CREATE TEMP VIEW read_cells AS
+SELECT c.*, m.code, m.unit, s.scale, p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        coalesce(nullif(trim(c.geography), ''), 'Community') AS geo,
        CASE WHEN lower(trim(c."group")) IN {EVERYONE} THEN NULL ELSE nullif(trim(c."group"), '') END AS grp,
@@ -146,7 +154,17 @@ LEFT JOIN period_lookup p ON p.raw = c.period
 LEFT JOIN unit_scale s ON s.unit = m.unit
 LEFT JOIN cell_lookup v ON v.raw = c.value
 LEFT JOIN cell_lookup n ON n.raw = c.numerator
-LEFT JOIN cell_lookup d ON d.raw = c.denominator;
+LEFT JOIN cell_lookup d ON d.raw = c.denominator
+LEFT JOIN flag_lookup f ON f.raw = c.flag;
+
+-- A row its suppression-flag column marks (Y) is suppressed whatever its value cell holds (the agency left it blank),
+-- with the flag as its mark: 'SUPPRESSED 4 YEAR: Y'.
+CREATE TEMP VIEW parsed AS
+SELECT * REPLACE (
+    CASE WHEN flag_kind = 'suppressed' THEN 'suppressed' ELSE v_kind END AS v_kind,
+    CASE WHEN flag_kind = 'suppressed' THEN NULL ELSE v_num END AS v_num,
+    CASE WHEN flag_kind = 'suppressed' THEN flag_header || ': ' || trim(flag) ELSE v_mark END AS v_mark)
+FROM read_cells;
 
 CREATE TEMP TABLE checked AS
 WITH base AS (
@@ -159,7 +177,7 @@ WITH base AS (
   FROM parsed
 ), valued AS (
   SELECT *,
-    code IS NULL OR p_label IS NULL OR bad_num OR bad_den OR v_kind = 'invalid' AS early_error,
+    code IS NULL OR p_label IS NULL OR bad_num OR bad_den OR v_kind = 'invalid' OR flag_kind = 'invalid' AS early_error,
     CASE WHEN v_kind = 'number' THEN v_num * CASE WHEN from_fraction THEN 100 ELSE 1 END
          WHEN v_kind = 'missing' AND scale IS NOT NULL AND num IS NOT NULL AND den > 0 THEN num / den * scale END AS val
   FROM base
@@ -171,7 +189,7 @@ SELECT *,
       OR coalesce(unit IN {SIGNED_UNITS} AND val < 0, false)) AS late_error
 FROM valued;
 
-CREATE TEMP TABLE keyed AS
+CREATE TEMP VIEW keyed AS
 SELECT seq, blk, srow, code, p_label, geo, coalesce(dim, CASE WHEN grp IS NOT NULL THEN 'Group' END, 'All') AS dkey,
        coalesce(grp, 'All') AS gkey, val, num, den, v_kind, v_mark
 FROM checked
@@ -242,9 +260,9 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
     out = _Findings(blocks)
     suggestions: dict[str, str] = {}
     for blk, row, metric, code, period, p_label, n_kind, n_reason, n_num, bad_num, d_kind, d_reason, d_num, bad_den, \
-            v_kind, v_reason in con.execute(
+            v_kind, v_reason, flag, flag_kind in con.execute(
             """SELECT blk, srow, metric, code, period, p_label, n_kind, n_reason, n_num, bad_num, d_kind, d_reason, d_num,
-                      bad_den, v_kind, v_reason FROM checked WHERE early_error ORDER BY seq""").fetchall():
+                      bad_den, v_kind, v_reason, flag, flag_kind FROM checked WHERE early_error ORDER BY seq""").fetchall():
         if code is None:
             raw = text_of(metric)
             if not raw:
@@ -271,6 +289,10 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
         if v_kind == "invalid":
             out.add("error", "value not a number", blk, row, "value",
                     f"{v_reason}; write a number, or the suppression mark your agency uses (such as *)")
+        if flag_kind == "invalid":
+            out.add("error", "suppression flag not Y or N", blk, row, FLAG_FIELD,
+                    f"'{text_of(flag)}' in a suppression flag column; write Y for a suppressed value, N or nothing for a "
+                    "value shown (or map the column to ignore if it is not a flag)")
     for blk, row, unit, val, num, den in con.execute(
             "SELECT blk, srow, unit, val, num, den FROM checked WHERE late_error ORDER BY seq").fetchall():
         if num is not None and den is not None and num > den:

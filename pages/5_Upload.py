@@ -7,8 +7,7 @@ from backbone import auth, ui
 from backbone.errors import BackboneError
 from backbone.formatting import md, plural
 from backbone.ingest import ingest_file, stage_upload, undo_upload
-from backbone.reader.mapping import fields_by_header
-from backbone.reader.table import IGNORE, TEMPLATE_FIELDS
+from backbone.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
 from backbone.reader.workbook import limits_help
 
 
@@ -117,7 +116,7 @@ with st.expander("How your columns are read", expanded=bool(result.errors)):
     if len(mapping):
         edited = st.data_editor(mapping, hide_index=True, disabled=["sheet", "column"], key="mapping-editor", width="stretch",
                                 column_config={"read as": st.column_config.SelectboxColumn(
-                                    "Read as", options=[*TEMPLATE_FIELDS, IGNORE], required=True)})
+                                    "Read as", options=[*MAPPED_FIELDS, IGNORE], required=True)})
         if st.button("Read again with these columns", icon=":material/refresh:"):
             # Only what the partner changed: the reader's own reading of every other column stands.
             changed = edited[edited["read as"] != mapping["read as"]]

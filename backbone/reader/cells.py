@@ -32,6 +32,9 @@ _MISSING_REASONS = {
     "#name?": "spreadsheet error #NAME?",
     "null": "no value (null)",
 }
+# What a Y/N suppression-flag column beside the values says (Kentucky's SUPPRESSED 4 YEAR); blank means not flagged.
+_FLAG_SUPPRESSED = {"y", "yes", "true", "1", "x", "suppressed"}
+_FLAG_SHOWN = {"", "n", "no", "false", "0"}
 _NUMBER = re.compile(r"^\(?[-+]?\$?\s*(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
 
 
@@ -77,6 +80,14 @@ def parse_number(raw: object) -> Cell:
         number = float(body.strip("()").replace(",", "").replace("$", "").replace(" ", ""))
         return Cell("number", number=-number if negative else number, percent_sign=percent_sign)
     return Cell("invalid", reason=f"'{text}' is not a number")
+
+
+def parse_flag(raw: object) -> str:
+    """A suppression-flag cell: 'suppressed' (Y), 'shown' (N or blank) or 'invalid' (anything else)."""
+    folded = text_of(raw).lower()
+    if folded in _FLAG_SUPPRESSED:
+        return "suppressed"
+    return "shown" if folded in _FLAG_SHOWN else "invalid"
 
 
 def text_of(raw: object) -> str:

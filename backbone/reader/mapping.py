@@ -5,6 +5,7 @@
     {"District Name": "geography", "School": "geography"}      two columns for one place: joined as "District / School"
     {"Self Regulation": {"metric": "Self-regulation"}}         a column of values, with fields fixed for that column
     {"County Code": "ignore"}                                  a column not to read
+    {"Suppressed 4 Year": "suppressed"}                        a Y/N flag: Y rows are suppressed whatever the value
 
 Headers match case- and punctuation-insensitively, as the whole (multi-row) header or any one of its rows.
 """
@@ -18,6 +19,9 @@ from backbone.reader.cells import text_of
 
 TEMPLATE_FIELDS = ("metric", "period", "geography", "dimension", "group", "value", "numerator", "denominator", "note")
 IGNORE = "ignore"
+# A Y/N column saying the agency suppressed the row's value; not a template column, but a column may be read as it.
+FLAG_FIELD = "suppressed"
+MAPPED_FIELDS = (*TEMPLATE_FIELDS, FLAG_FIELD)
 # Fields a value column may fix for itself (a wide table: one column per metric, period, place or group).
 VALUE_COLUMN_FIELDS = ("metric", "period", "geography", "dimension", "group")
 
@@ -71,10 +75,10 @@ def parse_mapping(raw: dict | None) -> Mapping:
                                         f"{', '.join(TEMPLATE_FIELDS)}")
         elif isinstance(spec, str):
             name = fold_header(spec)
-            if name in TEMPLATE_FIELDS or name == IGNORE:
+            if name in MAPPED_FIELDS or name == IGNORE:
                 mapping.columns[folded] = ColumnSpec(name)
             else:
-                mapping.problems.append(f"'{key}': '{spec}' is not a field; use one of {', '.join(TEMPLATE_FIELDS)} or ignore")
+                mapping.problems.append(f"'{key}': '{spec}' is not a field; use one of {', '.join(MAPPED_FIELDS)} or ignore")
         elif isinstance(spec, dict):
             fixed = {fold_header(k): text_of(v) for k, v in spec.items()}
             unknown = sorted(set(fixed) - set(VALUE_COLUMN_FIELDS))

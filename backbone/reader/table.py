@@ -15,7 +15,7 @@ import pyarrow.compute as pc
 
 from backbone.errors import Finding
 from backbone.reader.grid import Grid
-from backbone.reader.mapping import IGNORE, TEMPLATE_FIELDS, ColumnSpec, Mapping, fold_header, parse_mapping
+from backbone.reader.mapping import FLAG_FIELD, IGNORE, TEMPLATE_FIELDS, ColumnSpec, Mapping, fold_header, parse_mapping
 from backbone.reader.periods import parse_period
 
 __all__ = ["IGNORE", "TEMPLATE_FIELDS", "Block", "Tables", "find_tables", "fold_header", "match_header"]
@@ -56,6 +56,8 @@ PERSONAL_HEADERS = [
     (re.compile(r"\b(phone|telephone|street address|home address)\b"), "phone numbers or addresses"),
 ]
 EMAIL = r"^\s*[^@\s]+@[^@\s]+\.[A-Za-z]{2,}\s*$"
+# A Y/N suppression flag: 'Suppressed', 'Suppression flag', 'SUPPRESSED4YR', 'Suppressed 5 Year', 'Suppressed (Y/N)'.
+FLAG_HEADER = re.compile(r"^(is )?suppress(ed|ion)?( ?flag)?( ?y ?n)?( ?\d+ ?(yr|year)s?)?$")
 FRACTION_HEADER = re.compile(r"\b(proportion|fraction|share 0 1|0 1)\b")
 
 
@@ -174,7 +176,7 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         specs.pop(col)  # the partner's constant beats a column guessed from its name
     by_field: dict[str, list[int]] = {}
     for col, spec in sorted(specs.items()):
-        if spec.field not in ("value", IGNORE):
+        if spec.field not in ("value", IGNORE, FLAG_FIELD):
             by_field.setdefault(spec.field, []).append(col)
     for name_, cols in by_field.items():
         if len(cols) > 1 and not (name_ in JOINABLE and all(header.guessed[c].startswith("mapping") for c in cols)):
@@ -209,6 +211,11 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         constants["period"] = title_period[1]
         found.warnings.append(Finding(name, title_period[0] + 1, None,
                                       f"no period column: every value is read as period '{title_period[1]}' from the title"))
+    flags = _flags_beside(value_cols, specs, by_field)
+    for col in [c for c, s in specs.items() if s.field == FLAG_FIELD and c not in flags.values()]:
+        specs.pop(col)
+        found.warnings.append(Finding(name, header_row, header.labels[col],
+                                      "a suppression flag, but beside no value column read, so it was not used"))
     for col, label in sorted(header.labels.items()):
         if col not in specs:
             found.warnings.append(Finding(name, header_row, label, "column not recognised, so it was not loaded"))
@@ -223,7 +230,27 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
     found.sheets_used.append(name)
     found.columns_mapped[name] = _columns_mapped(specs, header.labels, constants)
     for col in value_cols if value_cols else [None]:
-        found.blocks.append(_block(grid, data_rows, col, specs, by_field, header, constants))
+        found.blocks.append(_block(grid, data_rows, col, specs, by_field, header, constants, flags.get(col)))
+
+
+def _flags_beside(value_cols: list[int], specs: dict[int, ColumnSpec], by_field: dict[str, list[int]]) -> dict[int | None, int]:
+    """The suppression-flag column of each value column (None: the block whose value comes from its counts).
+
+    Agencies put a flag on one side of the columns it covers, the same side throughout (SUPPRESSED4YR, GRADS4YR,
+    COHORT4YR, GRADRATE4YR, SUPPRESSED5YR, ...): a value column takes the nearest flag on that side, else the nearest.
+    """
+    flag_cols = sorted(c for c, s in specs.items() if s.field == FLAG_FIELD)
+    if not flag_cols:
+        return {}
+    anchors = {col: col for col in value_cols} or {None: (by_field.get("numerator") or by_field.get("denominator") or [0])[0]}
+    flags_after = min(anchors.values()) < flag_cols[0]
+    flags = {}
+    for key, anchor in anchors.items():
+        before = [c for c in flag_cols if c < anchor]
+        after = [c for c in flag_cols if c > anchor]
+        preferred, other = (after[:1], before[-1:]) if flags_after else (before[-1:], after[:1])
+        flags[key] = (preferred or other)[0]
+    return flags
 
 
 def s_fixed(spec: ColumnSpec) -> bool:
@@ -328,6 +355,8 @@ def _decide(label: str, pieces: list[str], mapping: Mapping, catalog) -> tuple[C
         for name, words in HEADER_SYNONYMS.items():
             if key in words:
                 return ColumnSpec(name), "header name"
+        if FLAG_HEADER.match(key):
+            return ColumnSpec(FLAG_FIELD), "header name"
     for text in (label, pieces[-1]):
         period = parse_period(text)
         if period is not None and re.search(r"\d{4}", text):
@@ -423,7 +452,7 @@ def _columns_mapped(specs: dict[int, ColumnSpec], labels: dict[int, str], consta
 
 
 def _block(grid: Grid, rows: pa.Array, value_col: int | None, specs: dict[int, ColumnSpec], by_field: dict[str, list[int]],
-           header: _Header, constants: dict[str, str]) -> Block:
+           header: _Header, constants: dict[str, str], flag_col: int | None = None) -> Block:
     index = pc.subtract(rows, 1)
 
     def take(col: int) -> pa.Array:
@@ -453,6 +482,9 @@ def _block(grid: Grid, rows: pa.Array, value_col: int | None, specs: dict[int, C
                 None if fold_header(label) in HEADER_SYNONYMS["group"] - {"student group", "demographic"} else label)
             if implied:
                 fields[name] = implied
+    if flag_col is not None:
+        fields[FLAG_FIELD] = take(flag_col)
+        headers[FLAG_FIELD] = header.labels[flag_col]
     percent = None
     fraction = False
     if value_col is not None:

@@ -78,6 +78,28 @@ def test_suppression_marks_are_kept_with_the_mark_never_zero(catalog_db, tmp_pat
     assert {got[f"Place {i}"][:3] for i in range(len(MARKS))} == {(None, True, mark) for mark in MARKS}
 
 
+def test_a_suppression_flag_column_suppresses_its_rows_with_the_flag_as_mark(catalog_db, tmp_path):
+    flagged = tmp_path / "flagged.csv"
+    flagged.write_text("Indicator,Year,Place,Suppressed,Rate\n"
+                       "KRA,2022,Shown,N,45\nKRA,2022,Flagged,Y,\nKRA,2022,Flagged with a number,yes,12\n"
+                       "KRA,2022,Blank,,\n")
+    result = ingest_file(flagged, "SCHOOLS", db=catalog_db)
+    assert result.status == "loaded", result.errors
+    assert result.columns_mapped["flagged"]["suppressed"] == "Suppressed"
+    assert result.cells == {"read": 4, "loaded": 1, "suppressed": 2, "missing": 1, "reported": 0}
+    got = rows_of(catalog_db)
+    assert got["Shown"][:3] == (45.0, False, None)
+    # The flag wins over a number left in the value cell: never shown, never 0.
+    assert got["Flagged"][:3] == (None, True, "Suppressed: Y")
+    assert got["Flagged with a number"][:3] == (None, True, "Suppressed: yes")
+    assert "Blank" not in got and result.missing_reasons == {"blank": 1}
+    # A flag that is neither Y nor N is reported where it is, and nothing loads.
+    flagged.write_text("Indicator,Year,Place,Suppressed,Rate\nKRA,2023,Odd,maybe,45\n")
+    result = ingest_file(flagged, "SCHOOLS", db=catalog_db)
+    assert result.status == "rejected" and result.cells["reported"] == 1
+    assert [(e.row, e.column) for e in result.errors] == [(2, "Suppressed")] and "'maybe'" in result.errors[0].message
+
+
 def test_missing_values_are_counted_with_their_reasons(catalog_db, tmp_path):
     book = data_workbook(tmp_path / "m.xlsx", [
         ["KRA", 2022, "A", None, None, None], ["KRA", 2022, "B", None, None, "N/A"], ["KRA", 2022, "C", None, None, "NA"],

@@ -24,6 +24,7 @@ REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
 FILES = {
     "or_ode_kindergarten": "k-readiness-1718.xlsx",
     "ky_kde_graduation": "graduation_rate_12_13.csv",
+    "ky_kde_graduation_2020": "graduation_rate_2020.csv",
     "cdc_wonder_teen_births": "teen_births_black_2016_2020.txt",
     "bls_laus_2018": "laucnty18.xlsx",
     "naep_kentucky": "naep_reading_grade4_race.xls",
@@ -107,6 +108,28 @@ def test_kentucky_graduation_2012_13(real_db):
     # 'All Students' is the everyone group, so it combines with template rows that leave the group blank.
     assert loaded(real_db, metric_code="grad_rate_4yr", geography="Adair County / Adair County High School",
                   group_value="All") == [(89.8, 177.0, 197.0, False, None)]
+
+
+def test_kentucky_graduation_2019_20_suppressed_by_a_flag_column(real_db):
+    path, mapping = real_file("ky_kde_graduation_2020")
+    result = ingest_file(path, "STATE", column_map=mapping, db=real_db)
+    assert result.status == "loaded", result.errors[:3]
+    assert result.columns_mapped["graduation_rate_2020"]["suppressed"] == "SUPPRESSED 4 YEAR"
+    # Counted with the csv module: SUPPRESSED 4 YEAR is Y on 1,776 rows (rate and graduates blank), N on 3,997, and
+    # blank on 1,751 whose cohort is 0 and whose rate is blank.
+    assert result.cells == {"read": 7524, "loaded": 3997, "suppressed": 1776, "missing": 1751, "reported": 0}
+    assert result.missing_reasons == {"blank": 1751}
+    assert_accounted(result)
+    # Row 'Jefferson County,,---District Total---,...,American Indian or Alaska Native,Y,,9,': suppressed, with the
+    # flag as its mark and the cohort of 9 kept; never 0, never dropped.
+    assert loaded(real_db, metric_code="grad_rate_4yr", geography="Jefferson County / ---District Total---",
+                  group_value="American Indian or Alaska Native", period_label="2019-20") == [
+        (None, None, 9.0, True, "SUPPRESSED 4 YEAR: Y")]
+    # Same district, African American, flag N: 2191 of 2688, 81.5.
+    assert loaded(real_db, metric_code="grad_rate_4yr", geography="Jefferson County / ---District Total---",
+                  group_value="African American", period_label="2019-20") == [(81.5, 2191.0, 2688.0, False, None)]
+    assert store.cursor(real_db).execute(
+        "SELECT count(*) FROM current_observations WHERE suppressed AND value IS NOT NULL").fetchone()[0] == 0
 
 
 def test_cdc_wonder_teen_births(real_db):

@@ -63,6 +63,24 @@ def test_a_wide_table_with_a_column_per_metric(catalog_db, tmp_path):
     assert current(catalog_db)[("children_served", "2021", "South", "All", "All")] == 80
 
 
+def test_each_value_column_takes_the_suppression_flag_beside_it(catalog_db, tmp_path):
+    # Kentucky's layout: a Y/N flag before each cohort's columns (SUPPRESSED4YR ... GRADRATE4YR SUPPRESSED5YR ...).
+    book = write_workbook(tmp_path / "flags.xlsx", {"Export": [
+        ["Place", "Year", "SUPPRESSED4YR", "Ready", "SUPPRESSED5YR", "Served"],
+        ["North", 2021, "N", 40, "Y", None],
+        ["South", 2021, "Y", None, "N", 80],
+    ]})
+    mapping = {"Ready": {"metric": "Kindergarten readiness"}, "Served": {"metric": "Children served"}}
+    result = ingest_file(book, "SCHOOLS", db=catalog_db, column_map=mapping)
+    assert result.status == "loaded", result.errors
+    assert result.columns_mapped["Export"]["suppressed"] == "SUPPRESSED4YR + SUPPRESSED5YR"
+    assert result.cells == {"read": 4, "loaded": 2, "suppressed": 2, "missing": 0, "reported": 0}
+    marks = {r[:2]: r[2:] for r in store.cursor(catalog_db).execute(
+        "SELECT metric_code, geography, value, suppression_mark FROM current_observations").fetchall()}
+    assert marks == {("kindergarten_readiness", "North"): (40.0, None), ("children_served", "North"): (None, "SUPPRESSED5YR: Y"),
+                     ("kindergarten_readiness", "South"): (None, "SUPPRESSED4YR: Y"), ("children_served", "South"): (80.0, None)}
+
+
 def agency_export(path, lincoln: int = 40):
     """An agency's workbook: a cover sheet, title rows, a header merged over two rows, footnotes, an empty sheet."""
     book = Workbook()

@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.resources
 import random
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -17,8 +19,15 @@ from backbone import config
 from backbone.errors import BackboneError
 
 PREFIX = "ducklake:"
+POSTGRES_CATALOG = PREFIX + "postgres:"
 # The lake is attached under this name and made the default catalog of every cursor.
 ALIAS = "lake"
+# The lake's PostgreSQL catalog attached once more, plainly, for the writers' lock.
+LOCK_ALIAS = "lake_lock"
+# A PostgreSQL advisory lock key of Backbone's own ("BACKBONE" as 8 bytes, less the sign bit).
+WRITERS_LOCK_KEY = int.from_bytes(b"BACKBONE", "big") & (2**63 - 1)
+# A writer waits this long for the lock before giving up with a plain "busy" message.
+LOCK_TIMEOUT_S = 120
 # The extension wheels are pinned to duckdb's exact version (requirements.txt); their files sit at this path.
 _EXTENSIONS = {
     "postgres_scanner": "duckdb_extension_postgres_scanner",
@@ -51,6 +60,8 @@ def connect(target: str) -> duckdb.DuckDBPyConnection:
                 con.execute(f"LOAD {_quoted(_extension_file(package, extension))}")
             # ATTACH takes no parameters; the target and path come from the settings, quoted as SQL strings.
             con.execute(f"ATTACH {_quoted(target)} AS {ALIAS} (DATA_PATH {_quoted(f'{files}/')})")
+            if target.startswith(POSTGRES_CATALOG):
+                con.execute(f"ATTACH {_quoted(target.removeprefix(POSTGRES_CATALOG))} AS {LOCK_ALIAS} (TYPE postgres)")
             con.execute(f"USE {ALIAS}")
             return con
         except duckdb.Error as exc:
@@ -67,6 +78,36 @@ def use(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
     """Make the lake the default catalog of a new cursor (a cursor does not inherit its parent's USE)."""
     cur.execute(f"USE {ALIAS}")
     return cur
+
+
+@contextmanager
+def writers_lock(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """Hold the lake's writers' lock (with a PostgreSQL catalog): one write at a time across every process.
+
+    Without it, writes that overlap conflict at COMMIT and all but one run again, which wastes their work and can
+    starve a long upload when many arrive at once. Reading and checking a workbook happen before, outside the lock,
+    so several processes still do that part side by side. The lock is PostgreSQL's, taken in a transaction of a
+    separate cursor: it is released when that transaction ends, or when the process dies.
+    """
+    if LOCK_ALIAS not in {row[0] for row in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
+        yield  # another kind of catalog: conflicts are still caught and retried
+        return
+    holder = con.cursor()
+    holder.execute("BEGIN TRANSACTION")
+    try:
+        wait_ms = LOCK_TIMEOUT_S * 1000
+        holder.execute(f"CALL postgres_execute('{LOCK_ALIAS}', 'SET LOCAL lock_timeout = {wait_ms}; "
+                       f"SELECT pg_advisory_xact_lock({WRITERS_LOCK_KEY})')")
+    except duckdb.Error as exc:
+        holder.execute("ROLLBACK")
+        holder.close()
+        raise BackboneError(f"The store is busy: another app process has been saving for over {LOCK_TIMEOUT_S} "
+                            "seconds. Nothing was saved; try again in a minute.") from exc
+    try:
+        yield
+    finally:
+        holder.execute("ROLLBACK")  # ends the lock's transaction (it wrote nothing), which releases the lock
+        holder.close()
 
 
 def snapshot(cur: duckdb.DuckDBPyConnection) -> int:

@@ -9,7 +9,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TypeVar
@@ -78,12 +78,13 @@ def close_all() -> None:
 
 @contextmanager
 def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
-    """One all-or-nothing write: serialised in this process, rolled back on any error, checkpointed after.
+    """One all-or-nothing write: serialised in this process (on a lake, across processes), rolled back on any error.
 
-    On a lake the COMMIT can lose to another process's; `write` runs the work again when it does.
+    On a lake the COMMIT can still lose to another writer's (one without the lock, e.g. an analyst's DuckDB); `write`
+    runs the work again when it does.
     """
     path = path or config.db_path()
-    with WRITE_LOCK:
+    with WRITE_LOCK, (lake.writers_lock(connect(path)) if lake.is_lake(path) else nullcontext()):
         cur = cursor(path)
         with _transaction(cur):
             yield cur

@@ -13,8 +13,10 @@ import pandas as pd
 import pytest
 
 from backbone import cli, store
+from backbone import lake as backbone_lake
 from backbone.catalog import load_catalog_workbook
 from backbone.demo import demo_workbooks, ensure_demo
+from backbone.errors import BackboneError
 from backbone.export import TABLES, backup, export_views, restore
 from backbone.ingest import ingest_file
 from backbone.privacy import refresh_public_outcomes
@@ -187,3 +189,32 @@ def test_backup_restore_and_export_work_on_a_lake(lake, postgres, tmp_path, monk
     assert sorted(zip(sheet.geography, sheet.value, strict=True)) == [("Community", 12), ("South", 12)]
 
 
+
+
+def test_a_write_that_loses_a_commit_conflict_runs_again(lake):
+    store.connect()
+    # Another writer of the lake that does not take Backbone's lock (an analyst's own DuckDB, say).
+    other = backbone_lake.use(backbone_lake.connect(lake).cursor())
+    attempts = []
+
+    def take_a_load_number(cur):
+        attempts.append(store.next_load_seq(cur))
+        if len(attempts) == 1:  # the other writer takes a number and commits first
+            other.execute("UPDATE counters SET value = value + 1 WHERE name = 'load_seq'")
+        return attempts[-1]
+
+    # The first try would have shared number 1 with the other writer; it lost at COMMIT and ran again.
+    assert store.write(take_a_load_number) == 2
+    assert attempts == [1, 2]
+    assert store.query("SELECT value FROM counters WHERE name = 'load_seq'").value[0] == 2
+
+
+def test_only_one_process_at_a_time_holds_the_writers_lock(lake, monkeypatch):
+    monkeypatch.setattr(backbone_lake, "LOCK_TIMEOUT_S", 1)
+    first, second = backbone_lake.connect(lake), backbone_lake.connect(lake)  # as two app processes would
+    with backbone_lake.writers_lock(first):
+        with pytest.raises(BackboneError, match="The store is busy"):
+            with backbone_lake.writers_lock(second):
+                pass
+    with backbone_lake.writers_lock(second):  # released when the first one's write ended
+        pass

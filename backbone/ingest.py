@@ -189,7 +189,11 @@ def ingest_file(
         result.upload_id, result.status = upload_id, "loaded"
         return result
 
-    return store.write(load, db)
+    try:
+        return store.write(load, db)
+    except BaseException:
+        stored.unlink(missing_ok=True)  # the copy is made inside the transaction: a load that did not land keeps none
+        raise
 
 
 def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -110,7 +111,10 @@ def test_a_crash_midway_leaves_the_store_exactly_as_it_was(catalog_db, tmp_path,
     ingest_file(data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, "North", None, None, 40, 40, 100]]), "SCHOOLS", db=catalog_db)
     before = snapshot(catalog_db)
 
-    def disk_full(*args, **kwargs):
+    kept_before = sorted((tmp_path / "uploads").iterdir())
+
+    def disk_full(source, destination, **kwargs):
+        Path(destination).write_bytes(Path(source).read_bytes()[:100])  # half a copy, then the disk is full
         raise OSError("No space left on device")
 
     # The original is copied after the rows are inserted and before COMMIT: fail there.
@@ -118,6 +122,8 @@ def test_a_crash_midway_leaves_the_store_exactly_as_it_was(catalog_db, tmp_path,
     with pytest.raises(OSError):
         ingest_file(data_workbook(tmp_path / "b.xlsx", [["KRA", 2023, "North", None, None, 50, 50, 100]]), "SCHOOLS", db=catalog_db)
     assert snapshot(catalog_db) == before
+    # Nor is half a copy left behind among the kept originals.
+    assert sorted((tmp_path / "uploads").iterdir()) == kept_before
 
 
 @pytest.mark.parametrize(("row", "column", "words"), [

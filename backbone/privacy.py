@@ -56,8 +56,12 @@ def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
 
 def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
     """The FLAG_COLUMNS of each row of `outcomes` (only its RULE_INPUTS are read), in the same order; see suppress."""
-    metric, codes = pd.factorize(outcomes.metric_code, use_na_sentinel=False)
-    info = metrics.drop_duplicates("metric_code").set_index("metric_code").reindex(codes)
+    # Codes in name order: between members of equal size the first by name is hidden, so every rebuild hides the same
+    # cells whatever order the rows come in (two versions hiding different cells would give both values away).
+    factorized = {c: pd.factorize(outcomes[c], sort=True, use_na_sentinel=False) for c in GROUP_MARGIN + PLACE_MARGIN[-1:]}
+    key = {c: codes for c, (codes, _) in factorized.items()}
+    metric, metric_codes = factorized["metric_code"]
+    info = metrics.drop_duplicates("metric_code").set_index("metric_code").reindex(metric_codes)
 
     def per_row(values: pd.Series) -> np.ndarray:
         return values.to_numpy()[metric]
@@ -93,9 +97,6 @@ def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
     # Cells the partner already hid count as hidden members of their margins.
     eligible = (is_count | is_ratio | at_source) & protected
     hidden = pd.notna(reason)
-    # Codes in name order: between members of equal size the first by name is hidden, so every rebuild hides the same
-    # cells whatever order the rows come in (two versions hiding different cells would give both values away).
-    key = {c: pd.factorize(outcomes[c], sort=True, use_na_sentinel=False)[0] for c in GROUP_MARGIN + PLACE_MARGIN[-1:]}
     place = _ids(*(key[c] for c in GROUP_MARGIN[:-1]))
     is_total = (outcomes.dimension.eq("All") & outcomes.group_value.eq("All")).to_numpy()
     in_a_dimension = outcomes.dimension.ne("All").to_numpy()
@@ -116,8 +117,9 @@ def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
 
     display[~hidden] = None
     unstable = per_row(info.unit.isin(list(RATE_UNITS))) & ~hidden & (numerator < UNSTABLE_BELOW)  # NaN < 20 is False
-    return pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.array(reason, dtype="string"),
-                         "display": pd.array(display, dtype="string"), "unstable": unstable})
+    # Object columns: pandas would otherwise copy every row's text into a string array first.
+    return pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.Series(reason, dtype=object),
+                         "display": pd.Series(display, dtype=object), "unstable": unstable})
 
 
 def _ids(*codes: np.ndarray) -> np.ndarray:

@@ -182,7 +182,9 @@ WITH base AS (
          WHEN v_kind = 'missing' AND scale IS NOT NULL AND num IS NOT NULL AND den > 0 THEN num / den * scale END AS val
   FROM base
 )
-SELECT *,
+-- Without the columns no later step reads: writing 200,000 rows of them costs more than working them out.
+SELECT * EXCLUDE (geography, dimension, "group", value, numerator, denominator, pct_format, fraction_header, flag_header,
+                  v_num, n_mark, d_mark, n_pct, d_pct),
   NOT early_error AND v_kind = 'missing' AND val IS NULL AS is_missing,
   NOT early_error AND NOT (v_kind = 'missing' AND val IS NULL) AND (
       coalesce(num > den, false) OR coalesce(unit = 'percent' AND val > 100, false)

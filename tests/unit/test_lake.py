@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -40,9 +41,10 @@ def lake(postgres, tmp_path, monkeypatch) -> str:
 
 
 def _run_processes(target, args_per_process: list[tuple]) -> list:
-    """Run `target(*args)` in one fresh process each, all at once; their return values in order."""
-    with multiprocessing.get_context("spawn").Pool(len(args_per_process)) as pool:
-        return pool.starmap(target, args_per_process)
+    """Run `target(*args)` in a fresh process each, all at once; their return values in order."""
+    # One task per process (a pool would hand a second task to whichever worker finished first).
+    with ProcessPoolExecutor(len(args_per_process), multiprocessing.get_context("spawn"), max_tasks_per_child=1) as pool:
+        return [future.result() for future in [pool.submit(target, *args) for args in args_per_process]]
 
 
 def _open_store(target: str, data_path: str) -> int:

@@ -84,7 +84,7 @@ def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnec
     runs the work again when it does.
     """
     path = path or config.db_path()
-    with WRITE_LOCK, (lake.writers_lock(connect(path)) if lake.is_lake(path) else nullcontext()):
+    with _sole_writer(path):
         cur = cursor(path)
         with _transaction(cur):
             yield cur
@@ -92,6 +92,13 @@ def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnec
             # A checkpoint folds the write-ahead log into the file, so a copy of the file is a whole store.
             # (On a lake, CHECKPOINT is file maintenance across the whole lake: `python -m backbone maintain`.)
             cur.execute("CHECKPOINT")
+
+
+@contextmanager
+def _sole_writer(path: str) -> Iterator[None]:
+    """The one writer of the store: in this process (a lock) and, on a lake, across processes (its writers' lock)."""
+    with WRITE_LOCK, (lake.writers_lock(connect(path)) if lake.is_lake(path) else nullcontext()):
+        yield
 
 
 T = TypeVar("T")
@@ -127,10 +134,14 @@ def _retrying_conflicts(attempt: Callable[[], T]) -> T:
 def maintain(path: str | None = None) -> None:
     """Tidy the store's files: a file's write-ahead log folded in; a lake's small files merged and unneeded ones removed."""
     path = path or config.db_path()
-    with WRITE_LOCK:
-        # On a lake, CHECKPOINT runs DuckLake's own maintenance (flushes rows kept in the catalog to Parquet, merges
-        # small files, removes files no snapshot needs); it can conflict with other writers, so it is retried.
-        _retrying_conflicts(lambda: cursor(path).execute("CHECKPOINT"))
+    # On a lake, CHECKPOINT runs DuckLake's own maintenance (flushes rows kept in the catalog to Parquet, merges small
+    # files, removes files no snapshot needs): as the sole writer, and retried if another writer still conflicts.
+    _retrying_conflicts(lambda: _checkpoint(path))
+
+
+def _checkpoint(path: str) -> None:
+    with _sole_writer(path):
+        cursor(path).execute("CHECKPOINT")
 
 
 def query(sql: str, params: dict | list | None = None, path: str | None = None) -> pd.DataFrame:

@@ -220,3 +220,16 @@ def test_only_one_process_at_a_time_holds_the_writers_lock(lake, monkeypatch):
                 pass
     with backbone_lake.writers_lock(second):  # released when the first one's write ended
         pass
+
+
+def test_maintain_tidies_a_lake_and_keeps_every_row(lake, tmp_path, capsys):
+    assert load_catalog_workbook(_catalog(tmp_path / "catalog.xlsx"), db=lake).errors == []
+    for year in (2022, 2023, 2024):
+        book = data_workbook(tmp_path / f"{year}.xlsx", [["served", year, "North", None, None, year - 2000]])
+        assert ingest_file(book, "NORTH", db=lake).status == "loaded"
+    before = _contents(lake)
+    assert cli.main(["maintain"]) == 0
+    assert "Store tidied" in capsys.readouterr().out
+    after = _contents(lake)
+    for table in TABLES:
+        pd.testing.assert_frame_equal(before[table], after[table], obj=table)

@@ -81,7 +81,7 @@ def use(cur: duckdb.DuckDBPyConnection) -> duckdb.DuckDBPyConnection:
 
 
 @contextmanager
-def writers_lock(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+def writers_lock(con: duckdb.DuckDBPyConnection, target: str) -> Iterator[None]:
     """Hold the lake's writers' lock (with a PostgreSQL catalog): one write at a time across every process.
 
     Without it, writes that overlap conflict at COMMIT and all but one run again, which wastes their work and can
@@ -89,7 +89,7 @@ def writers_lock(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     so several processes still do that part side by side. The lock is PostgreSQL's, taken in a transaction of a
     separate cursor: it is released when that transaction ends, or when the process dies.
     """
-    if LOCK_ALIAS not in {row[0] for row in con.execute("SELECT database_name FROM duckdb_databases()").fetchall()}:
+    if not target.startswith(POSTGRES_CATALOG):
         yield  # another kind of catalog: conflicts are still caught and retried
         return
     holder = con.cursor()

@@ -190,9 +190,9 @@ CREATE TABLE IF NOT EXISTS counters (
     name VARCHAR,
     value BIGINT
 );
-INSERT INTO counters SELECT 'load_seq', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'load_seq');
--- Bumped by whichever process refills empty milestone cells at start (store._seed_milestones).
-INSERT INTO counters SELECT 'milestones_seeded', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'milestones_seeded');
--- The demo load into an empty store (demo.ensure_demo): 0 not taken, 1 being loaded by one process (the others
--- wait for it), 2 loaded.
-INSERT INTO counters SELECT 'demo_claimed', 0 WHERE NOT EXISTS (SELECT 1 FROM counters WHERE name = 'demo_claimed');
+-- The rows: load_seq (store.next_load_seq); milestones_seeded, bumped by whichever process refills empty milestone
+-- cells at start (store._seed_milestones); demo_claimed, the demo load into an empty store (demo.ensure_demo):
+-- 0 not taken, 1 being loaded by one process (the others wait for it), 2 loaded.
+INSERT INTO counters
+SELECT name, 0 FROM (VALUES ('load_seq'), ('milestones_seeded'), ('demo_claimed')) AS wanted(name)
+WHERE name NOT IN (SELECT name FROM counters);

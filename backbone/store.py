@@ -97,7 +97,7 @@ def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnec
 @contextmanager
 def _sole_writer(path: str) -> Iterator[None]:
     """The one writer of the store: in this process (a lock) and, on a lake, across processes (its writers' lock)."""
-    with WRITE_LOCK, (lake.writers_lock(connect(path)) if lake.is_lake(path) else nullcontext()):
+    with WRITE_LOCK, (lake.writers_lock(connect(path), path) if lake.is_lake(path) else nullcontext()):
         yield
 
 

@@ -214,11 +214,11 @@ def test_a_write_that_loses_a_commit_conflict_runs_again(lake):
 def test_only_one_process_at_a_time_holds_the_writers_lock(lake, monkeypatch):
     monkeypatch.setattr(backbone_lake, "LOCK_TIMEOUT_S", 1)
     first, second = backbone_lake.connect(lake), backbone_lake.connect(lake)  # as two app processes would
-    with backbone_lake.writers_lock(first):
+    with backbone_lake.writers_lock(first, lake):
         with pytest.raises(BackboneError, match="The store is busy"):
-            with backbone_lake.writers_lock(second):
+            with backbone_lake.writers_lock(second, lake):
                 pass
-    with backbone_lake.writers_lock(second):  # released when the first one's write ended
+    with backbone_lake.writers_lock(second, lake):  # released when the first one's write ended
         pass
 
 

@@ -8,6 +8,7 @@ from backbone.errors import BackboneError
 from backbone.formatting import md, plural
 from backbone.ingest import ingest_file, stage_upload, undo_upload
 from backbone.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
+from backbone.reader.sandbox import prepare as prepare_reader
 from backbone.reader.workbook import limits_help
 
 
@@ -52,7 +53,7 @@ st.caption("The template has an instructions sheet, a Data sheet with a dropdown
            "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods or .csv.")
 
 
-
+prepare_reader()  # the sandboxed reader starts while the partner picks a file, not after
 uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv"], key="workbook", help=limits_help())
 state = st.session_state.setdefault("upload", {})
 if uploaded is None:
@@ -70,6 +71,7 @@ if state["result"] is None:
         state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
                                       column_map=state["mapping"], uploaded_by=user.email, actor=user)
         progress.update(label=f"Read and checked {md(uploaded.name)}", state="complete")
+    prepare_reader()  # for the load, while the partner looks at what was found
 result = state["result"]
 
 if state["loaded"] is not None:

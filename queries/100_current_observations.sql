@@ -7,14 +7,17 @@ WITH accepted AS (
     JOIN uploads AS u USING (upload_id)
     WHERE u.status = 'loaded'
 ),
-ranked AS (
-    SELECT *,
-        row_number() OVER (
-            PARTITION BY partner_code, metric_code, period_label, geography, dimension, group_value
-            ORDER BY load_seq DESC
-        ) AS version_rank
+-- Keys loaded more than once, with their latest load. Grouping only the keys costs a fraction of ranking whole rows
+-- (a window over every row), and most keys have one version.
+reloaded AS (
+    SELECT partner_code, metric_code, period_label, geography, dimension, group_value, max(load_seq) AS latest
     FROM accepted
+    GROUP BY ALL
+    HAVING count(*) > 1
 )
-SELECT * EXCLUDE (version_rank)
-FROM ranked
-WHERE version_rank = 1;
+SELECT a.*
+FROM accepted AS a
+ANTI JOIN reloaded AS r
+    ON a.partner_code = r.partner_code AND a.metric_code = r.metric_code AND a.period_label = r.period_label
+   AND a.geography = r.geography AND a.dimension = r.dimension AND a.group_value = r.group_value
+   AND a.load_seq < r.latest;

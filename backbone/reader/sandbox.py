@@ -1,8 +1,12 @@
 """Parse an untrusted file in a child process with a memory limit and a timeout, so a parser that aborts or runs away
 takes down only the child (calamine aborts the whole process on a sheet with a cell at XFD1048576).
 
-The child is `python -m backbone.reader.sandbox FILE`: it sets its own address-space limit, reads the file into Arrow
-grids and writes one pickle to stdout: ("ok", grids) or ("refused", message). Starting it costs ~0.2 s.
+The child is `python -m backbone.reader.sandbox`: it imports the readers, says "ready", reads one request (file, limits,
+shape) from stdin, sets its own address-space limit, reads the file into Arrow grids and writes one pickle to stdout:
+("ok", grids) or ("refused", message). Each child reads one file and exits.
+
+Starting a child and importing pyarrow and fastexcel costs ~0.2 s, so `prepare()` starts the next one ahead of time
+(the upload page calls it while the partner picks a file); without a waiting child, a read starts its own.
 """
 
 from __future__ import annotations
@@ -13,12 +17,28 @@ import pickle
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from backbone import config
 from backbone.errors import BackboneError
 from backbone.reader.grid import Grid
 from backbone.reader.workbook import read_limits
+
+READY = b"ready\n"
+_spare: subprocess.Popen | None = None  # the child waiting for the next file
+_spare_ready = False  # its "ready" line already read
+_spare_lock = threading.Lock()
+
+
+def prepare(wait: bool = False) -> None:
+    """Start a reader child for the next file unless one is waiting (cheap on every page run); `wait` until it is ready."""
+    global _spare, _spare_ready
+    with _spare_lock:
+        if _spare is None or _spare.poll() is not None:
+            _spare, _spare_ready = _start(), False
+        if wait and not _spare_ready:
+            _spare_ready = _spare.stdout.readline() == READY
 
 
 def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool = False) -> list[Grid]:
@@ -28,23 +48,29 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool 
     """
     path = Path(path)
     limits = limits or read_limits()
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(config.PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
-    command = [sys.executable, "-m", "backbone.reader.sandbox", str(path.resolve()), json.dumps(limits),
-               "rows" if rows else "grids"]
+    child, ready = _take_child()
+    request = json.dumps({"path": str(path.resolve()), "limits": limits, "shape": "rows" if rows else "grids"})
     try:
-        done = subprocess.run(command, capture_output=True, timeout=limits["READ_TIMEOUT_S"], env=env,
-                              cwd=str(config.PROJECT_ROOT), check=False)
+        if not ready:
+            child.stdout.readline()  # "ready" (or nothing, if the child died: its exit status says why below)
+        out, _ = child.communicate(request.encode(), timeout=limits["READ_TIMEOUT_S"])
     except subprocess.TimeoutExpired as exc:
+        child.kill()
+        child.communicate()
         raise BackboneError(
             f"'{path.name}' took longer than {limits['READ_TIMEOUT_S']} seconds to read, so reading was stopped. "
             "Save only the sheets with your data into a new workbook and upload that."
         ) from exc
-    if done.returncode == 0 and done.stdout:
-        status, payload = pickle.loads(done.stdout)  # our own child's output, never the file's bytes
+    except BrokenPipeError:
+        child.wait()
+        out = b""
+    if child.returncode == 0 and out:
+        status, payload = pickle.loads(out)  # our own child's output, never the file's bytes
         if status == "refused":
             raise BackboneError(payload)
         return payload
-    died = f"signal {-done.returncode} ({signal.Signals(-done.returncode).name})" if done.returncode < 0 else f"exit {done.returncode}"
+    code = child.returncode
+    died = f"signal {-code} ({signal.Signals(-code).name})" if code < 0 else f"exit {code}"
     raise BackboneError(
         f"'{path.name}' could not be read safely: reading it needed more than the allowed "
         f"{limits['READ_MEMORY_MB']:,} MB of memory or failed inside the spreadsheet library ({died}). "
@@ -53,28 +79,53 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool 
     )
 
 
-def _child(path: str, limits: dict[str, int], shape: str) -> None:
+def _take_child() -> tuple[subprocess.Popen, bool]:
+    """The waiting child if there is a live one (each reads one file), else a new one; and whether it said "ready"."""
+    global _spare
+    with _spare_lock:
+        child, ready, _spare = _spare, _spare_ready, None
+    if child is None or child.poll() is not None:
+        return _start(), False
+    return child, ready
+
+
+def _start() -> subprocess.Popen:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(config.PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
+    return subprocess.Popen([sys.executable, "-m", "backbone.reader.sandbox"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=str(config.PROJECT_ROOT))
+
+
+def _child() -> None:
     import resource
+
+    import fastexcel  # noqa: F401  (imported before "ready": the read itself should not wait for it)
 
     from backbone.reader.grid import read_grids
     from backbone.reader.workbook import read_workbook_here
 
+    sys.stdout.buffer.write(READY)
+    sys.stdout.flush()
+    line = sys.stdin.readline()
+    if not line:
+        return  # the app went away before sending a file
+    request = json.loads(line)
+    path, limits = Path(request["path"]), request["limits"]
     memory = limits["READ_MEMORY_MB"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file of gigabytes
     try:
-        if shape == "rows":
-            result = ("ok", read_workbook_here(Path(path), limits))
+        if request["shape"] == "rows":
+            result = ("ok", read_workbook_here(path, limits))
         else:
-            result = ("ok", read_grids(Path(path), limits, fork_scan=True))
+            result = ("ok", read_grids(path, limits, fork_scan=True))
     except BackboneError as exc:
         result = ("refused", str(exc))
     except MemoryError:
-        result = ("refused", f"'{Path(path).name}' needs more than {limits['READ_MEMORY_MB']:,} MB of memory to read. "
+        result = ("refused", f"'{path.name}' needs more than {limits['READ_MEMORY_MB']:,} MB of memory to read. "
                              "Copy your data into a new workbook and upload that.")
     sys.stdout.buffer.write(pickle.dumps(result, protocol=pickle.HIGHEST_PROTOCOL))
     sys.stdout.flush()
 
 
 if __name__ == "__main__":
-    _child(sys.argv[1], json.loads(sys.argv[2]), sys.argv[3] if len(sys.argv) > 3 else "grids")
+    _child()

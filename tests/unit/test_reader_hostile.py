@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from backbone.errors import BackboneError
 from backbone.ingest import ingest_file
+from backbone.reader import sandbox
 from backbone.reader.sandbox import read_untrusted
 from backbone.reader.workbook import limits_help, read_limits
 from tests.workbooks import data_workbook
@@ -152,6 +153,21 @@ def test_limits_are_settings(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKBONE_MAX_FILE_MB", "0")
     with pytest.raises(BackboneError, match="more than Backbone accepts"):
         read_untrusted(book)
+
+
+def test_the_reader_started_ahead_reads_once_and_a_dead_one_is_replaced(tmp_path):
+    book = good_book(tmp_path)
+    sandbox.prepare(wait=True)
+    waiting = sandbox._spare
+    assert read_untrusted(book)[0].head(2)[1][:3] == ["KRA", "2022", "North"]
+    assert waiting.wait(timeout=5) == 0  # it read this file and exited: a child never reads a second file
+    sandbox.prepare()
+    os.kill(sandbox._spare.pid, 9)  # the waiting reader died (killed, out of memory): the next read starts its own
+    time.sleep(0.2)
+    assert read_untrusted(book)[0].head(2)[1][:3] == ["KRA", "2022", "North"]
+    sandbox.prepare(wait=True)  # a reader waiting for a hostile file is refused in the same plain words
+    with pytest.raises(BackboneError, match="could not be read safely"):
+        read_untrusted(far_cell_undeclared(tmp_path))
 
 
 def test_a_reader_that_runs_too_long_is_stopped(tmp_path, monkeypatch):

@@ -46,6 +46,10 @@ class Catalog:
         for code, alias in aliases:
             self._names.setdefault(fold_name(alias), code)
 
+    def __eq__(self, other: object) -> bool:
+        """Same metrics and same names for them: a file checked against one is checked against the other."""
+        return isinstance(other, Catalog) and (self.metrics, self._names) == (other.metrics, other._names)
+
     @classmethod
     def from_store(cls, cur: duckdb.DuckDBPyConnection) -> Catalog:
         """The catalog as the store holds it now."""

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from backbone import config, mappings, store
 from backbone.auth import User, require
@@ -54,10 +55,12 @@ class IngestResult:
     rows_not_data: int = 0
     mapping_used: dict | None = None
     mapping_source: str | None = None  # 'given' or 'remembered'
+    # The rows that passed and what they were checked against (a load after this dry run reuses them); not reported.
+    checked: _CheckedRows | None = field(default=None, repr=False, compare=False)
 
     def as_dict(self) -> dict:
         """Plain JSON-ready dict; findings as {sheet, row, column, message}."""
-        data = asdict(self)
+        data = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "checked"}
         data["errors"] = [f.as_dict() for f in self.errors]
         data["warnings"] = [f.as_dict() for f in self.warnings]
         return data
@@ -96,10 +99,13 @@ def ingest_file(
     column_map: dict | None = None,
     actor: User | None = None,
     db: str | None = None,
+    checked_before: IngestResult | None = None,
 ) -> IngestResult:
     """Validate and load one partner file; nothing is written unless every row passes.
 
     `column_map` names what a column holds where the reader cannot tell: {"Their header": "value", ...}.
+    `checked_before` is this file's dry run: when the file, the mapping and the catalog are still what it read, the
+    load uses its checked rows instead of reading and checking the file again.
     """
     path = Path(path)
     partner_code = partner_code.strip().upper()
@@ -109,45 +115,20 @@ def ingest_file(
     if not partner_exists(cur, partner_code):
         known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
         raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
-    result = IngestResult(status="rejected", file_name=name, partner_code=partner_code)
     sha = file_sha256(path)
     previous = _loaded_with_sha(cur, partner_code, sha)
     if previous:
-        result.status, result.duplicate_of = "duplicate", previous
-        return result
+        return IngestResult(status="duplicate", file_name=name, partner_code=partner_code, duplicate_of=previous)
 
-    try:
-        grids = read_untrusted(path)
-    except BackboneError as exc:
-        result.errors.append(Finding("(whole file)", None, None, str(exc)))
-        return result
-    catalog = Catalog.from_store(cur)
-    tables = find_tables(grids, column_map, catalog)
-    if column_map:
-        result.mapping_used, result.mapping_source = column_map, "given"
+    basis = _Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
+                   Catalog.from_store(cur))
+    if checked_before is not None and checked_before.checked is not None and checked_before.checked.basis == basis:
+        result = replace(checked_before, file_name=name, status="rejected")
     else:
-        saved = mappings.remembered(cur, partner_code)
-        if saved and set(parse_mapping(saved[0]).columns) <= (tried := find_tables(grids, saved[0], catalog)).mapping_keys_used:
-            tables, result.mapping_used, result.mapping_source = tried, saved[0], "remembered"
-            tables.warnings.insert(0, Finding("(whole file)", None, None,
-                                              f"read with the column mapping confirmed for {partner_code} on "
-                                              f"{saved[1]:%Y-%m-%d}; change it if this file is laid out differently"))
-    checked = check_blocks(tables.blocks, catalog)
-    result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
-    result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
-    result.errors = tables.errors + checked.errors
-    result.warnings = tables.warnings + checked.warnings
-    result.missing_reasons = dict(checked.missing)
-    result.rows_missing = sum(checked.missing.values())
-    result.rows_suppressed = checked.rows_suppressed
-    result.cells, result.rows_not_data = dict(checked.cells), tables.rows_not_data
+        result = _read_and_check(path, name, basis)
     if result.errors:
         return result
-    if checked.table is None or not checked.table.num_rows:
-        result.errors.append(Finding(tables.sheets_used[0], None, None, "no rows with values to load"))
-        return result
-
-    incoming = checked.table  # Arrow: DuckDB reads it without a copy (a pandas frame of strings costs ~1 s at 200k rows)
+    incoming = result.checked.rows  # Arrow: DuckDB reads it without a copy (a pandas frame of strings costs ~1 s at 200k rows)
     if dry_run:
         _count_changes(cur, partner_code, incoming, result)
         result.status = "dry-run"
@@ -194,6 +175,55 @@ def ingest_file(
     except BaseException:
         stored.unlink(missing_ok=True)  # the copy is made inside the transaction: a load that did not land keeps none
         raise
+
+
+@dataclass(frozen=True)
+class _Basis:
+    """Everything a file's check depends on: the same basis gives the same checked rows."""
+
+    sha: str
+    partner_code: str
+    column_map: dict | None
+    remembered: tuple[dict, datetime] | None
+    catalog: Catalog
+
+
+@dataclass(frozen=True)
+class _CheckedRows:
+    basis: _Basis
+    rows: pa.Table | None
+
+
+def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
+    """Read the file in the sandbox, find its tables and check every row: the result, with its rows to load."""
+    result = IngestResult(status="rejected", file_name=name, partner_code=basis.partner_code)
+    try:
+        grids = read_untrusted(path)
+    except BackboneError as exc:
+        result.errors.append(Finding("(whole file)", None, None, str(exc)))
+        return result
+    catalog, column_map, saved = basis.catalog, basis.column_map, basis.remembered
+    tables = find_tables(grids, column_map, catalog)
+    if column_map:
+        result.mapping_used, result.mapping_source = column_map, "given"
+    elif saved and set(parse_mapping(saved[0]).columns) <= (tried := find_tables(grids, saved[0], catalog)).mapping_keys_used:
+        tables, result.mapping_used, result.mapping_source = tried, saved[0], "remembered"
+        tables.warnings.insert(0, Finding("(whole file)", None, None,
+                                          f"read with the column mapping confirmed for {basis.partner_code} on "
+                                          f"{saved[1]:%Y-%m-%d}; change it if this file is laid out differently"))
+    checked = check_blocks(tables.blocks, catalog)
+    result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
+    result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
+    result.errors = tables.errors + checked.errors
+    result.warnings = tables.warnings + checked.warnings
+    result.missing_reasons = dict(checked.missing)
+    result.rows_missing = sum(checked.missing.values())
+    result.rows_suppressed = checked.rows_suppressed
+    result.cells, result.rows_not_data = dict(checked.cells), tables.rows_not_data
+    if not result.errors and (checked.table is None or not checked.table.num_rows):
+        result.errors.append(Finding(tables.sheets_used[0], None, None, "no rows with values to load"))
+    result.checked = _CheckedRows(basis, None if result.errors else checked.table)
+    return result
 
 
 def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str) -> str | None:

@@ -71,7 +71,6 @@ if state["result"] is None:
         state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
                                       column_map=state["mapping"], uploaded_by=user.email, actor=user)
         progress.update(label=f"Read and checked {md(uploaded.name)}", state="complete")
-    prepare_reader()  # for the load, while the partner looks at what was found
 result = state["result"]
 
 if state["loaded"] is not None:
@@ -131,7 +130,7 @@ if not result.errors:
                  icon=":material/upload:"):
         try:
             state["loaded"] = ingest_file(state["path"], partner, original_name=state["name"], column_map=state["mapping"],
-                                          uploaded_by=user.email, actor=user)
+                                          uploaded_by=user.email, actor=user, checked_before=result)
         except BackboneError as exc:
             st.error(str(exc))
             st.stop()

@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from backbone import store
+from backbone import ingest, store
 from backbone.errors import BackboneError
 from backbone.export import TABLES
 from backbone.ingest import ingest_file, undo_upload
+from backbone.reader.sandbox import read_untrusted
 from tests.workbooks import data_workbook, write_workbook
 
 
@@ -92,6 +93,36 @@ def test_a_dry_run_counts_changes_and_writes_nothing(catalog_db, tmp_path):
         "SCHOOLS", dry_run=True, db=catalog_db)
     assert (result.status, result.rows_new, result.rows_changed, result.rows_unchanged) == ("dry-run", 1, 1, 0)
     assert snapshot(catalog_db) == before
+
+
+def test_a_load_after_its_dry_run_reads_the_file_again_only_if_something_changed(catalog_db, tmp_path, monkeypatch):
+    reads = []
+
+    def counted(path: Path) -> list:
+        reads.append(path)
+        return read_untrusted(path)
+
+    monkeypatch.setattr(ingest, "read_untrusted", counted)
+    book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, "North", None, None, 40, 40, 100]])
+    dry = ingest_file(book, "SCHOOLS", dry_run=True, db=catalog_db)
+    loaded = ingest_file(book, "SCHOOLS", db=catalog_db, checked_before=dry)
+    assert (loaded.status, loaded.rows_loaded, len(reads)) == ("loaded", 1, 1)  # the Load button reads nothing twice
+    assert current_values(catalog_db)[("SCHOOLS", "kindergarten_readiness", "2022", "North", "All")] == 40
+
+    # The file changed on disk since its dry run: read again.
+    book = data_workbook(tmp_path / "b.xlsx", [["KRA", 2023, "North", None, None, 41, 41, 100]])
+    dry = ingest_file(book, "SCHOOLS", dry_run=True, db=catalog_db)
+    data_workbook(book, [["KRA", 2023, "North", None, None, 45, 45, 100]])
+    assert ingest_file(book, "SCHOOLS", db=catalog_db, checked_before=dry).status == "loaded"
+    assert len(reads) == 3 and current_values(catalog_db)[("SCHOOLS", "kindergarten_readiness", "2023", "North", "All")] == 45
+
+    # The catalog changed since the dry run (the alias 'KRA' was dropped): checked again, against the catalog of now.
+    book = data_workbook(tmp_path / "c.xlsx", [["KRA", 2024, "North", None, None, 42, 42, 100]])
+    dry = ingest_file(book, "SCHOOLS", dry_run=True, db=catalog_db)
+    assert dry.errors == []
+    store.cursor(catalog_db).execute("DELETE FROM metric_aliases WHERE lower(alias) = 'kra'")
+    again = ingest_file(book, "SCHOOLS", db=catalog_db, checked_before=dry)
+    assert again.status == "rejected" and "unknown metric 'KRA'" in again.errors[0].message and len(reads) == 5
 
 
 def test_one_bad_row_rejects_the_whole_workbook(catalog_db, tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from pathlib import Path
@@ -15,7 +16,7 @@ from backbone import config, mappings, store
 from backbone.auth import User, require
 from backbone.catalog import Catalog
 from backbone.errors import BackboneError, Finding
-from backbone.privacy import refresh_public_outcomes
+from backbone.privacy import public_rows, refresh_public_outcomes, replace_public_rows
 from backbone.reader.mapping import parse_mapping
 from backbone.reader.sandbox import read_untrusted
 from backbone.reader.table import find_tables
@@ -145,23 +146,25 @@ def ingest_file(
             result.status, result.duplicate_of = "duplicate", previous
             return result
         replaced = _count_changes(wcur, partner_code, incoming, result)
-        wcur.register("incoming_rows", incoming)
-        wcur.execute(
-            "INSERT INTO observations SELECT $upload_id, $partner_code, metric_code, period_label,"
-            " CAST(period_start AS DATE), CAST(period_end AS DATE), geography, dimension, group_value,"
-            " CAST(value AS DOUBLE), CAST(numerator AS DOUBLE), CAST(denominator AS DOUBLE), suppressed,"
-            " suppression_mark, note, source_sheet, source_row FROM incoming_rows",
-            {"upload_id": upload_id, "partner_code": partner_code},
-        )
-        wcur.unregister("incoming_rows")
-        result.rows_loaded = incoming.num_rows
-        wcur.execute(
-            "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
-            [upload_id, store.next_load_seq(wcur), partner_code, uploaded_by, datetime.now(), name, sha, str(stored),
-             result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
-             result.rows_missing, ",".join(replaced) or None],
-        )
-        refresh_public_outcomes(wcur, incoming.column("metric_code").unique().to_pylist())
+        load_seq, uploaded_at = store.next_load_seq(wcur), datetime.now()
+        landing = _as_current(incoming, upload_id, partner_code, load_seq, uploaded_at)
+        codes = incoming.column("metric_code").unique().to_pylist()
+        # The public rows are worked out on a second connection, from the values as they will be once this upload
+        # lands, while this one inserts the observations: the two take as long as the longer of them, not as both.
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            public = beside.submit(_public_rows_once_landed, db, landing, codes)
+            wcur.register("incoming_rows", landing)
+            wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
+            wcur.unregister("incoming_rows")
+            result.rows_loaded = incoming.num_rows
+            wcur.execute(
+                "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                [upload_id, load_seq, partner_code, uploaded_by, uploaded_at, name, sha, str(stored),
+                 result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
+                 result.rows_missing, ",".join(replaced) or None],
+            )
+            rows = public.result()
+        replace_public_rows(wcur, codes, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
@@ -175,6 +178,42 @@ def ingest_file(
     except BaseException:
         stored.unlink(missing_ok=True)  # the copy is made inside the transaction: a load that did not land keeps none
         raise
+
+
+_CURRENT_ONCE_LANDED = """
+CREATE OR REPLACE TEMP VIEW current_once_landed AS
+SELECT c.*
+FROM current_observations AS c
+ANTI JOIN landing AS n
+    ON c.partner_code = n.partner_code AND c.metric_code = n.metric_code AND c.period_label = n.period_label
+   AND c.geography = n.geography AND c.dimension = n.dimension AND c.group_value = n.group_value
+WHERE c.metric_code IN (SELECT DISTINCT metric_code FROM landing)
+UNION ALL BY NAME
+SELECT * FROM landing"""
+
+
+def _as_current(incoming: pa.Table, upload_id: str, partner_code: str, load_seq: int, uploaded_at: datetime) -> pa.Table:
+    """This upload's checked rows with what current_observations adds to each: its upload, partner, order and time."""
+    n = incoming.num_rows
+    rows = incoming.select([c for c in OBSERVATION_COLUMNS if c in incoming.column_names])
+    for name, value in (("upload_id", pa.scalar(upload_id)), ("partner_code", pa.scalar(partner_code)),
+                        ("load_seq", pa.scalar(load_seq, pa.int32())), ("uploaded_at", pa.scalar(uploaded_at, pa.timestamp("us")))):
+        rows = rows.append_column(name, pa.repeat(value, n))
+    return rows
+
+
+def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]) -> pa.Table:
+    """public_outcomes' rows for `codes` as they will be once `landing` (from _as_current) is current.
+
+    Reads the store as committed: the caller holds the write lock, so nothing else lands meanwhile.
+    """
+    cur = store.new_cursor(db)
+    try:
+        cur.register("landing", landing)
+        cur.execute(_CURRENT_ONCE_LANDED)
+        return public_rows(cur, codes, current="current_once_landed")
+    finally:
+        cur.close()
 
 
 @dataclass(frozen=True)

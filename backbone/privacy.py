@@ -191,19 +191,42 @@ def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[s
     Both margins of complementary suppression lie within one metric, so rebuilding only the metrics a load or an undo
     touched gives exactly what a full rebuild would.
     """
-    only = {"codes": list(metric_codes) if metric_codes is not None else None}
-    which = "($codes IS NULL OR list_contains($codes, metric_code))"
+    return replace_public_rows(cur, metric_codes, public_rows(cur, metric_codes))
+
+
+def public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None,
+                current: str = "current_observations") -> pa.Table:
+    """public_outcomes' rows for the given metrics (all when None): community_outcomes with the small-cell rules applied.
+
+    `current` names the relation of current values to combine: current_observations, or (while an upload is saved)
+    a temporary view of the values as they will be once it lands.
+    """
     # Arrow straight back into DuckDB: only the columns the rules read become pandas (strings cost most there).
-    outcomes = cur.execute(f"SELECT * FROM community_outcomes WHERE {which}", only).to_arrow_table()
-    cur.execute(f"DELETE FROM public_outcomes WHERE {which}", only)
+    outcomes = cur.execute(f"SELECT * FROM community_outcomes_from($current) WHERE {_WHICH}",
+                           {"codes": _codes(metric_codes), "current": current}).to_arrow_table()
     if not outcomes.num_rows:
-        return 0
+        return outcomes
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
     flags = suppression_flags(outcomes.select(RULE_INPUTS).to_pandas(), metrics)
     rows = outcomes.drop_columns(FLAG_COLUMNS)
     for name in FLAG_COLUMNS:
         rows = rows.append_column(name, pa.array(flags[name], from_pandas=True))
+    return rows
+
+
+def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, rows: pa.Table) -> int:
+    """Put `rows` (from public_rows) in place of the given metrics' public_outcomes rows; returns rows written."""
+    cur.execute(f"DELETE FROM public_outcomes WHERE {_WHICH}", {"codes": _codes(metric_codes)})
+    if not rows.num_rows:
+        return 0
     cur.register("public_rows", rows)
     cur.execute(_INSERT_PUBLIC)
     cur.unregister("public_rows")
-    return outcomes.num_rows
+    return rows.num_rows
+
+
+_WHICH = "($codes IS NULL OR list_contains($codes, metric_code))"
+
+
+def _codes(metric_codes: list[str] | None) -> list[str] | None:
+    return list(metric_codes) if metric_codes is not None else None

@@ -61,9 +61,16 @@ def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
         cursors = _local.cursors = {}
     cur = cursors.get(path)
     if cur is None or cursors.get((path, "parent")) is not con:
-        cur = cursors[path] = lake.use(con.cursor()) if lake.is_lake(path) else con.cursor()
+        cur = cursors[path] = new_cursor(path)
         cursors[(path, "parent")] = con
     return cur
+
+
+def new_cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
+    """A cursor of its own, outside any transaction of this thread's (work beside a write); the caller closes it."""
+    path = path or config.db_path()
+    con = connect(path)
+    return lake.use(con.cursor()) if lake.is_lake(path) else con.cursor()
 
 
 def close_all() -> None:

@@ -7,7 +7,8 @@ import re
 import pytest
 
 from backbone import config, store
-from backbone.ingest import ingest_file
+from backbone.ingest import ingest_file, undo_upload
+from backbone.privacy import refresh_public_outcomes
 from tests.workbooks import data_workbook
 
 # The store and every view behave the same on a DuckDB file and on a DuckLake.
@@ -22,6 +23,31 @@ def test_init_twice_keeps_every_row(catalog_db, tmp_path):
     store.close_all()
     assert store.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0] == before == 1
     assert store.query("SELECT count(*) AS n FROM milestones", path=catalog_db).n[0] == 12
+
+
+def test_public_rows_worked_out_beside_each_load_are_what_a_full_rebuild_gives(catalog_db, tmp_path):
+    race = "Race/ethnicity"
+    loads = [
+        ("SCHOOLS", [["KRA", 2022, "North", race, "Black", None, 7, 120], ["KRA", 2022, "North", race, "White", None, 60, 100],
+                     ["KRA", 2022, "North", None, None, None, 67, 220], ["KRA", 2022, "South", None, None, None, 30, 90],
+                     ["children_served", 2022, "North", None, None, 4]]),
+        # the same partner again: one key replaced (7 -> 9 of 120), one added
+        ("SCHOOLS", [["KRA", 2022, "North", race, "Black", None, 9, 120], ["KRA", 2023, "North", None, None, None, 50, 100]]),
+        # another partner on the same places and keys: the community sums both
+        ("CLINIC", [["KRA", 2022, "North", None, None, None, 3, 15], ["KRA", 2022, "Community", race, "Black", None, 40, 200],
+                    ["children_served", 2022, "North", None, None, 12]]),
+    ]
+    uploads = [ingest_file(data_workbook(tmp_path / f"load-{i}.xlsx", rows), partner, db=catalog_db).upload_id
+               for i, (partner, rows) in enumerate(loads)]
+    undo_upload(uploads[1], db=catalog_db)
+    ingest_file(data_workbook(tmp_path / "again.xlsx", [["KRA", 2022, "South", None, None, None, 31, 90]]), "SCHOOLS",
+                db=catalog_db)
+
+    published = store.query("SELECT * FROM public_outcomes ORDER BY ALL", path=catalog_db)
+    assert published.suppressed.any() and (~published.suppressed).any()  # small cells hidden, others shown
+    with store.write_transaction(catalog_db) as cur:
+        refresh_public_outcomes(cur)
+    assert published.equals(store.query("SELECT * FROM public_outcomes ORDER BY ALL", path=catalog_db))
 
 
 def test_fresh_store_has_the_twelve_phase_cells_and_no_data(db):

@@ -1,13 +1,16 @@
+-- A table macro over a relation shaped like current_observations: 'current_observations' itself (the view
+-- community_outcomes), or, while an upload is being saved, the rows as they will be once it lands (so the public rows
+-- are worked out beside the insert, not after it: ingest.py).
 -- One row per (metric, period, geography, dimension, group) across all partners.
 -- Counts and dollars add; rates are recomputed from summed numerators and denominators, never averaged.
 -- geography = 'Community' is the whole community: what partners reported for it directly, or else the
 -- sum of every place. A value that cannot be combined honestly (rates reported without counts, from more
 -- than one source) is left out rather than estimated; a suppressed contribution suppresses the total.
-CREATE OR REPLACE VIEW community_outcomes AS
+CREATE OR REPLACE MACRO community_outcomes_from(source) AS TABLE
 WITH observed AS (
     SELECT c.*, m.unit,
         CASE m.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1000' THEN 1000 WHEN 'rate_per_100000' THEN 100000 END AS scale
-    FROM current_observations AS c
+    FROM query_table(source) AS c
     JOIN metrics AS m USING (metric_code)
 ),
 reported_for_community AS (

@@ -51,9 +51,9 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool 
     child, ready = _take_child()
     request = json.dumps({"path": str(path.resolve()), "limits": limits, "shape": "rows" if rows else "grids"})
     try:
-        if not ready:
-            child.stdout.readline()  # "ready" (or nothing, if the child died: its exit status says why below)
+        # The timeout covers a new child's start-up too; its "ready" line then comes first in the output.
         out, _ = child.communicate(request.encode(), timeout=limits["READ_TIMEOUT_S"])
+        out = out if ready else out.removeprefix(READY)
     except subprocess.TimeoutExpired as exc:
         child.kill()
         child.communicate()

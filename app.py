@@ -3,8 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from backbone import charts, ui
-from backbone.formatting import change, md, number, status
+from backbone import ui
+from backbone.show import charts
+from backbone.show.formatting import change, md, number, status
 from backbone.vocab import PHASES
 
 ui.setup_page("Community dashboard", ":material/dashboard:")

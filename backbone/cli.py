@@ -9,8 +9,9 @@ import json
 import sys
 from pathlib import Path
 
-from backbone import config, store
+from backbone import config
 from backbone.errors import BackboneError
+from backbone.store import database
 
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
@@ -86,11 +87,11 @@ def main(argv: list[str] | None = None) -> int:
         usage_errors = ("ingest", "undo", "restore", "export", "backup", "users", "copy-store")
         return EXIT_USAGE if args.command in usage_errors else EXIT_REJECTED
     finally:
-        store.close_all()
+        database.close_all()
 
 
 def _run(args: argparse.Namespace, db: str) -> int:
-    store.connect(db)
+    database.connect(db)
     if args.command == "init":
         print(f"Store ready: {db}")
     elif args.command == "demo":
@@ -100,11 +101,11 @@ def _run(args: argparse.Namespace, db: str) -> int:
         for result in results:
             print(f"{result.partner_code:<12} {result.file_name:<28} {result.status:<9} {result.rows_loaded:>6} rows")
     elif args.command == "template":
-        from backbone.template import write_template
+        from backbone.intake.template import write_template
 
         print(f"Template written: {write_template(args.out, db)}")
     elif args.command == "catalog":
-        from backbone.catalog import load_catalog_workbook
+        from backbone.intake.catalog_workbook import load_catalog_workbook
 
         _require_file(args.file)
         loaded = load_catalog_workbook(args.file, db=db)
@@ -117,39 +118,39 @@ def _run(args: argparse.Namespace, db: str) -> int:
     elif args.command == "ingest":
         return _ingest(args, db)
     elif args.command == "undo":
-        from backbone.ingest import undo_upload
+        from backbone.intake.ingest import undo_upload
 
         done = undo_upload(args.upload_id, db=db)
         print(f"Undone: {done['file_name']} ({done['upload_id']}); {done['rows_restored']} earlier values are current again.")
     elif args.command == "uploads":
-        frame = store.query(
+        frame = database.query(
             "SELECT upload_id, uploaded_at, kind, partner_code, file_name, status, rows_loaded, rows_new, rows_changed,"
             " rows_unchanged FROM uploads ORDER BY load_seq DESC",
             path=db,
         )
         print(frame.to_string(index=False) if len(frame) else "No uploads yet.")
     elif args.command == "export":
-        from backbone.export import export_views
+        from backbone.store.export import export_views
 
         counts = export_views(args.out, args.view, db)
         print(f"Exported to {args.out}: " + ", ".join(f"{name} ({n} rows)" for name, n in counts.items()))
     elif args.command == "backup":
-        from backbone.export import backup
+        from backbone.store.export import backup
 
         counts = backup(args.directory, db)
         print(f"Backed up {sum(counts.values())} rows from {len(counts)} tables into {args.directory}")
     elif args.command == "copy-store":
-        from backbone.export import copy_store
+        from backbone.store.export import copy_store
 
         counts = copy_store(db, args.target)
         print(f"Copied {sum(counts.values())} rows from {len(counts)} tables into {args.target}")
     elif args.command == "maintain":
-        store.maintain(db)
+        database.maintain(db)
         print(f"Store tidied: {db}")
     elif args.command == "users":
         return _users(args, db)
     elif args.command == "restore":
-        from backbone.export import restore
+        from backbone.store.export import restore
 
         if not args.directory.is_dir():
             raise BackboneError(f"'{args.directory}' is not a folder.")
@@ -169,7 +170,7 @@ def _read_password(email: str) -> str:
 
 
 def _users(args: argparse.Namespace, db: str) -> int:
-    from backbone import auth
+    from backbone.store import auth
 
     if args.action == "add":
         password = None if args.no_password else _read_password(args.email)
@@ -197,7 +198,7 @@ def _require_file(path: Path) -> None:
 
 
 def _ingest(args: argparse.Namespace, db: str) -> int:
-    from backbone.ingest import ingest_file
+    from backbone.intake.ingest import ingest_file
 
     _require_file(args.file)
     column_map = None

@@ -10,6 +10,8 @@ from backbone.errors import BackboneError
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 QUERIES_DIR = PROJECT_ROOT / "queries"
 DEMO_DIR = PROJECT_ROOT / "data" / "demo"
+# Who the demo initiative's uploads are by: the pages tell a demo store from a real one by it.
+DEMO_USER = "demo loader"
 
 
 def db_path() -> str:

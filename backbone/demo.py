@@ -7,12 +7,12 @@ from pathlib import Path
 
 import duckdb
 
-from backbone import config, store
-from backbone.catalog import load_catalog_workbook
+from backbone import config
 from backbone.errors import BackboneError
-from backbone.ingest import IngestResult, ingest_file
-
-DEMO_USER = "demo loader"
+from backbone.intake.catalog_workbook import load_catalog_workbook
+from backbone.intake.ingest import IngestResult, ingest_file
+from backbone.show.slides import seed_demo_deck
+from backbone.store import database
 
 
 def demo_workbooks(directory: Path | None = None) -> list[tuple[str, Path]]:
@@ -24,16 +24,15 @@ def demo_workbooks(directory: Path | None = None) -> list[tuple[str, Path]]:
 def load_demo(db: str | None = None, directory: Path | None = None) -> list[IngestResult]:
     """Load the demo catalog, then every demo partner workbook; raises if any of them is rejected."""
     directory = directory or config.DEMO_DIR
-    loaded = load_catalog_workbook(directory / "catalog.xlsx", uploaded_by=DEMO_USER, db=db)
+    loaded = load_catalog_workbook(directory / "catalog.xlsx", uploaded_by=config.DEMO_USER, db=db)
     if loaded.errors:
         raise BackboneError("The demo catalog was rejected: " + "; ".join(str(e) for e in loaded.errors[:5]))
     results = []
     for partner, path in demo_workbooks(directory):
-        result = ingest_file(path, partner, uploaded_by=DEMO_USER, db=db)
+        result = ingest_file(path, partner, uploaded_by=config.DEMO_USER, db=db)
         if result.status == "rejected":
             raise BackboneError(f"The demo workbook {path.name} was rejected: " + "; ".join(str(e) for e in result.errors[:5]))
         results.append(result)
-    from backbone.slides import seed_demo_deck  # slides reads through queries, which imports this module
 
     seed_demo_deck(db)
     return results
@@ -50,10 +49,10 @@ def ensure_demo(db: str | None = None) -> bool:
     if not config.autoload_demo():
         return False
     # The lock: two sessions of one process; the claim: several processes opening one new lake at the same moment.
-    with store.WRITE_LOCK:
-        if not store.is_empty(db):
+    with database.WRITE_LOCK:
+        if not database.is_empty(db):
             return False
-        if not store.write(_claim_demo, db):
+        if not database.write(_claim_demo, db):
             # Another process is loading it: wait, so that this process's first page opens on the demo too.
             _wait_for_demo(db)
             return False
@@ -80,10 +79,10 @@ def _claim(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def _set_claim(db: str | None, value: int) -> None:
-    store.write(lambda cur: cur.execute("UPDATE counters SET value = ? WHERE name = 'demo_claimed'", [value]), db)
+    database.write(lambda cur: cur.execute("UPDATE counters SET value = ? WHERE name = 'demo_claimed'", [value]), db)
 
 
 def _wait_for_demo(db: str | None) -> None:
     deadline = time.monotonic() + DEMO_WAIT_S
-    while _claim(store.cursor(db)) == DEMO_LOADING and time.monotonic() < deadline:
+    while _claim(database.cursor(db)) == DEMO_LOADING and time.monotonic() < deadline:
         time.sleep(0.5)

@@ -9,13 +9,15 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from backbone import auth, charts, config, queries, store
-from backbone.auth import User
+from backbone import config
 from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
-from backbone.export import frame_to_csv, frame_to_xlsx
-from backbone.formatting import Status, direction_words, md, status
-from backbone.template import template_bytes
+from backbone.intake.template import template_bytes
+from backbone.show import charts
+from backbone.show.formatting import Status, direction_words, md, status
+from backbone.store import auth, database, queries
+from backbone.store.auth import User
+from backbone.store.export import frame_to_csv, frame_to_xlsx
 
 # Each page, and what a person must be allowed to do to open it (None: everyone signed in).
 PAGES = [
@@ -36,7 +38,7 @@ THIS_RUN_USER_KEY = "signed-in-this-run"
 @st.cache_resource(show_spinner="Opening the store…")
 def _open_store(db: str) -> bool:
     """Open (create, upgrade) the store once per process, loading the demo into an empty one."""
-    store.connect(db)
+    database.connect(db)
     return ensure_demo(db)
 
 
@@ -160,15 +162,15 @@ def _scoped(name: str, args: tuple) -> tuple:
 
 
 def read(name: str, *args) -> pd.DataFrame:
-    """A named read from backbone.queries for this user, cached until the next upload, undo or catalog change."""
+    """A named read from backbone.store.queries for this user, cached until the next upload, undo or catalog change."""
     db = config.db_path()
-    return _cached(name, db, store.data_version(db), _scoped(name, args))
+    return _cached(name, db, database.data_version(db), _scoped(name, args))
 
 
 def read_list(name: str, *args) -> list:
     """A named read that returns a list (choices for a picker), cached like `read`."""
     db = config.db_path()
-    return list(_cached_list(name, db, store.data_version(db), _scoped(name, args)))
+    return list(_cached_list(name, db, database.data_version(db), _scoped(name, args)))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -190,7 +192,7 @@ def _template(db: str, version: tuple) -> bytes:
 def template_download() -> None:
     """The partner workbook template for the catalog as it is now."""
     db = config.db_path()
-    st.download_button("Download the template", _template(db, store.data_version(db)), "backbone-template.xlsx",
+    st.download_button("Download the template", _template(db, database.data_version(db)), "backbone-template.xlsx",
                        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", icon=":material/download:")
 
 
@@ -213,7 +215,7 @@ def _chart_spec(builder: str, args: tuple) -> dict:
 
 
 def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None) -> None:
-    """Draw `builder(*args)` (a function of backbone.charts) full width, with a text alternative for screen readers."""
+    """Draw `builder(*args)` (a function of backbone.show.charts) full width, with a text alternative for screen readers."""
     st.vega_lite_chart(spec=_chart_spec(builder.__name__, args), theme=None, width="stretch", alt=description, key=key)
 
 

@@ -34,9 +34,9 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a script from anywhere
 
-from backbone import store  # noqa: E402
 from backbone.demo import load_demo  # noqa: E402
-from backbone.privacy import refresh_public_outcomes  # noqa: E402
+from backbone.store import database  # noqa: E402
+from backbone.store.privacy import refresh_public_outcomes  # noqa: E402
 
 DEFAULT_ROWS = 1_000_000
 DEFAULT_SEED = 7
@@ -103,7 +103,7 @@ def read_metrics(db: str) -> list[Metric]:
     sql = """SELECT m.metric_code, m.unit, m.direction, median(o.value)
              FROM metrics AS m LEFT JOIN observations AS o USING (metric_code)
              GROUP BY ALL ORDER BY m.metric_code"""
-    rows = store.cursor(db).execute(sql).fetchall()
+    rows = database.cursor(db).execute(sql).fetchall()
     metrics = []
     for code, unit, direction, median in rows:
         center = FALLBACK_CENTER.get(unit, 100.0) if median is None else max(float(median), LEAST_CENTER.get(unit, 1.0))
@@ -225,9 +225,9 @@ def add_synthetic_partners(db: str, rows: int, seed: int = DEFAULT_SEED) -> int:
     partners = plan_partners(read_metrics(db), rows, rng)
     now = datetime.now()
     added = 0
-    with store.write_transaction(db) as cur:
+    with database.write_transaction(db) as cur:
         for i, partner in enumerate(partners):
-            upload_id = store.new_id()
+            upload_id = database.new_id()
             table = partner_rows(partner, upload_id, rng)
             cur.execute("INSERT INTO partners VALUES (?, ?, ?, NULL, ?)", [partner.code, partner.name, partner.sector, now])
             cur.register("synthetic_rows", table)
@@ -242,7 +242,7 @@ def add_synthetic_partners(db: str, rows: int, seed: int = DEFAULT_SEED) -> int:
             sha = hashlib.sha256(f"big_store:{partner.code}:{seed}:{table.num_rows}".encode()).hexdigest()
             cur.execute(
                 "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, NULL, 'loaded', ?, ?, 0, 0, ?, 0, NULL, NULL, NULL)",
-                [upload_id, store.next_load_seq(cur), partner.code, UPLOADED_BY, now + timedelta(seconds=i),
+                [upload_id, database.next_load_seq(cur), partner.code, UPLOADED_BY, now + timedelta(seconds=i),
                  f"{partner.code.lower()}.xlsx", sha, table.num_rows, table.num_rows, n_suppressed],
             )  # fmt: skip
             added += table.num_rows
@@ -254,28 +254,28 @@ def add_synthetic_partners(db: str, rows: int, seed: int = DEFAULT_SEED) -> int:
 def build_big_store(path: str, rows: int = DEFAULT_ROWS, *, seed: int = DEFAULT_SEED, overwrite: bool = False) -> int:
     """Build a store at `path` holding `rows` observations (the demo plus synthetic partners); returns its row count.
 
-    The process keeps its connection to the store open (for the caller's queries); call `store.close_all()` before
+    The process keeps its connection to the store open (for the caller's queries); call `database.close_all()` before
     another process, such as a Streamlit server, opens the file.
     """
     target = Path(path)
     if target.exists():
         if not overwrite:
             raise FileExistsError(f"{target} exists; pass overwrite=True (--overwrite) to replace it")
-        store.close_all()
+        database.close_all()
         target.unlink()
         Path(f"{target}.wal").unlink(missing_ok=True)
     db = str(target)
     load_demo(db)
-    demo_rows = store.cursor(db).execute("SELECT count(*) FROM observations").fetchone()[0]
+    demo_rows = database.cursor(db).execute("SELECT count(*) FROM observations").fetchone()[0]
     add_synthetic_partners(db, rows - demo_rows, seed)
-    cur = store.cursor(db)
+    cur = database.cursor(db)
     cur.execute("CHECKPOINT")
     return cur.execute("SELECT count(*) FROM observations").fetchone()[0]
 
 
 def check_store(path: str) -> dict[str, tuple[int, float]]:
     """Count the rows of the main views (row count, seconds each) and fail if any observation key repeats."""
-    cur = store.cursor(path)
+    cur = database.cursor(path)
     repeated = cur.execute(
         """SELECT count(*) FROM (
                SELECT 1 FROM observations
@@ -308,7 +308,7 @@ def main(argv: list[str] | None = None) -> int:
     except FileExistsError as exc:
         parser.error(str(exc))
     elapsed = time.perf_counter() - start
-    cur = store.cursor(args.out)
+    cur = database.cursor(args.out)
     synthetic, partners, suppressed = cur.execute(
         """SELECT count(*), count(DISTINCT o.partner_code), count(*) FILTER (WHERE o.suppressed)
            FROM observations AS o JOIN uploads AS u USING (upload_id) WHERE u.uploaded_by = ?""",
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.no_check:
         for view, (count, seconds) in check_store(args.out).items():
             print(f"  SELECT count(*) FROM {view}: {count:,} rows in {seconds:.2f} s")
-    store.close_all()
+    database.close_all()
     return 0
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from backbone import store  # noqa: E402
 from backbone.demo import load_demo  # noqa: E402
+from backbone.store import database  # noqa: E402
 
 PAGES = ["app.py", "pages/1_Outcomes.py", "pages/2_Backbone_activities.py", "pages/3_Phases.py", "pages/4_Partners.py",
          "pages/5_Upload.py", "pages/6_Data_and_history.py"]
@@ -23,7 +23,7 @@ def demo_store(directory: Path) -> str:
     if not path.exists():
         os.environ["BACKBONE_UPLOADS"] = str(directory / "uploads-demo")
         load_demo(str(path))
-        store.close_all()
+        database.close_all()
     return str(path)
 
 
@@ -35,7 +35,7 @@ def big_store(directory: Path, rows: int) -> str:
     if not path.exists():
         os.environ["BACKBONE_UPLOADS"] = str(directory / "uploads-big")
         build_big_store(str(path), rows)
-        store.close_all()
+        database.close_all()
     return str(path)
 
 

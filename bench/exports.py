@@ -21,7 +21,7 @@ REPEATS = 5
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         os.environ["BACKBONE_FONT_CACHE"] = str(Path(tmp) / "fonts")
-        from backbone import deck_export, render, report_card, slides
+        from backbone.show import deck_export, render, report_card, slides
 
         db = demo_store(Path(tmp))
         deck = slides.load_deck(slides.DEMO_DECK, db)

@@ -6,13 +6,13 @@
 Every configuration loads the same `--files` template-shaped partner workbooks (each distinct, `--rows` rows,
 spread over `--partners` partners) into a fresh store holding only a small catalog. Lake: a throwaway PostgreSQL
 catalog (tests/postgres.py) and a shared data path; N processes (spawned, so nothing is shared but the lake) each
-open the lake, wait at a common start line, then call `backbone.ingest.ingest_file` on their share of the files.
+open the lake, wait at a common start line, then call `backbone.intake.ingest.ingest_file` on their share of the files.
 Wall time runs from the start line to the last writer's end, so opening the lake is not counted. Baseline: one
 process loading all the files into a fresh DuckDB file, the app's default store.
 
 Configurations take turns for `--runs` rounds; the median wall time is shown. After every run the store is checked:
 each upload is there exactly once, with its own load number, and every row of every file is in `observations`. A
-writer whose upload lost to another's commit runs it again (`store.write`); those retries are counted, since they
+writer whose upload lost to another's commit runs it again (`database.write`); those retries are counted, since they
 are where the concurrent writers' time goes.
 """
 
@@ -28,9 +28,9 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from backbone import lake, store
-from backbone.catalog import load_catalog_workbook
-from backbone.ingest import ingest_file
+from backbone.intake.catalog_workbook import load_catalog_workbook
+from backbone.intake.ingest import ingest_file
+from backbone.store import database, lake
 from bench.common import ROOT  # noqa: F401  (puts the project on sys.path)
 from tests.postgres import TemporaryPostgres
 from tests.workbooks import METRICS_HEADER, data_workbook, metric_row, write_workbook
@@ -100,7 +100,7 @@ def count_retries() -> list[int]:
     is_conflict = lake.is_conflict
 
     def counting(exc: BaseException) -> bool:
-        # store.write asks lake.is_conflict about every failed attempt; True means it runs the transaction again.
+        # database.write asks lake.is_conflict about every failed attempt; True means it runs the transaction again.
         conflict = is_conflict(exc)
         retries[0] += conflict
         return conflict
@@ -118,7 +118,7 @@ def writer(target: str, data_path: str, files: list[tuple[str, str]], start_line
     try:
         use_store(target, Path(data_path))
         retries = count_retries()
-        store.connect(target)
+        database.connect(target)
         start_line.wait(timeout=WRITER_START_TIMEOUT_S)
         loaded = rows = most = 0
         for partner, path in files:
@@ -148,12 +148,12 @@ class Run:
 
 def check_store(target: str, files: int, rows: int) -> str:
     """Every upload exactly once with its own load number, every row loaded: 'ok: ...' or 'FAILED: ...'."""
-    loaded, upload_ids, load_numbers, observations = store.query(
+    loaded, upload_ids, load_numbers, observations = database.query(
         """SELECT (SELECT count(*) FROM uploads WHERE kind = 'partner' AND status = 'loaded'),
                   (SELECT count(DISTINCT upload_id) FROM uploads WHERE kind = 'partner'),
                   (SELECT count(DISTINCT load_seq) FROM uploads WHERE kind = 'partner'),
                   (SELECT count(*) FROM observations)""", path=target).iloc[0]
-    store.close_all()
+    database.close_all()
     figures = (f"{loaded} uploads loaded, {upload_ids} distinct ids, {load_numbers} distinct load numbers, "
                f"{observations:,} observations")
     expected = loaded == upload_ids == load_numbers == files and observations == files * rows
@@ -164,7 +164,7 @@ def load_catalog(target: str, directory: Path, partners: int) -> None:
     """The catalog, loaded before the clock starts."""
     loaded = load_catalog_workbook(catalog_workbook(directory / f"catalog-{partners}.xlsx", partners), db=target)
     assert loaded.errors == [], loaded.errors[:3]
-    store.close_all()
+    database.close_all()
 
 
 def lake_run(postgres: TemporaryPostgres, directory: Path, books: list[tuple[str, Path]], writers: int,
@@ -253,7 +253,7 @@ def main() -> None:
               f"{baseline_s / seconds:>7.2f}x {', '.join(str(run.retries) for run in done):>9} "
               f"{max(run.most_retries for run in done):>17}  {', '.join(f'{run.seconds:.1f}' for run in done)}")
     print(f"(retries: writes run again after losing a commit conflict, per run; a write is given up after "
-          f"{store.WRITE_ATTEMPTS} attempts. vs file: throughput over the baseline's)")
+          f"{database.WRITE_ATTEMPTS} attempts. vs file: throughput over the baseline's)")
     for done in runs.values():
         failed = [run.check for run in done if not run.check.startswith("ok")]
         print(f"check, {done[0].label}: " + ("; ".join(failed) if failed else f"{done[-1].check} (every run)"))

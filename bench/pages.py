@@ -17,7 +17,7 @@ import pyarrow as pa
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from backbone import store
+from backbone.store import database
 from bench.common import PAGES, ROOT, big_store, demo_store, median_ms
 
 TARGET_MS = 250
@@ -38,7 +38,7 @@ def measure(db: str, page: str, runs: int) -> tuple[float, float, int]:
     os.environ["BACKBONE_DB"] = db
     st.cache_data.clear()
     st.cache_resource.clear()
-    store.close_all()
+    database.close_all()
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     if page != "app.py":
         at.run()  # every session starts at the home page; the page's own first run is timed below

@@ -21,11 +21,11 @@ import duckdb
 import pandas as pd
 from openpyxl import Workbook
 
-from backbone import ingest as ingest_module
-from backbone import store
-from backbone.catalog import load_catalog_workbook
-from backbone.ingest import ingest_file
-from backbone.reader import sandbox
+from backbone.intake import ingest as ingest_module
+from backbone.intake.catalog_workbook import load_catalog_workbook
+from backbone.intake.ingest import ingest_file
+from backbone.intake.reader import sandbox
+from backbone.store import database
 from bench.common import ROOT  # noqa: F401  (puts the project on sys.path)
 
 TARGET_RATIO = 10
@@ -102,7 +102,7 @@ def backbone_run(book: Path, directory: Path, run: int) -> tuple[float, int]:
     result = ingest_file(book, "SCHOOLS", db=str(db))
     elapsed = time.perf_counter() - started
     assert result.status == "loaded", result.errors[:3]
-    store.close_all()
+    database.close_all()
     return elapsed, result.rows_loaded
 
 

@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from backbone import charts, ui
-from backbone.formatting import change, md, number
-from backbone.story import curve_sentence, gap_sentence
+from backbone import ui
+from backbone.show import charts
+from backbone.show.formatting import change, md, number
+from backbone.show.story import curve_sentence, gap_sentence
 
 ui.setup_page("Outcomes over time", ":material/show_chart:")
 

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from backbone import charts, ui
-from backbone.formatting import change, md, number
+from backbone import ui
+from backbone.show import charts
+from backbone.show.formatting import change, md, number
 from backbone.vocab import HORIZONS, RBA_QUESTIONS
 
 ui.setup_page("Backbone activities", ":material/hub:")

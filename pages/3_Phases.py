@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from backbone import auth, milestones, ui
+from backbone import ui
 from backbone.errors import BackboneError
-from backbone.formatting import plural
+from backbone.show.formatting import plural
+from backbone.store import auth, milestones
 from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
 
 user = ui.setup_page("Phases of collective impact", ":material/grid_view:")

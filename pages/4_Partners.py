@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from backbone import charts, ui
-from backbone.formatting import md
+from backbone import ui
+from backbone.show import charts
+from backbone.show.formatting import md
 from backbone.vocab import BACKBONE_ROLES
 
 ui.setup_page("Partners and the backbone", ":material/groups:", needs="see_partners")

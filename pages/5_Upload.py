@@ -3,13 +3,15 @@
 import pandas as pd
 import streamlit as st
 
-from backbone import auth, ui
+from backbone import ui
 from backbone.errors import BackboneError
-from backbone.formatting import md, plural
-from backbone.ingest import ingest_file, stage_upload, undo_upload
-from backbone.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
-from backbone.reader.sandbox import prepare as prepare_reader
-from backbone.reader.workbook import limits_help
+from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.intake.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
+from backbone.intake.reader.sandbox import prepare as prepare_reader
+from backbone.intake.reader.workbook import limits_help
+from backbone.intake.staging import stage_upload
+from backbone.show.formatting import md, plural
+from backbone.store import auth
 
 
 def show_load(state: dict) -> None:

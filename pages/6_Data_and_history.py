@@ -3,11 +3,12 @@
 import pandas as pd
 import streamlit as st
 
-from backbone import auth, ui
-from backbone.catalog import load_catalog_upload
+from backbone import ui
 from backbone.errors import BackboneError
-from backbone.formatting import md, plural
-from backbone.ingest import undo_upload
+from backbone.intake.catalog_workbook import load_catalog_upload
+from backbone.intake.ingest import undo_upload
+from backbone.show.formatting import md, plural
+from backbone.store import auth
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 
 user = ui.setup_page("Data and history", ":material/history:", needs="see_raw")

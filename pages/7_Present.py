@@ -1,15 +1,17 @@
 """Present: a saved deck on a big screen, one chart or key number per slide; the deck and report card to take away.
 
-Always the public (suppressed) figures, whoever presents: everything here is read through backbone.slides, which
+Always the public (suppressed) figures, whoever presents: everything here is read through backbone.show.slides, which
 reads only the public views.
 """
 
 import pandas as pd
 import streamlit as st
 
-from backbone import auth, config, deck_export, queries, render, report_card, slides, store, ui
+from backbone import config, ui
 from backbone.errors import BackboneError
-from backbone.formatting import direction_words, md
+from backbone.show import deck_export, render, report_card, slides
+from backbone.show.formatting import direction_words, md
+from backbone.store import auth, database, queries
 
 # No sign-in banner on a screen the room sees; every other page shows it.
 user = ui.setup_page("Present", ":material/slideshow:", banner=False)
@@ -77,7 +79,7 @@ if deck is not None and deck.slides:
         index = min(max(int(st.query_params.get("slide", "1")), 1), total)
     except ValueError:
         index = 1
-    version = store.data_version(db)
+    version = database.data_version(db)
     shown, spec = _slide(db, version, deck.slides[index - 1].key())
 
     st.title(shown.title)
@@ -140,7 +142,7 @@ if deck is not None and deck.slides:
 if auth.can(user, "edit") and (deck is None or st.session_state.get("editing")):
     with st.container(border=True):
         st.subheader("Edit decks")
-        choices = _choices(db, store.data_version(db))
+        choices = _choices(db, database.data_version(db))
         start = st.selectbox("Start from", ["(a new deck)", *names], key="edit-from")
         start_deck = slides.load_deck(start, db) if start in names else None
         name = st.text_input("Deck name", value=start_deck.name if start_deck else "", key=f"edit-name-{start}",

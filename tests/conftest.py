@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from backbone import store
+from backbone.store import database
 from tests.postgres import TemporaryPostgres
 from tests.workbooks import small_catalog
 
@@ -39,19 +39,19 @@ def db(backend, request, tmp_path, monkeypatch) -> str:
         path = request.getfixturevalue("postgres").new_lake_target()
         monkeypatch.setenv("BACKBONE_DATA_PATH", str(tmp_path / "shared"))
     else:
-        path = str(tmp_path / "store.duckdb")
+        path = str(tmp_path / "database.duckdb")
     monkeypatch.setenv("BACKBONE_DB", path)
     monkeypatch.setenv("BACKBONE_UPLOADS", str(tmp_path / "uploads"))
     monkeypatch.setenv("BACKBONE_DEMO", "0")
-    store.close_all()
+    database.close_all()
     yield path
-    store.close_all()
+    database.close_all()
 
 
 @pytest.fixture
 def catalog_db(db, tmp_path) -> str:
     """A store holding the small two-partner catalog."""
-    from backbone.catalog import load_catalog_workbook
+    from backbone.intake.catalog_workbook import load_catalog_workbook
 
     loaded = load_catalog_workbook(small_catalog(tmp_path / "catalog.xlsx"), db=db)
     assert loaded.errors == []

@@ -36,8 +36,8 @@ from streamlit.runtime.media_file_storage import MediaFileStorageError
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from backbone import store
 from backbone.demo import load_demo
+from backbone.store import database
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -48,7 +48,7 @@ TIMEOUT_S = 60
 
 def _point_at(monkeypatch: pytest.MonkeyPatch, folder: Path) -> str:
     """Make `folder` the configured store (demo autoload off) for the rest of the test."""
-    path = str(folder / "store.duckdb")
+    path = str(folder / "database.duckdb")
     monkeypatch.setenv("BACKBONE_DB", path)
     monkeypatch.setenv("BACKBONE_UPLOADS", str(folder / "uploads"))
     monkeypatch.setenv("BACKBONE_DEMO", "0")
@@ -60,9 +60,9 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     """Every test: fresh Streamlit caches, no open connections, and an empty store unless a store fixture says otherwise."""
     st.cache_data.clear()
     st.cache_resource.clear()
-    store.close_all()
+    database.close_all()
     yield _point_at(monkeypatch, tmp_path / "empty")
-    store.close_all()
+    database.close_all()
     st.cache_data.clear()
     st.cache_resource.clear()
 
@@ -73,9 +73,9 @@ def demo_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("demo-template")
     with pytest.MonkeyPatch.context() as patch:
         path = _point_at(patch, folder)
-        store.close_all()
+        database.close_all()
         load_demo(path)
-        store.close_all()  # every load checkpoints; closed, the file alone is the whole store
+        database.close_all()  # every load checkpoints; closed, the file alone is the whole store
     return folder
 
 

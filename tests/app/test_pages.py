@@ -13,7 +13,7 @@ from urllib.parse import parse_qsl
 import pandas as pd
 import pytest
 
-from backbone import store
+from backbone.store import database
 from tests.app.conftest import ROOT, chart_alt, chart_named, chart_rows, charts, download_csv, rows_with
 from tests.workbooks import data_workbook
 
@@ -113,7 +113,7 @@ def metric_values(at) -> dict[str, str]:
 
 
 def uploads_in_store(db: str, partner: str | None = None) -> pd.DataFrame:
-    return store.query("SELECT * FROM uploads WHERE $partner IS NULL OR partner_code = $partner ORDER BY load_seq",
+    return database.query("SELECT * FROM uploads WHERE $partner IS NULL OR partner_code = $partner ORDER BY load_seq",
                        {"partner": partner}, path=db)
 
 
@@ -177,7 +177,7 @@ def test_empty_store_can_be_started_the_way_the_home_page_says(empty_store, app)
     button(at, "Load this catalog").click().run()
     no_exception(at)
     assert any(text.startswith("Catalog updated: 27 rows of Metrics, 8 rows of Partners") for text in texts(at.success)), texts(at.success)
-    assert store.query("SELECT count(*) AS n FROM partners", path=empty_store).n[0] == 8
+    assert database.query("SELECT count(*) AS n FROM partners", path=empty_store).n[0] == 8
     upload = app(UPLOAD)
     no_exception(upload)
     assert upload.file_uploader, "after the catalog, partners can upload"
@@ -194,7 +194,7 @@ def test_a_catalog_with_a_bad_value_is_refused_on_the_page_and_changes_nothing(e
     assert "1 problem to fix; nothing was changed." in texts(at.error)
     problems = at.dataframe[-1].value
     assert problems[["sheet", "row", "column"]].values.tolist() == [["Metrics", 2, "unit"]]
-    assert store.query("SELECT count(*) AS n FROM metrics", path=empty_store).n[0] == 0
+    assert database.query("SELECT count(*) AS n FROM metrics", path=empty_store).n[0] == 0
 
 
 # --- home -----------------------------------------------------------------------------------------------------------
@@ -369,7 +369,7 @@ def test_phases_edit_a_milestone_completes_the_cell(writable_demo_store, app):
     assert cell_statuses(at).count("Done") == 6
     at = _mark_data_sharing_done(at)
     assert not at.error, texts(at.error)
-    saved = store.query("SELECT title, status FROM milestones WHERE phase = 'II' AND component = 'evaluation'",
+    saved = database.query("SELECT title, status FROM milestones WHERE phase = 'II' AND component = 'evaluation'",
                         path=writable_demo_store)
     assert set(saved.status) == {"done"}
     # The evaluation row of the grid (last row, Phase II) now reads Done, in this session and in a new one.
@@ -491,8 +491,9 @@ def test_upload_is_loaded_once_although_every_rerun_delivers_the_file(writable_d
     no_exception(at)
     assert len(uploads_in_store(writable_demo_store, KY)) == 2
     assert texts(at.success) == ["Loaded 1 value from grad-2020-21.xlsx: 1 new, 0 changed, 0 unchanged."]
-    loaded = store.query("SELECT count(*) AS n FROM current_observations WHERE metric_code = 'grad_rate_4yr' AND period_label = '2020-21'",
-                         path=writable_demo_store)
+    loaded = database.query(
+        "SELECT count(*) AS n FROM current_observations WHERE metric_code = 'grad_rate_4yr' AND period_label = '2020-21'",
+        path=writable_demo_store)
     assert loaded.n.iloc[0] == 1
 
 
@@ -561,7 +562,7 @@ def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store
     assert at.session_state["upload"]["mapping"] == {"Indicator of interest": "metric"}
     button(at, "Load 1 value").click().run()
     assert texts(at.success)[0].startswith("Loaded 1 value from export.xlsx")
-    loaded = store.query("SELECT value, geography FROM current_observations WHERE period_label = '2020-21'", path=writable_demo_store)
+    loaded = database.query("SELECT value, geography FROM current_observations WHERE period_label = '2020-21'", path=writable_demo_store)
     assert loaded.values.tolist() == [[84.2, "Jefferson County, KY"]]
 
 

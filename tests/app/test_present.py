@@ -7,8 +7,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backbone import auth, slides, store
-from backbone.auth import User
+from backbone.show import slides
+from backbone.store import auth, database
+from backbone.store.auth import User
 from tests.app.conftest import APP, TIMEOUT_S, chart_rows, charts
 
 PRESENT = "pages/7_Present.py"
@@ -24,7 +25,7 @@ def accounts_demo_store(writable_demo_store):
     """The demo with local accounts, so sign-in is on and roles apply."""
     for user in (VIEWER, DIRECTOR):
         auth.add_account(user.email, user.role, None, "a long enough password", writable_demo_store)
-    store.close_all()
+    database.close_all()
     return writable_demo_store
 
 
@@ -133,7 +134,7 @@ def test_an_empty_store_says_what_to_do(empty_store):
 
 def test_a_demo_store_from_before_decks_gets_the_demo_deck(writable_demo_store):
     slides.delete_deck(slides.DEMO_DECK, None, writable_demo_store)
-    store.close_all()
+    database.close_all()
     at = open_present()
     assert plain(at.title[0].value) == "4-year graduation rate"
     assert slides.load_deck(slides.DEMO_DECK, writable_demo_store) is not None

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from backbone import auth, store
-from backbone.auth import User
+from backbone.store import auth, database
+from backbone.store.auth import User
 from tests.app.conftest import APP, TIMEOUT_S, chart_named, download_bytes, rows_with
 
 OUTCOMES, UPLOAD, PARTNERS, HISTORY = ("pages/1_Outcomes.py", "pages/5_Upload.py", "pages/4_Partners.py",
@@ -23,7 +23,7 @@ def accounts_store(writable_demo_store):
     """The demo with local accounts: sign-in is on."""
     for user in (PARTNER, VIEWER, DIRECTOR):
         auth.add_account(user.email, user.role, user.partner_code, PASSWORD, writable_demo_store)
-    store.close_all()
+    database.close_all()
     return writable_demo_store
 
 
@@ -112,8 +112,8 @@ def test_a_partner_uploads_only_for_itself_and_sees_only_its_own_history(account
 
 
 def test_a_link_to_another_partners_upload_is_refused(accounts_store):
-    other = store.query("SELECT upload_id FROM uploads WHERE partner_code = 'CITY_HEALTH'", path=accounts_store).upload_id[0]
-    store.close_all()
+    other = database.query("SELECT upload_id FROM uploads WHERE partner_code = 'CITY_HEALTH'", path=accounts_store).upload_id[0]
+    database.close_all()
     at = open_as(PARTNER, HISTORY, {"upload": other})
     assert any("cannot see partner-level data" in t for t in texts(at.info)), texts(at.info)
     assert not [b for b in at.button if b.key == "undo-linked"]  # no undo offered for it

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from backbone import auth, store
 from backbone.demo import load_demo
+from backbone.store import auth, database
 from tests.e2e.conftest import error_boxes, screenshot, wait_for_app
 from tests.e2e.server import ServerError, running_app
 from tests.workbooks import data_workbook
@@ -19,14 +19,14 @@ PARTNER_EMAIL = "ky@district.example.org"
 def secured_app(tmp_path_factory):
     """The demo with local accounts (so sign-in is on), served on its own port."""
     tmp = tmp_path_factory.mktemp("secured")
-    db = str(tmp / "store.duckdb")
-    store.close_all()
+    db = str(tmp / "database.duckdb")
+    database.close_all()
     load_demo(db)
     auth.add_account(PARTNER_EMAIL, "partner", "COUNTY_SCHOOLS_KY", PASSWORD, db)
-    other = store.query("SELECT upload_id FROM uploads WHERE partner_code = 'CITY_HEALTH'", path=db).upload_id[0]
-    store.close_all()  # the server process must be the only one holding the file
+    other = database.query("SELECT upload_id FROM uploads WHERE partner_code = 'CITY_HEALTH'", path=db).upload_id[0]
+    database.close_all()  # the server process must be the only one holding the file
     try:
-        with running_app(tmp / "store.duckdb", tmp / "uploads", tmp / "server.log", demo=False) as server:
+        with running_app(tmp / "database.duckdb", tmp / "uploads", tmp / "server.log", demo=False) as server:
             server.other_upload = other
             yield server
     except ServerError as exc:

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from backbone import store
 from backbone.demo import demo_workbooks
+from backbone.store import database
 from tests.e2e.conftest import error_boxes, screenshot, wait_for_app
 from tests.e2e.server import AppServer, ServerError, running_app
 from tests.e2e.test_flows import chart_labels
@@ -39,7 +39,7 @@ def lake(postgres, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[s
         settings.setenv("BACKBONE_DATA_PATH", str(data_path))
         settings.delenv("BACKBONE_UPLOADS", raising=False)
         yield target, data_path
-        store.close_all()
+        database.close_all()
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +58,7 @@ def servers(lake, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Ap
 
 def partner_uploads(target: str) -> int:
     """How many partner workbooks the lake holds as loaded (what Data and history lists)."""
-    return int(store.query("SELECT count(*) AS n FROM uploads WHERE kind = 'partner' AND status = 'loaded'",
+    return int(database.query("SELECT count(*) AS n FROM uploads WHERE kind = 'partner' AND status = 'loaded'",
                            path=target).n.iloc[0])
 
 

@@ -60,7 +60,7 @@ def test_a_reload_keeps_the_slide_and_the_notes_tell_the_story(app_server, page)
 def test_the_downloads_deliver_a_png_a_deck_and_a_report_card(app_server, page, tmp_path):
     from pptx import Presentation
 
-    from backbone.render import png_size
+    from backbone.show.render import png_size
 
     page.set_viewport_size({"width": 1600, "height": 900})
     page.goto(f"{app_server.url}/Present?slide=1")

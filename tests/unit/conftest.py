@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from backbone import store
 from backbone.demo import load_demo
+from backbone.store import database
 
 
 @pytest.fixture(scope="module")
 def demo_db(tmp_path_factory):
     """The demo initiative in a store of this test module's own (tests in the module may write to it)."""
     path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    store.close_all()
+    database.close_all()
     load_demo(path)
     yield path
-    store.close_all()
+    database.close_all()

@@ -8,13 +8,13 @@ from datetime import datetime, timedelta
 import pandas as pd
 import pytest
 
-from backbone import auth, queries, store
-from backbone.auth import PermissionDenied, User
-from backbone.catalog import load_catalog_workbook
 from backbone.cli import main
 from backbone.errors import BackboneError
-from backbone.ingest import ingest_file, undo_upload
-from backbone.milestones import save_cell
+from backbone.intake.catalog_workbook import load_catalog_workbook
+from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.store import auth, database, queries
+from backbone.store.auth import PermissionDenied, User
+from backbone.store.milestones import save_cell
 from tests.workbooks import data_workbook, small_catalog
 
 PARTNER = User("ana@schools.example.org", "partner", "SCHOOLS")
@@ -109,7 +109,7 @@ def test_reads_of_partner_level_data_are_scoped_in_the_package(catalog_db, tmp_p
 
 def test_public_outcomes_follow_every_load_and_undo(catalog_db, tmp_path):
     def public_value():
-        return store.cursor(catalog_db).execute(
+        return database.cursor(catalog_db).execute(
             "SELECT value, suppressed FROM public_outcomes WHERE geography = 'North' AND group_value = 'Asian'").fetchall()
 
     first = ingest_file(data_workbook(tmp_path / "a.xlsx", [["children_served", 2022, "North", "Race/ethnicity", "Asian", 7],

@@ -8,8 +8,9 @@ import sys
 
 import pytest
 
-from backbone import config, store
+from backbone import config
 from backbone.cli import main
+from backbone.store import database
 from tests.workbooks import data_workbook, small_catalog
 
 
@@ -46,14 +47,14 @@ def test_ingest_json_rejected_exits_1_with_located_errors(cli_db, tmp_path, caps
     assert code == 1 and result["status"] == "rejected" and result["upload_id"] is None
     assert result["errors"] == [{"sheet": "Data", "row": 3, "column": "metric",
                                  "message": "unknown metric 'Kindergarten readyness': did you mean 'Kindergarten readiness'?"}]
-    assert store.query("SELECT count(*) AS n FROM observations", path=cli_db).n[0] == 0
+    assert database.query("SELECT count(*) AS n FROM observations", path=cli_db).n[0] == 0
 
 
 def test_ingest_dry_run_exits_0_and_writes_nothing(cli_db, tmp_path, capsys):
     book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, None, None, None, 40]])
     code, out, _ = run(capsys, "ingest", str(book), "--partner", "SCHOOLS", "--dry-run", "--json")
     assert code == 0 and json.loads(out)["status"] == "dry-run" and json.loads(out)["rows_new"] == 1
-    assert store.query("SELECT count(*) AS n FROM observations", path=cli_db).n[0] == 0
+    assert database.query("SELECT count(*) AS n FROM observations", path=cli_db).n[0] == 0
 
 
 def test_unknown_partner_and_missing_file_are_usage_errors(cli_db, tmp_path, capsys):
@@ -103,10 +104,10 @@ def test_undo_template_export_backup_restore(cli_db, tmp_path, capsys):
     assert code == 0
     code, out, _ = run(capsys, "undo", upload_id)
     assert code == 0 and "Undone" in out
-    assert store.query("SELECT count(*) AS n FROM current_observations", path=cli_db).n[0] == 0
+    assert database.query("SELECT count(*) AS n FROM current_observations", path=cli_db).n[0] == 0
     code, out, _ = run(capsys, "restore", str(tmp_path / "backup"))
     assert code == 0
-    assert store.query("SELECT value FROM current_observations", path=cli_db).value.tolist() == [40.0]
+    assert database.query("SELECT value FROM current_observations", path=cli_db).value.tolist() == [40.0]
     code, _, err = run(capsys, "undo", "no-such-upload")
     assert code == 2 and "No upload with id" in err
 
@@ -115,9 +116,9 @@ def test_init_loads_no_data_and_every_command_has_help(tmp_path):
     env = {"BACKBONE_DB": str(tmp_path / "fresh.duckdb"), "PATH": "/usr/bin:/bin", "PYTHONPATH": str(config.PROJECT_ROOT)}
     done = subprocess.run([sys.executable, "-m", "backbone", "init"], env=env, capture_output=True, text=True, cwd=config.PROJECT_ROOT)
     assert done.returncode == 0 and "Store ready" in done.stdout
-    store.close_all()
-    assert store.is_empty(str(tmp_path / "fresh.duckdb"))
-    store.close_all()
+    database.close_all()
+    assert database.is_empty(str(tmp_path / "fresh.duckdb"))
+    database.close_all()
     for command in ("init", "demo", "template", "catalog", "ingest", "undo", "uploads", "export", "backup", "restore"):
         help_text = subprocess.run([sys.executable, "-m", "backbone", command, "--help"], env=env, capture_output=True, text=True,
                                    cwd=config.PROJECT_ROOT)
@@ -133,8 +134,8 @@ def test_a_restore_that_does_not_match_its_manifest_changes_nothing(cli_db, tmp_
     manifest = json_module.loads((tmp_path / "backup" / "manifest.json").read_text())
     manifest["rows"]["observations"] += 1  # a damaged or tampered backup
     (tmp_path / "backup" / "manifest.json").write_text(json_module.dumps(manifest))
-    run(capsys, "undo", store.query("SELECT upload_id FROM uploads WHERE kind = 'partner'", path=cli_db).upload_id[0])
-    before = store.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist()
+    run(capsys, "undo", database.query("SELECT upload_id FROM uploads WHERE kind = 'partner'", path=cli_db).upload_id[0])
+    before = database.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist()
     code, _, err = run(capsys, "restore", str(tmp_path / "backup"))
     assert code == 2 and "differ from the backup's manifest" in err
-    assert store.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist() == before
+    assert database.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist() == before

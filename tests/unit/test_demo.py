@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import pytest
 
-from backbone import store
 from backbone.demo import demo_workbooks, ensure_demo, load_demo
+from backbone.store import database
 
 
 @pytest.fixture(scope="module")
 def loaded_demo(tmp_path_factory):
     path = str(tmp_path_factory.mktemp("demo") / "demo.duckdb")
-    store.close_all()
+    database.close_all()
     results = load_demo(path)
     yield path, results
-    store.close_all()
+    database.close_all()
 
 
 def value(db, metric, period, geography, group="All"):
-    rows = store.cursor(db).execute(
+    rows = database.cursor(db).execute(
         "SELECT value, numerator, denominator, suppressed FROM community_outcomes WHERE metric_code = ? AND period_label = ?"
         " AND geography = ? AND group_value = ?", [metric, period, geography, group]).fetchall()
     assert len(rows) == 1, rows
@@ -35,7 +35,7 @@ def test_baltimore_values_are_the_published_ones(loaded_demo):
     db, _ = loaded_demo
     assert value(db, "infant_mortality", "2011", "Belair-Edison")[0] == pytest.approx(21.29)
     assert value(db, "kindergarten_readiness", "2016", "Allendale/Irvington/S. Hilton")[0] == pytest.approx(44.91)
-    places = store.cursor(db).execute(
+    places = database.cursor(db).execute(
         "SELECT count(DISTINCT geography) FROM community_outcomes WHERE metric_code = 'teen_birth_rate'").fetchone()[0]
     assert places == 55  # the Baltimore neighbourhoods; no made-up citywide average
 
@@ -50,20 +50,20 @@ def test_kentucky_graduation_keeps_counts_and_suppression(loaded_demo):
 
 def test_demo_covers_all_six_activities_and_the_phase_matrix(loaded_demo):
     db, _ = loaded_demo
-    scorecard = store.query("SELECT activity, count(metric_code) AS n FROM activity_scorecard GROUP BY 1 ORDER BY 1", path=db)
+    scorecard = database.query("SELECT activity, count(metric_code) AS n FROM activity_scorecard GROUP BY 1 ORDER BY 1", path=db)
     assert scorecard.n.tolist() == [2, 2, 2, 2, 2, 2]
-    statuses = set(store.query("SELECT DISTINCT status FROM activity_scorecard", path=db).status)
+    statuses = set(database.query("SELECT DISTINCT status FROM activity_scorecard", path=db).status)
     assert {"better", "worse"} <= statuses
-    assert store.query("SELECT count(*) AS n FROM phase_matrix WHERE cell_status = 'done'", path=db).n[0] >= 4
+    assert database.query("SELECT count(*) AS n FROM phase_matrix WHERE cell_status = 'done'", path=db).n[0] >= 4
 
 
 def test_ensure_demo_loads_only_into_an_empty_store(tmp_path, monkeypatch):
     path = str(tmp_path / "s.duckdb")
     monkeypatch.setenv("BACKBONE_UPLOADS", str(tmp_path / "uploads"))
     monkeypatch.setenv("BACKBONE_DEMO", "1")
-    store.close_all()
+    database.close_all()
     assert ensure_demo(path) is True
-    uploads = store.query("SELECT count(*) AS n FROM uploads", path=path).n[0]
+    uploads = database.query("SELECT count(*) AS n FROM uploads", path=path).n[0]
     assert ensure_demo(path) is False
-    assert store.query("SELECT count(*) AS n FROM uploads", path=path).n[0] == uploads
-    store.close_all()
+    assert database.query("SELECT count(*) AS n FROM uploads", path=path).n[0] == uploads
+    database.close_all()

@@ -11,9 +11,9 @@ import tomllib
 
 import pytest
 
-from backbone import charts
 from backbone.config import PROJECT_ROOT
-from backbone.formatting import STATUSES
+from backbone.show import charts
+from backbone.show.formatting import STATUSES
 
 THEME = tomllib.loads((PROJECT_ROOT / ".streamlit" / "config.toml").read_text())["theme"]
 WHITE = "#FFFFFF"

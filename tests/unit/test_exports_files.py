@@ -12,8 +12,8 @@ import pytest
 from pptx import Presentation
 from pptx.enum.shapes import MSO_SHAPE_TYPE
 
-from backbone import charts, deck_export, render, report_card, slides
-from backbone.slides import Slide
+from backbone.show import charts, deck_export, render, report_card, slides
+from backbone.show.slides import Slide
 
 PRINTED = datetime(2026, 11, 22, 9, 30)
 

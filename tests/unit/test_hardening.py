@@ -10,8 +10,8 @@ import pandas as pd
 from openpyxl import load_workbook
 
 from backbone.config import PROJECT_ROOT
-from backbone.export import frame_to_csv, frame_to_xlsx
-from backbone.formatting import md
+from backbone.show.formatting import md
+from backbone.store.export import frame_to_csv, frame_to_xlsx
 
 
 def test_streamlit_config_is_hardened():

@@ -8,22 +8,23 @@ from pathlib import Path
 
 import pytest
 
-from backbone import ingest, store
 from backbone.errors import BackboneError
-from backbone.export import TABLES
-from backbone.ingest import ingest_file, undo_upload
-from backbone.reader.sandbox import read_untrusted
+from backbone.intake import ingest
+from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.intake.reader.sandbox import read_untrusted
+from backbone.store import database
+from backbone.store.export import TABLES
 from tests.workbooks import data_workbook, write_workbook
 
 
 def snapshot(db: str) -> dict[str, list]:
     """Every row of every table, to prove that something wrote nothing."""
-    cur = store.cursor(db)
+    cur = database.cursor(db)
     return {table: sorted(map(repr, cur.execute(f"SELECT * FROM {table}").fetchall())) for table in TABLES}
 
 
 def current_values(db: str) -> dict:
-    rows = store.cursor(db).execute(
+    rows = database.cursor(db).execute(
         "SELECT partner_code, metric_code, period_label, geography, group_value, value FROM current_observations").fetchall()
     return {tuple(r[:5]): r[5] for r in rows}
 
@@ -40,7 +41,7 @@ def test_a_clean_workbook_loads_and_keeps_the_original(catalog_db, tmp_path):
     assert values[("SCHOOLS", "kindergarten_readiness", "2022", "North", "All")] == 40
     assert values[("SCHOOLS", "kindergarten_readiness", "2022-23", "North", "Hispanic")] == pytest.approx(40.0)  # 12/30
     assert values[("SCHOOLS", "children_served", "2022", "Community", "All")] == 1234
-    upload = store.cursor(catalog_db).execute("SELECT stored_path, sha256, file_name FROM uploads WHERE kind='partner'").fetchone()
+    upload = database.cursor(catalog_db).execute("SELECT stored_path, sha256, file_name FROM uploads WHERE kind='partner'").fetchone()
     assert upload[2] == "schools.xlsx"
     kept = tmp_path / "uploads" / (result.upload_id + ".xlsx")
     assert upload[0] == str(kept) and kept.read_bytes() == book.read_bytes()
@@ -64,10 +65,10 @@ def test_a_corrected_workbook_replaces_values_and_undo_restores_them(catalog_db,
         ["KRA", 2020, "North", None, None, 30, 30, 100]]), "SCHOOLS", db=catalog_db)
     assert (fix.rows_new, fix.rows_changed, fix.rows_unchanged) == (1, 1, 1)
     assert current_values(catalog_db)[key] == 45
-    replaced = store.cursor(catalog_db).execute("SELECT replaced_uploads FROM uploads WHERE upload_id = ?", [fix.upload_id]).fetchone()
+    replaced = database.cursor(catalog_db).execute("SELECT replaced_uploads FROM uploads WHERE upload_id = ?", [fix.upload_id]).fetchone()
     assert replaced == (first.upload_id,)
     # the replaced value stays in history
-    history = store.cursor(catalog_db).execute("SELECT value FROM observations WHERE period_label = '2022' ORDER BY value").fetchall()
+    history = database.cursor(catalog_db).execute("SELECT value FROM observations WHERE period_label = '2022' ORDER BY value").fetchall()
     assert history == [(40.0,), (45.0,)]
     undone = undo_upload(fix.upload_id, db=catalog_db)
     assert undone["rows_restored"] == 2
@@ -120,7 +121,7 @@ def test_a_load_after_its_dry_run_reads_the_file_again_only_if_something_changed
     book = data_workbook(tmp_path / "c.xlsx", [["KRA", 2024, "North", None, None, 42, 42, 100]])
     dry = ingest_file(book, "SCHOOLS", dry_run=True, db=catalog_db)
     assert dry.errors == []
-    store.cursor(catalog_db).execute("DELETE FROM metric_aliases WHERE lower(alias) = 'kra'")
+    database.cursor(catalog_db).execute("DELETE FROM metric_aliases WHERE lower(alias) = 'kra'")
     again = ingest_file(book, "SCHOOLS", db=catalog_db, checked_before=dry)
     assert again.status == "rejected" and "unknown metric 'KRA'" in again.errors[0].message and len(reads) == 5
 
@@ -189,7 +190,7 @@ def test_suppression_marks_are_kept_never_zero(catalog_db, tmp_path):
         ["KRA", 2022, "North", "Race/ethnicity", "Asian", "*"], ["KRA", 2022, "North", "Race/ethnicity", "White", "<10"],
         ["KRA", 2022, "North", "Race/ethnicity", "Black", 0, 0, 25]]), "SCHOOLS", db=catalog_db)
     assert (result.status, result.rows_suppressed) == ("loaded", 2)
-    rows = store.cursor(catalog_db).execute(
+    rows = database.cursor(catalog_db).execute(
         "SELECT group_value, value, suppressed, suppression_mark FROM current_observations ORDER BY group_value").fetchall()
     assert rows == [("Asian", None, True, "*"), ("Black", 0.0, False, None), ("White", None, True, "<10")]
 
@@ -233,7 +234,7 @@ def test_two_uploads_at_the_same_moment_both_land(catalog_db, tmp_path):
     for thread in threads:
         thread.join()
     assert {p: r.status for p, r in results.items()} == {"SCHOOLS": "loaded", "CLINIC": "loaded"}
-    counts = store.cursor(catalog_db).execute("SELECT partner_code, count(*) FROM current_observations GROUP BY 1 ORDER BY 1").fetchall()
+    counts = database.cursor(catalog_db).execute("SELECT partner_code, count(*) FROM current_observations GROUP BY 1 ORDER BY 1").fetchall()
     assert counts == [("CLINIC", 40), ("SCHOOLS", 40)]
-    seqs = store.cursor(catalog_db).execute("SELECT load_seq FROM uploads ORDER BY load_seq").fetchall()
+    seqs = database.cursor(catalog_db).execute("SELECT load_seq FROM uploads ORDER BY load_seq").fetchall()
     assert len({s for (s,) in seqs}) == len(seqs)  # no two loads share a number

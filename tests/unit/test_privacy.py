@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from backbone.privacy import suppress
+from backbone.store.privacy import suppress
 
 METRICS = pd.DataFrame([
     {"metric_code": "enrolled", "unit": "count", "suppression_threshold": None},

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from backbone import store
-from backbone.ingest import ingest_file
+from backbone.intake.ingest import ingest_file
+from backbone.store import database
 from tests.workbooks import TEMPLATE_HEADER, data_workbook
 
 
 def rows_of(db: str) -> dict[str, tuple]:
     """geography -> (value, suppressed, mark, period_label, period_start, period_end)."""
-    return {r[0]: r[1:] for r in store.cursor(db).execute(
+    return {r[0]: r[1:] for r in database.cursor(db).execute(
         "SELECT geography, value, suppressed, suppression_mark, period_label, period_start, period_end"
         " FROM current_observations").fetchall()}
 

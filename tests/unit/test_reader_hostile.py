@@ -13,10 +13,10 @@ import pytest
 from openpyxl import Workbook
 
 from backbone.errors import BackboneError
-from backbone.ingest import ingest_file
-from backbone.reader import sandbox
-from backbone.reader.sandbox import read_untrusted
-from backbone.reader.workbook import limits_help, read_limits
+from backbone.intake.ingest import ingest_file
+from backbone.intake.reader import sandbox
+from backbone.intake.reader.sandbox import read_untrusted
+from backbone.intake.reader.workbook import limits_help, read_limits
 from tests.workbooks import data_workbook
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -177,7 +177,7 @@ def test_a_reader_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
 
 
 def test_a_hostile_catalog_workbook_cannot_take_the_app_down_either(catalog_db, tmp_path):
-    from backbone.catalog import load_catalog_workbook
+    from backbone.intake.catalog_workbook import load_catalog_workbook
 
     with pytest.raises(BackboneError, match="could not be read safely"):
         load_catalog_workbook(far_cell_undeclared(tmp_path), db=catalog_db)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from backbone import store
-from backbone.catalog import load_catalog_workbook
 from backbone.config import PROJECT_ROOT
-from backbone.ingest import ingest_file
+from backbone.intake.catalog_workbook import load_catalog_workbook
+from backbone.intake.ingest import ingest_file
+from backbone.store import database
 from tests.workbooks import METRICS_HEADER, metric_row, write_workbook
 
 REAL = Path(__file__).resolve().parent.parent / "fixtures" / "real"
@@ -60,7 +60,7 @@ def real_db(db, tmp_path) -> str:
 
 def loaded(db: str, **key) -> list[tuple]:
     where = " AND ".join(f"{k} = ?" for k in key)
-    return store.cursor(db).execute(
+    return database.cursor(db).execute(
         f"SELECT value, numerator, denominator, suppressed, suppression_mark FROM current_observations WHERE {where}",
         list(key.values())).fetchall()
 
@@ -90,7 +90,7 @@ def test_oregon_kindergarten_assessment(real_db):
     assert loaded(real_db, metric_code="k_self_regulation", geography="Portland SD 1J / Portland SD 1J / District",
                   group_value="African American") == [(3.3, None, None, False, None)]
     # A suppressed school cell is kept with its mark, never 0.
-    marks = store.cursor(real_db).execute(
+    marks = database.cursor(real_db).execute(
         "SELECT DISTINCT value, suppression_mark FROM current_observations WHERE suppressed").fetchall()
     assert marks == [(None, "*")]
 
@@ -128,7 +128,7 @@ def test_kentucky_graduation_2019_20_suppressed_by_a_flag_column(real_db):
     # Same district, African American, flag N: 2191 of 2688, 81.5.
     assert loaded(real_db, metric_code="grad_rate_4yr", geography="Jefferson County / ---District Total---",
                   group_value="African American", period_label="2019-20") == [(81.5, 2191.0, 2688.0, False, None)]
-    assert store.cursor(real_db).execute(
+    assert database.cursor(real_db).execute(
         "SELECT count(*) FROM current_observations WHERE suppressed AND value IS NOT NULL").fetchone()[0] == 0
 
 
@@ -174,7 +174,7 @@ def test_naep_xls(real_db):
 @pytest.mark.parametrize("source", sorted(FILES))
 def test_dry_run_json_on_each_real_file_answers_within_5_seconds(real_db, source, tmp_path):
     path, _ = real_file(source)
-    store.close_all()  # the command line opens the store itself
+    database.close_all()  # the command line opens the store itself
     started = time.perf_counter()
     done = subprocess.run([sys.executable, "-m", "backbone", "--db", real_db, "ingest", str(path), "--partner", "STATE",
                            "--dry-run", "--json", "--map", str(REAL / source / "mapping.json")],

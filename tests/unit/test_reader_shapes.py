@@ -6,13 +6,13 @@ from __future__ import annotations
 
 from openpyxl import Workbook
 
-from backbone import store
-from backbone.ingest import ingest_file
+from backbone.intake.ingest import ingest_file
+from backbone.store import database
 from tests.workbooks import write_workbook
 
 
 def current(db: str) -> dict[tuple, float | None]:
-    rows = store.cursor(db).execute(
+    rows = database.cursor(db).execute(
         "SELECT metric_code, period_label, geography, dimension, group_value, value FROM current_observations").fetchall()
     return {tuple(r[:5]): r[5] for r in rows}
 
@@ -75,7 +75,7 @@ def test_each_value_column_takes_the_suppression_flag_beside_it(catalog_db, tmp_
     assert result.status == "loaded", result.errors
     assert result.columns_mapped["Export"]["suppressed"] == "SUPPRESSED4YR + SUPPRESSED5YR"
     assert result.cells == {"read": 4, "loaded": 2, "suppressed": 2, "missing": 0, "reported": 0}
-    marks = {r[:2]: r[2:] for r in store.cursor(catalog_db).execute(
+    marks = {r[:2]: r[2:] for r in database.cursor(catalog_db).execute(
         "SELECT metric_code, geography, value, suppression_mark FROM current_observations").fetchall()}
     assert marks == {("kindergarten_readiness", "North"): (40.0, None), ("children_served", "North"): (None, "SUPPRESSED5YR: Y"),
                      ("kindergarten_readiness", "South"): (None, "SUPPRESSED4YR: Y"), ("children_served", "South"): (80.0, None)}

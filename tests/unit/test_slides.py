@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from backbone import render, slides
-from backbone.auth import LOCAL_DIRECTOR, PermissionDenied, User
 from backbone.errors import BackboneError
-from backbone.slides import Slide
+from backbone.show import render, slides
+from backbone.show.slides import Slide
+from backbone.store.auth import LOCAL_DIRECTOR, PermissionDenied, User
 
 VIEWER = User("board@example.org", "viewer")
 PARTNER = User("ky@district.example.org", "partner", "COUNTY_SCHOOLS_KY")

@@ -6,9 +6,10 @@ import re
 
 import pytest
 
-from backbone import config, store
-from backbone.ingest import ingest_file, undo_upload
-from backbone.privacy import refresh_public_outcomes
+from backbone import config
+from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.store import database
+from backbone.store.privacy import refresh_public_outcomes
 from tests.workbooks import data_workbook
 
 # The store and every view behave the same on a DuckDB file and on a DuckLake.
@@ -17,12 +18,12 @@ pytestmark = pytest.mark.both_backends
 
 def test_init_twice_keeps_every_row(catalog_db, tmp_path):
     ingest_file(data_workbook(tmp_path / "a.xlsx", [["KRA", 2020, "North", None, None, 40, 40, 100]]), "SCHOOLS", db=catalog_db)
-    before = store.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0]
-    store.close_all()
-    store.apply_schema(store.connect(catalog_db))  # a second start on the same file
-    store.close_all()
-    assert store.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0] == before == 1
-    assert store.query("SELECT count(*) AS n FROM milestones", path=catalog_db).n[0] == 12
+    before = database.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0]
+    database.close_all()
+    database.apply_schema(database.connect(catalog_db))  # a second start on the same file
+    database.close_all()
+    assert database.query("SELECT count(*) AS n FROM observations", path=catalog_db).n[0] == before == 1
+    assert database.query("SELECT count(*) AS n FROM milestones", path=catalog_db).n[0] == 12
 
 
 def test_public_rows_worked_out_beside_each_load_are_what_a_full_rebuild_gives(catalog_db, tmp_path):
@@ -43,23 +44,23 @@ def test_public_rows_worked_out_beside_each_load_are_what_a_full_rebuild_gives(c
     ingest_file(data_workbook(tmp_path / "again.xlsx", [["KRA", 2022, "South", None, None, None, 31, 90]]), "SCHOOLS",
                 db=catalog_db)
 
-    published = store.query("SELECT * FROM public_outcomes ORDER BY ALL", path=catalog_db)
+    published = database.query("SELECT * FROM public_outcomes ORDER BY ALL", path=catalog_db)
     assert published.suppressed.any() and (~published.suppressed).any()  # small cells hidden, others shown
-    with store.write_transaction(catalog_db) as cur:
+    with database.write_transaction(catalog_db) as cur:
         refresh_public_outcomes(cur)
-    assert published.equals(store.query("SELECT * FROM public_outcomes ORDER BY ALL", path=catalog_db))
+    assert published.equals(database.query("SELECT * FROM public_outcomes ORDER BY ALL", path=catalog_db))
 
 
 def test_fresh_store_has_the_twelve_phase_cells_and_no_data(db):
-    cells = store.query("SELECT phase, component FROM milestones ORDER BY ALL", path=db)
+    cells = database.query("SELECT phase, component FROM milestones ORDER BY ALL", path=db)
     assert len(cells) == 12
     assert set(cells.phase) == {"I", "II", "III"}
-    assert store.is_empty(db)
+    assert database.is_empty(db)
 
 
 def test_schema_uses_no_constraints_sequences_or_indexes(db):
     """DuckLake has none of these, so the same schema must run without them."""
-    cur = store.cursor(db)
+    cur = database.cursor(db)
     # Only the store's own database: a lake's connection also attaches its PostgreSQL catalog (for the writers' lock),
     # whose tables are DuckLake's, not ours.
     ours = "database_name = current_database()"
@@ -70,7 +71,7 @@ def test_schema_uses_no_constraints_sequences_or_indexes(db):
 
 
 def test_each_query_file_creates_the_view_or_macro_it_is_named_after():
-    for sql_file in store.view_files():
+    for sql_file in database.view_files():
         text = sql_file.read_text()
         created = re.findall(r"CREATE OR REPLACE (?:VIEW|MACRO) (\w+)", text)
         assert created == [sql_file.stem.split("_", 1)[1]], sql_file.name
@@ -86,8 +87,8 @@ def test_each_thread_gets_its_own_cursor(db):
     import threading
 
     cursors = []
-    thread = threading.Thread(target=lambda: cursors.append(store.cursor(db)))
+    thread = threading.Thread(target=lambda: cursors.append(database.cursor(db)))
     thread.start()
     thread.join()
-    assert cursors[0] is not store.cursor(db)
-    assert store.cursor(db) is store.cursor(db)
+    assert cursors[0] is not database.cursor(db)
+    assert database.cursor(db) is database.cursor(db)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from backbone import store
-from backbone.catalog import load_catalog_workbook
-from backbone.ingest import ingest_file, undo_upload
+from backbone.intake.catalog_workbook import load_catalog_workbook
+from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.store import database
 from tests.workbooks import data_workbook, write_workbook
 
 # The store and every view behave the same on a DuckDB file and on a DuckLake.
@@ -20,7 +20,7 @@ def load(db, tmp_path, partner, rows, name=None):
 
 
 def rows_of(db, sql, params=None):
-    return store.cursor(db).execute(sql, params or {}).fetchall()
+    return database.cursor(db).execute(sql, params or {}).fetchall()
 
 
 # --- current_observations ---------------------------------------------------------------------
@@ -178,8 +178,8 @@ def test_phase_matrix_counts_milestones_and_finds_the_phase_reached(catalog_db, 
     assert cells[("I", "governance")] == (1, 0, 0, "in progress", 0)
     # a cell with no milestones left is refilled from the phases table at the next start
     assert cells[("III", "evaluation")][:2] == (0, 0)
-    store.close_all()
-    store.connect(catalog_db)
+    database.close_all()
+    database.connect(catalog_db)
     assert rows_of(catalog_db, "SELECT milestones_total FROM phase_matrix WHERE phase = 'III' AND component = 'evaluation'") == [(1,)]
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import vl_convert
 
-from backbone import charts
+from backbone.show import charts
 
 APP_FAMILY = "Source Sans 3"
 # Quoted: a CSS family name with a word that starts with a digit is only valid in quotes.

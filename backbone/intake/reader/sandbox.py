@@ -1,7 +1,7 @@
 """Parse an untrusted file in a child process with a memory limit and a timeout, so a parser that aborts or runs away
 takes down only the child (calamine aborts the whole process on a sheet with a cell at XFD1048576).
 
-The child is `python -m backbone.reader.sandbox`: it imports the readers, says "ready", reads one request (file, limits,
+The child is `python -m backbone.intake.reader.sandbox`: it imports the readers, says "ready", reads one request (file, limits,
 shape) from stdin, sets its own address-space limit, reads the file into Arrow grids and writes one pickle to stdout:
 ("ok", grids) or ("refused", message). Each child reads one file and exits.
 
@@ -22,8 +22,8 @@ from pathlib import Path
 
 from backbone import config
 from backbone.errors import BackboneError
-from backbone.reader.grid import Grid
-from backbone.reader.workbook import read_limits
+from backbone.intake.reader.grid import Grid
+from backbone.intake.reader.workbook import read_limits
 
 READY = b"ready\n"
 _spare: subprocess.Popen | None = None  # the child waiting for the next file
@@ -91,7 +91,7 @@ def _take_child() -> tuple[subprocess.Popen, bool]:
 
 def _start() -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(config.PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
-    return subprocess.Popen([sys.executable, "-m", "backbone.reader.sandbox"], stdin=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-m", "backbone.intake.reader.sandbox"], stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=str(config.PROJECT_ROOT))
 
 
@@ -100,8 +100,8 @@ def _child() -> None:
 
     import fastexcel  # noqa: F401  (imported before "ready": the read itself should not wait for it)
 
-    from backbone.reader.grid import read_grids
-    from backbone.reader.workbook import read_workbook_here
+    from backbone.intake.reader.grid import read_grids
+    from backbone.intake.reader.workbook import read_workbook_here
 
     sys.stdout.buffer.write(READY)
     sys.stdout.flush()

@@ -1,6 +1,6 @@
 """A deck as PowerPoint (python-pptx): one 16:9 slide per slide of the deck, with its title, a one-sentence takeaway,
 the chart as a picture (its text alternative as the picture's alt text) or the key number, the source, and the story
-behind the curve in the speaker notes. Public (suppressed) figures only, like everything in backbone.slides.
+behind the curve in the speaker notes. Public (suppressed) figures only, like everything in backbone.show.slides.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from pptx import Presentation
 from pptx.dml.color import RGBColor
 from pptx.util import Inches, Pt
 
-from backbone import charts, render, slides
-from backbone.slides import Deck, SlideContent
+from backbone.show import charts, render, slides
+from backbone.show.slides import Deck, SlideContent
 
 MIME = "application/vnd.openxmlformats-officedocument.presentationml.presentation"
 WIDTH, HEIGHT = Inches(13.333), Inches(7.5)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from backbone import store
-from backbone.auth import User, require
-from backbone.demo import DEMO_USER
+from backbone import config
 from backbone.errors import BackboneError
+from backbone.store import database
+from backbone.store.auth import User, require
 from backbone.vocab import BACKBONE_ROLES
 
 # Every outcome view has a twin that partners and the public read: small cells suppressed (backbone/privacy.py).
@@ -26,7 +26,7 @@ def _rel(view: str, public: bool) -> str:
 
 
 def _read(sql: str, params: dict | None = None, db: str | None = None) -> pd.DataFrame:
-    return store.query(sql, params, path=db)
+    return database.query(sql, params, path=db)
 
 
 def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
@@ -295,7 +295,7 @@ def uploads(user: User, db: str | None = None) -> pd.DataFrame:
 
 def upload_detail(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
     """One upload (for a link to it), if the user may see it: refused politely for another partner's upload."""
-    owner = store.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+    owner = database.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
     if owner is None:
         raise BackboneError(f"No upload with id '{upload_id}'.")
     require(user, "see_raw", owner[0])
@@ -308,7 +308,7 @@ def data_freshness(db: str | None = None) -> pd.DataFrame:
         """SELECT max(uploaded_at) FILTER (WHERE kind = 'partner' AND status = 'loaded') AS last_partner_load,
                   coalesce(bool_or(uploaded_by = $demo), false) AS demo_loaded
            FROM uploads""",
-        {"demo": DEMO_USER},
+        {"demo": config.DEMO_USER},
         db,
     )
 

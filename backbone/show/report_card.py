@@ -14,8 +14,9 @@ from datetime import datetime
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
-from backbone import charts, queries, render, slides
-from backbone.formatting import number, status
+from backbone.show import charts, render, slides
+from backbone.show.formatting import number, status
+from backbone.store import queries
 
 TITLE = "Annual community report card"
 ORDER = ["better", "worse", "no real change", "not enough data"]

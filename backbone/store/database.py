@@ -17,8 +17,9 @@ from typing import TypeVar
 import duckdb
 import pandas as pd
 
-from backbone import config, lake
+from backbone import config
 from backbone.errors import BackboneError
+from backbone.store import lake
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
@@ -245,7 +246,7 @@ def _filled_cells(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
     """A store from before public_outcomes existed gets it built once; every later write keeps it current."""
-    from backbone.privacy import refresh_public_outcomes  # privacy reads through this module's views
+    from backbone.store.privacy import refresh_public_outcomes  # privacy reads through this module's views
 
     empty = con.execute("SELECT count(*) = 0 FROM public_outcomes").fetchone()[0]
     if empty and con.execute("SELECT count(*) > 0 FROM observations").fetchone()[0]:

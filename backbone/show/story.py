@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from backbone.formatting import direction_words, is_missing, number, status
+from backbone.show.formatting import direction_words, is_missing, number, status
 
 
 def curve_sentence(row: pd.Series) -> str:

@@ -12,10 +12,9 @@ Headers match case- and punctuation-insensitively, as the whole (multi-row) head
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 
-from backbone.reader.cells import text_of
+from backbone.text import fold_label, text_of
 
 TEMPLATE_FIELDS = ("metric", "period", "geography", "dimension", "group", "value", "numerator", "denominator", "note")
 IGNORE = "ignore"
@@ -25,10 +24,6 @@ MAPPED_FIELDS = (*TEMPLATE_FIELDS, FLAG_FIELD)
 # Fields a value column may fix for itself (a wide table: one column per metric, period, place or group).
 VALUE_COLUMN_FIELDS = ("metric", "period", "geography", "dimension", "group")
 
-
-def fold_header(text: object) -> str:
-    """A header as words: lower case, punctuation and line breaks as single spaces."""
-    return re.sub(r"[^a-z0-9%]+", " ", text_of(text).lower()).strip()
 
 
 @dataclass(frozen=True)
@@ -65,7 +60,7 @@ def parse_mapping(raw: dict | None) -> Mapping:
         mapping.problems.append("a column mapping is a JSON object such as {\"Rate\": \"value\"}")
         return mapping
     for key, spec in raw.items():
-        folded = fold_header(key)
+        folded = fold_label(key)
         mapping.written[folded] = str(key)
         if isinstance(spec, str) and spec.startswith("="):
             if folded in TEMPLATE_FIELDS:
@@ -74,13 +69,13 @@ def parse_mapping(raw: dict | None) -> Mapping:
                 mapping.problems.append(f"'{key}': a constant (\"={spec[1:]}\") needs a field name as its key, one of "
                                         f"{', '.join(TEMPLATE_FIELDS)}")
         elif isinstance(spec, str):
-            name = fold_header(spec)
+            name = fold_label(spec)
             if name in MAPPED_FIELDS or name == IGNORE:
                 mapping.columns[folded] = ColumnSpec(name)
             else:
                 mapping.problems.append(f"'{key}': '{spec}' is not a field; use one of {', '.join(MAPPED_FIELDS)} or ignore")
         elif isinstance(spec, dict):
-            fixed = {fold_header(k): text_of(v) for k, v in spec.items()}
+            fixed = {fold_label(k): text_of(v) for k, v in spec.items()}
             unknown = sorted(set(fixed) - set(VALUE_COLUMN_FIELDS))
             if unknown:
                 mapping.problems.append(f"'{key}': a value column can fix only {', '.join(VALUE_COLUMN_FIELDS)}, "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from backbone.formatting import is_missing, unit_label
+from backbone.show.formatting import is_missing, unit_label
 
 # One palette for the app, the presentation and the exports. Colour-blind-safe (Okabe-Ito based), dark enough
 # on white for marks (3:1) and paired with words wherever it carries meaning.

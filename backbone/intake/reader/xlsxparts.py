@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import zipfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from posixpath import join, normpath
 
 from defusedxml import ElementTree
@@ -142,3 +143,16 @@ def scan_sheet(data: bytes, percent: set[int], sheet: str, name: str, limits: di
             extras.merges.append((int(match.group(2)) - 1, column_index(match.group(1)),
                                   int(match.group(4)) - 1, column_index(match.group(3))))
     return extras
+
+
+def precheck(path: Path, limits: dict[str, int]) -> tuple[dict[str, str], set[int]]:
+    """Cheap refusals before any parser runs (entity declarations, huge used ranges); sheet parts and % styles."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            refuse_entities(archive, path.name)
+            parts = sheet_parts(archive)
+            for sheet, part in parts.items():
+                check_used_range(archive, part, sheet, path.name, limits)
+            return parts, percent_styles(archive)
+    except (KeyError, SyntaxError, ValueError):  # a part missing or not XML: fastexcel gives the real message
+        return {}, set()

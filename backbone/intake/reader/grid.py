@@ -17,8 +17,8 @@ from pathlib import Path
 import pyarrow as pa
 
 from backbone.errors import BackboneError
-from backbone.reader import xlsxparts
-from backbone.reader.workbook import read_csv_rows, sniff
+from backbone.intake.reader import xlsxparts
+from backbone.intake.reader.workbook import read_csv_rows, sniff
 
 # fastexcel's names for spreadsheet errors -> what the sheet shows.
 _ERROR_CODES = {"Div0": "#DIV/0!", "NA": "#N/A", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?", "Num": "#NUM!",
@@ -63,7 +63,7 @@ def read_grids(path: Path, limits: dict[str, int], fork_scan: bool = False) -> l
     extras: dict[str, xlsxparts.SheetExtras] = {}
     pending = None
     if kind == "xlsx":
-        parts, percent = _xlsx_precheck(path, limits)  # refusals first: cheap, and before any parser runs
+        parts, percent = xlsxparts.precheck(path, limits)  # refusals first: cheap, and before any parser runs
         if fork_scan:
             pending = _fork(_xlsx_scan, path, parts, percent, limits)
         else:
@@ -131,19 +131,6 @@ def _join(pending: tuple[int, int]) -> dict:
     if status == "refused":
         raise BackboneError(payload)
     return payload
-
-
-def _xlsx_precheck(path: Path, limits: dict[str, int]) -> tuple[dict[str, str], set[int]]:
-    """Cheap refusals before any parser runs (entity declarations, huge used ranges); sheet parts and % styles."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            xlsxparts.refuse_entities(archive, path.name)
-            parts = xlsxparts.sheet_parts(archive)
-            for sheet, part in parts.items():
-                xlsxparts.check_used_range(archive, part, sheet, path.name, limits)
-            return parts, xlsxparts.percent_styles(archive)
-    except (KeyError, SyntaxError, ValueError):  # a part missing or not XML: fastexcel gives the real message
-        return {}, set()
 
 
 def _xlsx_scan(path: Path, parts: dict[str, str], percent: set[int], limits: dict[str, int]) -> dict[str, xlsxparts.SheetExtras]:

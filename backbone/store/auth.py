@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
-from backbone import store
 from backbone.errors import BackboneError
+from backbone.store import database
 
 ROLES = {
     "director": "Director (backbone staff)",
@@ -141,7 +141,7 @@ def sign_in(email: str, password: str, db: str | None = None, now: datetime | No
         return refusal, row
 
     # The refusal is raised after the transaction commits: a failed attempt must be counted, not rolled back.
-    refusal, row = store.write(attempt, db)
+    refusal, row = database.write(attempt, db)
     if refusal:
         raise BackboneError(refusal)
     return User(email, row[0], row[1])
@@ -149,13 +149,13 @@ def sign_in(email: str, password: str, db: str | None = None, now: datetime | No
 
 def user_for_email(email: str, db: str | None = None) -> User | None:
     """The account of a verified email (from an identity provider), or None when it has none."""
-    row = store.cursor(db).execute("SELECT role, partner_code FROM accounts WHERE email = ?", [email.strip().lower()]).fetchone()
+    row = database.cursor(db).execute("SELECT role, partner_code FROM accounts WHERE email = ?", [email.strip().lower()]).fetchone()
     return User(email.strip().lower(), row[0], row[1]) if row else None
 
 
 def local_accounts_exist(db: str | None = None) -> bool:
     """True when at least one account signs in with a password (so the app asks for one)."""
-    return store.cursor(db).execute("SELECT count(*) > 0 FROM accounts WHERE password_hash IS NOT NULL").fetchone()[0]
+    return database.cursor(db).execute("SELECT count(*) > 0 FROM accounts WHERE password_hash IS NOT NULL").fetchone()[0]
 
 
 # --- managing accounts (the command line) ---------------------------------------------------------------------------
@@ -182,7 +182,7 @@ def add_account(email: str, role: str, partner_code: str | None, password: str |
                     [email, role, partner_code.upper() if partner_code else None,
                      password_hash, datetime.now()])
 
-    store.write(add, db)
+    database.write(add, db)
 
 
 def reset_password(email: str, password: str, db: str | None = None) -> None:
@@ -197,7 +197,7 @@ def reset_password(email: str, password: str, db: str | None = None) -> None:
         cur.execute("UPDATE accounts SET password_hash = ?, failed_attempts = 0, locked_until = NULL WHERE email = ?",
                     [new_hash, email.strip().lower()])
 
-    store.write(reset, db)
+    database.write(reset, db)
 
 
 def remove_account(email: str, db: str | None = None) -> None:
@@ -207,10 +207,10 @@ def remove_account(email: str, db: str | None = None) -> None:
             raise BackboneError(f"No account for {email}.")
         cur.execute("DELETE FROM accounts WHERE email = ?", [email.strip().lower()])
 
-    store.write(remove, db)
+    database.write(remove, db)
 
 
 def list_accounts(db: str | None = None) -> list[tuple]:
     """Every account: email, role, partner, whether it has a password, last sign-in."""
-    return store.cursor(db).execute(
+    return database.cursor(db).execute(
         "SELECT email, role, partner_code, password_hash IS NOT NULL, last_sign_in FROM accounts ORDER BY role, email").fetchall()

@@ -15,11 +15,12 @@ import altair as alt
 import duckdb
 import pandas as pd
 
-from backbone import charts, queries, store
-from backbone.auth import User, require
 from backbone.errors import BackboneError
-from backbone.formatting import Status, change, direction_words, is_missing, number, status
-from backbone.story import curve_sentence, gap_sentence
+from backbone.show import charts
+from backbone.show.formatting import Status, change, direction_words, is_missing, number, status
+from backbone.show.story import curve_sentence, gap_sentence
+from backbone.store import database, queries
+from backbone.store.auth import User, require
 
 KINDS = {"curve": "Turn the curve", "number": "Key number", "groups": "By group"}
 DEMO_DECK = "Annual community dashboard"
@@ -73,14 +74,14 @@ def _slides_from_json(text: str) -> list[Slide]:
 
 def list_decks(db: str | None = None) -> pd.DataFrame:
     """Every saved deck: name, number of slides, who saved it and when (newest first)."""
-    frame = store.query("SELECT name, slides_json, saved_by, saved_at FROM decks ORDER BY saved_at DESC, name", path=db)
+    frame = database.query("SELECT name, slides_json, saved_by, saved_at FROM decks ORDER BY saved_at DESC, name", path=db)
     frame["slides"] = frame.pop("slides_json").map(lambda text: len(json.loads(text or "[]")))
     return frame[["name", "slides", "saved_by", "saved_at"]]
 
 
 def load_deck(name: str, db: str | None = None) -> Deck | None:
     """The deck saved under `name` (the latest save), or None."""
-    row = store.cursor(db).execute(
+    row = database.cursor(db).execute(
         "SELECT name, slides_json, saved_by, saved_at FROM decks WHERE name = ? ORDER BY saved_at DESC LIMIT 1", [name]
     ).fetchone()
     return Deck(row[0], _slides_from_json(row[1]), row[2], row[3]) if row else None
@@ -102,16 +103,16 @@ def save_deck(name: str, slides: list[Slide], user: User | None, db: str | None 
 
     def save(cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("DELETE FROM decks WHERE name = ?", [name])
-        cur.execute("INSERT INTO decks VALUES (?, ?, ?, ?, ?)", [store.new_id(), name, _slides_json(slides), saved_by, now])
+        cur.execute("INSERT INTO decks VALUES (?, ?, ?, ?, ?)", [database.new_id(), name, _slides_json(slides), saved_by, now])
 
-    store.write(save, db)
+    database.write(save, db)
     return Deck(name, list(slides), saved_by, now)
 
 
 def delete_deck(name: str, user: User | None, db: str | None = None) -> None:
     """Remove a saved deck (directors only)."""
     require(user, "edit")
-    store.write(lambda cur: cur.execute("DELETE FROM decks WHERE name = ?", [name]), db)
+    database.write(lambda cur: cur.execute("DELETE FROM decks WHERE name = ?", [name]), db)
 
 
 # --- what can go on a slide ---------------------------------------------------------------------------------------

@@ -7,14 +7,14 @@ from datetime import datetime
 
 import duckdb
 
-from backbone import store
-from backbone.reader.mapping import headers_named
+from backbone.intake.reader.mapping import headers_named
+from backbone.store import database
 
 
 def remember(cur: duckdb.DuckDBPyConnection, partner_code: str, mapping: dict, upload_id: str, by: str) -> None:
     """Record the mapping a load used (inside the load's transaction)."""
     cur.execute("INSERT INTO column_mappings VALUES (?, ?, ?, ?, ?, ?)",
-                [store.new_id(), partner_code, json.dumps(mapping, sort_keys=True), upload_id, by, datetime.now()])
+                [database.new_id(), partner_code, json.dumps(mapping, sort_keys=True), upload_id, by, datetime.now()])
 
 
 def remembered(cur: duckdb.DuckDBPyConnection, partner_code: str) -> tuple[dict, datetime] | None:

@@ -14,11 +14,12 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from backbone.errors import Finding
-from backbone.reader.grid import Grid
-from backbone.reader.mapping import FLAG_FIELD, IGNORE, TEMPLATE_FIELDS, ColumnSpec, Mapping, fold_header, parse_mapping
-from backbone.reader.periods import parse_period
+from backbone.intake.reader.grid import Grid
+from backbone.intake.reader.mapping import FLAG_FIELD, IGNORE, TEMPLATE_FIELDS, ColumnSpec, Mapping, parse_mapping
+from backbone.intake.reader.periods import parse_period
+from backbone.text import fold_label
 
-__all__ = ["IGNORE", "TEMPLATE_FIELDS", "Block", "Tables", "find_tables", "fold_header", "match_header"]
+__all__ = ["IGNORE", "TEMPLATE_FIELDS", "Block", "Tables", "find_tables", "match_header"]
 
 # Header words partners' systems use for the template's fields (folded: lower case, punctuation as spaces).
 HEADER_SYNONYMS = {
@@ -63,7 +64,7 @@ FRACTION_HEADER = re.compile(r"\b(proportion|fraction|share 0 1|0 1)\b")
 
 def match_header(text: object, overrides: dict[str, str] | None = None) -> str | None:
     """The template field a column header names (a partner's own mapping first), or None."""
-    folded = fold_header(text)
+    folded = fold_label(text)
     if overrides and folded in overrides:
         field_name = overrides[folded]
         return None if field_name == IGNORE else field_name
@@ -347,7 +348,7 @@ def _ambiguous_keys(specs: dict[int, ColumnSpec], guessed: dict[int, str]) -> di
 
 
 def _decide(label: str, pieces: list[str], mapping: Mapping, catalog) -> tuple[ColumnSpec | None, str]:
-    keys = [fold_header(label)] + [fold_header(p) for p in reversed(pieces)]
+    keys = [fold_label(label)] + [fold_label(p) for p in reversed(pieces)]
     for position, key in enumerate(keys):
         if key in mapping.columns:
             return mapping.columns[key], f"mapping:{key}" + (":full" if position == 0 else ":part")
@@ -394,7 +395,7 @@ def _title_period(head: list[list[str]], header: _Header) -> tuple[int, str] | N
 def _personal_data(grid: Grid, header: _Header, found: Tables) -> None:
     header_row = header.last_row + 1
     for col, label in sorted(header.labels.items()):
-        folded = fold_header(label)
+        folded = fold_label(label)
         for pattern, what in PERSONAL_HEADERS:
             if pattern.search(folded):
                 found.errors.append(Finding(grid.name, header_row, label, _personal_message(what)))
@@ -478,8 +479,8 @@ def _block(grid: Grid, rows: pa.Array, value_col: int | None, specs: dict[int, C
             label = header.labels[by_field["group"][0]]
             # A group column headed 'Student group' or 'Race/Ethnicity' names its own dimension; the template's
             # bare 'group' does not (validation then files it under 'Group' with a warning).
-            implied = GROUP_DIMENSIONS.get(fold_header(label)) or (
-                None if fold_header(label) in HEADER_SYNONYMS["group"] - {"student group", "demographic"} else label)
+            implied = GROUP_DIMENSIONS.get(fold_label(label)) or (
+                None if fold_label(label) in HEADER_SYNONYMS["group"] - {"student group", "demographic"} else label)
             if implied:
                 fields[name] = implied
     if flag_col is not None:
@@ -492,7 +493,7 @@ def _block(grid: Grid, rows: pa.Array, value_col: int | None, specs: dict[int, C
         headers["value"] = header.labels[value_col]
         for name, text in specs[value_col].fixed:
             fields[name] = text
-        fraction = bool(FRACTION_HEADER.search(fold_header(header.labels[value_col])))
+        fraction = bool(FRACTION_HEADER.search(fold_label(header.labels[value_col])))
         if grid.percent_cells:
             cells = {r + 1 for r, c in grid.percent_cells if c == value_col}
             if cells:

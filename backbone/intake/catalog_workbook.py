@@ -1,79 +1,21 @@
-"""The metric catalog and partnership set-up: read from the store for lookups, loaded from an Excel workbook."""
+"""The catalog workbook (metrics, partners, roles, targets, milestones, expectations) read and checked: all or nothing."""
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-import duckdb
-
-from backbone import store, vocab
-from backbone.auth import User, require
+from backbone import vocab
 from backbone.errors import BackboneError, Finding
-from backbone.privacy import refresh_public_outcomes
-from backbone.reader.cells import is_blank, text_of
-from backbone.reader.table import fold_header
-from backbone.reader.workbook import read_workbook
-
-
-@dataclass(frozen=True)
-class Metric:
-    """What validation needs to know about a catalog metric."""
-
-    code: str
-    name: str
-    unit: str
-    direction: str
-
-
-def fold_name(text: object) -> str:
-    """A metric name folded for matching: case and punctuation do not count."""
-    return re.sub(r"[^a-z0-9%]+", " ", text_of(text).lower()).strip()
-
-
-class Catalog:
-    """Metrics by code, with every name and alias partners may use for them."""
-
-    def __init__(self, metrics: list[Metric], aliases: list[tuple[str, str]]):
-        self.metrics = {m.code: m for m in metrics}
-        self._names: dict[str, str] = {}
-        for metric in metrics:
-            self._names[fold_name(metric.code)] = metric.code
-            self._names[fold_name(metric.name)] = metric.code
-        for code, alias in aliases:
-            self._names.setdefault(fold_name(alias), code)
-
-    def __eq__(self, other: object) -> bool:
-        """Same metrics and same names for them: a file checked against one is checked against the other."""
-        return isinstance(other, Catalog) and (self.metrics, self._names) == (other.metrics, other._names)
-
-    @classmethod
-    def from_store(cls, cur: duckdb.DuckDBPyConnection) -> Catalog:
-        """The catalog as the store holds it now."""
-        metrics = [Metric(*row) for row in cur.execute("SELECT metric_code, name, unit, direction FROM metrics").fetchall()]
-        aliases = [tuple(row) for row in cur.execute("SELECT metric_code, alias FROM metric_aliases").fetchall()]
-        return cls(metrics, aliases)
-
-    def find(self, raw: object) -> Metric | None:
-        """The metric a partner's cell names (code, name or alias), or None."""
-        code = self._names.get(fold_name(raw))
-        return self.metrics.get(code) if code else None
-
-    def suggest(self, raw: object) -> list[str]:
-        """Catalog metric names close to an unknown one, best first."""
-        close = difflib.get_close_matches(fold_name(raw), list(self._names), n=3, cutoff=0.5)
-        names: list[str] = []
-        for folded in close:
-            name = self.metrics[self._names[folded]].name
-            if name not in names:
-                names.append(name)
-        return names
-
-
-# --- loading the catalog workbook -------------------------------------------------------------
+from backbone.intake.reader.periods import parse_period
+from backbone.intake.reader.sandbox import read_untrusted
+from backbone.intake.staging import file_sha256, stage_upload
+from backbone.store import database
+from backbone.store.auth import User, require
+from backbone.store.catalog import Catalog, Metric, write_catalog
+from backbone.text import fold_label, is_blank, text_of
 
 SHEET_COLUMNS = {
     "Metrics": ["code", "name", "definition", "unit", "direction", "level", "activity", "component", "phase",
@@ -107,7 +49,7 @@ class _SheetReader:
 
     def __init__(self, name: str, rows: list[list[object]], errors: list[Finding]):
         self.name, self.errors = name, errors
-        header = [fold_header(h).replace(" ", "_") for h in (rows[0] if rows else [])]
+        header = [fold_label(h).replace(" ", "_") for h in (rows[0] if rows else [])]
         self.columns = {h: i for i, h in enumerate(header) if h}
         self.data = rows[1:]
         for required in REQUIRED_COLUMNS[name]:
@@ -171,7 +113,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
                           db: str | None = None) -> CatalogLoad:
     """Create or update metrics, partners, roles, targets, milestones and expectations from a workbook: all or nothing."""
     require(actor, "edit")
-    sheets = {sheet.name.strip(): sheet.rows for sheet in read_workbook(path)}
+    sheets = {sheet.name.strip(): sheet.rows for sheet in read_untrusted(Path(path), rows=True)}
     known = {name.lower(): name for name in sheets}
     errors: list[Finding] = []
     present = {name: sheets[known[name.lower()]] for name in SHEET_COLUMNS if name.lower() in known}
@@ -181,7 +123,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
             "Name the sheets exactly so, with a header row first."
         )
     readers = {name: _SheetReader(name, rows, errors) for name, rows in present.items()}
-    cur = store.cursor(db)
+    cur = database.cursor(db)
     parsed: dict[str, list[tuple]] = {}
     metric_codes = {r[0] for r in cur.execute("SELECT metric_code FROM metrics").fetchall()}
     partner_codes = {r[0] for r in cur.execute("SELECT partner_code FROM partners").fetchall()}
@@ -231,15 +173,13 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
     if "Milestones" in readers:
         sheet = readers["Milestones"]
         parsed["Milestones"] = [
-            (store.new_id(), sheet.choice(row, r, "phase", vocab.PHASES, True),
+            (database.new_id(), sheet.choice(row, r, "phase", vocab.PHASES, True),
              sheet.choice(row, r, "component", vocab.COMPONENTS, True), sheet.text(row, r, "milestone", True),
              sheet.choice(row, r, "status", vocab.MILESTONE_STATUSES) or "not_started", sheet.day(row, r, "date"),
              sheet.text(row, r, "note"), datetime.now())
             for row, r in sheet.records()
         ]
     if "Expected" in readers:
-        from backbone.reader.periods import parse_period
-
         sheet = readers["Expected"]
         parsed["Expected"] = []
         for row, r in sheet.records():
@@ -252,14 +192,12 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
     if errors:
         return CatalogLoad({}, errors)
     counts = {name: len(rows) for name, rows in parsed.items() if name != "Aliases"}
-    _write_catalog(parsed, path, original_name or path.name, uploaded_by, db)
+    write_catalog(parsed, original_name or path.name, file_sha256(path), uploaded_by, db)
     return CatalogLoad(counts, [])
 
 
 def load_catalog_upload(data: bytes, file_name: str, actor: User, db: str | None = None) -> CatalogLoad | str:
     """A catalog workbook sent through the browser: its outcome, or the plain reason it could not be read."""
-    from backbone.ingest import stage_upload
-
     require(actor, "edit")
     path = stage_upload(data, file_name, db)
     try:
@@ -311,34 +249,3 @@ def _parse_partners(sheet: _SheetReader) -> list[tuple]:
     return partners
 
 
-def _write_catalog(parsed: dict[str, list[tuple]], path: Path, file_name: str, uploaded_by: str, db: str | None) -> None:
-    """Upsert by natural key in one transaction (no constraints exist to do it for us)."""
-    from backbone.ingest import file_sha256
-
-    def write(cur: duckdb.DuckDBPyConnection) -> None:
-        for m in parsed.get("Metrics", []):
-            cur.execute("DELETE FROM metrics WHERE metric_code = ?", [m[0]])
-            cur.execute("DELETE FROM metric_aliases WHERE metric_code = ?", [m[0]])
-            cur.execute("INSERT INTO metrics VALUES (" + ", ".join("?" * len(m)) + ")", list(m))
-        for code, alias in parsed.get("Aliases", []):
-            cur.execute("INSERT INTO metric_aliases VALUES (?, ?)", [code, alias])
-        for p in parsed.get("Partners", []):
-            cur.execute("DELETE FROM partners WHERE partner_code = ?", [p[0]])
-            cur.execute("INSERT INTO partners VALUES (?, ?, ?, ?, ?)", list(p))
-        # Roles, targets, milestones and expectations are lists: a sheet replaces the whole list it covers.
-        replace_whole = {"Roles": "backbone_roles", "Targets": "targets", "Milestones": "milestones", "Expected": "expectations"}
-        for sheet, table in replace_whole.items():
-            if sheet in parsed:
-                cur.execute(f"DELETE FROM {table}")  # table names come from the fixed dict above
-                for values in parsed[sheet]:
-                    cur.execute(f"INSERT INTO {table} VALUES (" + ", ".join("?" * len(values)) + ")", list(values))
-        # A new threshold or unit changes what may be shown.
-        refresh_public_outcomes(cur)
-        cur.execute(
-            "INSERT INTO uploads (upload_id, load_seq, kind, uploaded_by, uploaded_at, file_name, sha256, status, rows_loaded)"
-            " VALUES (?, ?, 'catalog', ?, ?, ?, ?, 'loaded', ?)",
-            [store.new_id(), store.next_load_seq(cur), uploaded_by, datetime.now(), file_name, file_sha256(path),
-             sum(len(v) for v in parsed.values())],
-        )
-
-    store.write(write, db)

@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from backbone.reader.xlsxparts import NO_CACHED_VALUE
+from backbone.intake.reader.xlsxparts import NO_CACHED_VALUE
+from backbone.text import text_of
 
 # Marks that agencies print in place of a small number: kept as suppressed, never read as 0.
 _SUPPRESSION_PATTERNS = [
@@ -49,10 +50,6 @@ class Cell:
     percent_sign: bool = False
 
 
-def is_blank(raw: object) -> bool:
-    """True for an empty cell (None, '' or only spaces)."""
-    return raw is None or (isinstance(raw, str) and not raw.strip())
-
 
 def parse_number(raw: object) -> Cell:
     """Read a numeric cell as a partner meant it: '1,234' and ' 45 ' are numbers, '45%' is 45 percent."""
@@ -90,12 +87,3 @@ def parse_flag(raw: object) -> str:
     return "shown" if folded in _FLAG_SHOWN else "invalid"
 
 
-def text_of(raw: object) -> str:
-    """A cell as clean text: whole floats without '.0', everything stripped."""
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        return str(int(raw))
-    if isinstance(raw, datetime) and raw.time() == datetime.min.time():
-        return raw.date().isoformat()
-    return str(raw).strip()

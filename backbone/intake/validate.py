@@ -14,12 +14,13 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from backbone.catalog import Catalog
 from backbone.errors import Finding
-from backbone.reader.cells import parse_flag, parse_number, text_of
-from backbone.reader.mapping import FLAG_FIELD
-from backbone.reader.periods import parse_period
-from backbone.reader.table import Block
+from backbone.intake.reader.cells import parse_flag, parse_number
+from backbone.intake.reader.mapping import FLAG_FIELD
+from backbone.intake.reader.periods import parse_period
+from backbone.intake.reader.table import Block
+from backbone.store.catalog import Catalog
+from backbone.text import text_of
 from backbone.vocab import UNIT_SCALE
 
 KEY_FIELDS = ("metric_code", "period_label", "geography", "dimension", "group_value")

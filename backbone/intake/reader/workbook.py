@@ -10,6 +10,7 @@ from pathlib import Path
 
 from backbone import config
 from backbone.errors import BackboneError
+from backbone.intake.reader import xlsxparts
 
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ZIP_MAGIC = b"PK\x03\x04"
@@ -97,27 +98,19 @@ def _sniff_zip(path: Path, limits: dict[str, int]) -> str:
     raise BackboneError(f"'{path.name}' is not a spreadsheet. Upload an Excel workbook (.xlsx) or a CSV file.")
 
 
-def read_workbook(path: Path) -> list[Sheet]:
-    """Every sheet of the file, as raw cell values (text, numbers, dates) exactly as stored (the catalog workbook).
-
-    Parsed in the sandboxed child too (reader/sandbox.py): a catalog file must not be able to take the app down either.
-    """
-    from backbone.reader.sandbox import read_untrusted
-
-    return read_untrusted(Path(path), rows=True)
-
-
 def read_workbook_here(path: Path, limits: dict[str, int] | None = None) -> list[Sheet]:
-    """read_workbook's work, in this process: only the sandboxed child calls it."""
+    """Every sheet as raw cell values (text, numbers, dates) exactly as stored: the catalog workbook's shape.
+
+    Only the sandboxed child calls it (sandbox.read_untrusted(path, rows=True)): a catalog file must not be able to take
+    the app down either.
+    """
     kind = sniff(path, limits)
     if kind == "csv":
         return [Sheet(path.stem, read_csv_rows(path))]
     from python_calamine import CalamineWorkbook  # here: the sandboxed reader does not need it
 
     if kind == "xlsx":
-        from backbone.reader.grid import _xlsx_precheck
-
-        _xlsx_precheck(path, limits or read_limits())  # entity declarations and huge used ranges, before calamine
+        xlsxparts.precheck(path, limits or read_limits())  # entity declarations and huge used ranges, before calamine
 
     try:
         book = CalamineWorkbook.from_path(str(path))

@@ -7,9 +7,9 @@ from datetime import date, datetime
 import duckdb
 import pandas as pd
 
-from backbone import store
-from backbone.auth import User, require
 from backbone.errors import BackboneError
+from backbone.store import database
+from backbone.store.auth import User, require
 from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
 
 
@@ -38,7 +38,7 @@ def save_cell(phase: str, component: str, before: pd.DataFrame, after: pd.DataFr
             milestone_id = row.get("milestone_id")
             if not isinstance(milestone_id, str):
                 cur.execute("INSERT INTO milestones VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                            [store.new_id(), phase, component, *values, datetime.now()])
+                            [database.new_id(), phase, component, *values, datetime.now()])
                 changes += 1
             elif _differs(previous[milestone_id], row):
                 cur.execute("UPDATE milestones SET title = ?, status = ?, status_date = ?, note = ?, updated_at = ?"
@@ -46,7 +46,7 @@ def save_cell(phase: str, component: str, before: pd.DataFrame, after: pd.DataFr
                 changes += 1
         return changes
 
-    return store.write(save, db)
+    return database.write(save, db)
 
 
 def _day(value: object) -> date | None:

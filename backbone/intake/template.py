@@ -10,8 +10,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from backbone import store
-from backbone.reader.table import TEMPLATE_FIELDS
+from backbone.intake.reader.table import TEMPLATE_FIELDS
+from backbone.store import database
 from backbone.vocab import DIRECTIONS, UNITS
 
 INSTRUCTIONS = [
@@ -35,7 +35,7 @@ HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
 
 def write_template(out: Path | BinaryIO, db: str | None = None) -> Path | BinaryIO:
     """Write the template workbook for the catalog as it is now (to a path or an open binary file)."""
-    metrics = store.query(
+    metrics = database.query(
         "SELECT metric_code, name, unit, direction, definition, "
         " (SELECT string_agg(alias, '; ') FROM metric_aliases a WHERE a.metric_code = m.metric_code) AS aliases "
         "FROM metrics m ORDER BY level, name",

@@ -13,9 +13,10 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 
-from backbone import config, store
+from backbone import config
 from backbone.errors import BackboneError
-from backbone.privacy import refresh_public_outcomes
+from backbone.store import database
+from backbone.store.privacy import refresh_public_outcomes
 
 PUBLIC_VIEWS = [
     "community_outcomes", "outcome_trends", "equity_gaps", "activity_scorecard", "phase_matrix",
@@ -31,7 +32,7 @@ def read_relation(name: str, db: str | None = None) -> pd.DataFrame:
     """Every row of one public view or table (names come only from the lists above)."""
     if name not in PUBLIC_VIEWS and name not in TABLES:
         raise BackboneError(f"'{name}' is not a view Backbone exports. Choose one of: {', '.join(PUBLIC_VIEWS)}.")
-    return store.query(f"SELECT * FROM {name}", path=db)
+    return database.query(f"SELECT * FROM {name}", path=db)
 
 
 def export_views(out: Path, view: str | None = None, db: str | None = None) -> dict[str, int]:
@@ -90,7 +91,7 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
     if directory.exists() and any(directory.iterdir()):
         raise BackboneError(f"'{directory}' is not empty; back up into a new folder.")
     directory.mkdir(parents=True, exist_ok=True)
-    cur = store.cursor(db)
+    cur = database.cursor(db)
     counts = {}
     for table in TABLES:
         arrow = cur.execute(f"SELECT * FROM {table}").to_arrow_table()
@@ -99,7 +100,7 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
     uploads = config.uploads_dir(db)
     if uploads.exists():
         shutil.copytree(uploads, directory / "uploads")
-    manifest = {"schema_version": store.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
+    manifest = {"schema_version": database.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return counts
 
@@ -132,7 +133,7 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
         refresh_public_outcomes(cur)
         return counts
 
-    counts = store.write(replace_everything, db)
+    counts = database.write(replace_everything, db)
     if (directory / "uploads").exists():
         shutil.copytree(directory / "uploads", config.uploads_dir(db), dirs_exist_ok=True)
     return counts
@@ -142,7 +143,7 @@ def copy_store(source: str, target: str) -> dict[str, int]:
     """Copy every table and kept upload of one store into an empty other one (a DuckDB file into a lake, or back)."""
     if source == target:
         raise BackboneError("The store to copy into is the store being copied; name another one.")
-    if not store.is_empty(target):
+    if not database.is_empty(target):
         raise BackboneError(f"'{target}' already holds data; copy into an empty store (or use restore to replace it).")
     with tempfile.TemporaryDirectory(prefix="backbone-copy-") as folder:
         snapshot = Path(folder) / "store"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -12,15 +11,18 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from backbone import config, mappings, store
-from backbone.auth import User, require
-from backbone.catalog import Catalog
+from backbone import config
 from backbone.errors import BackboneError, Finding
-from backbone.privacy import public_rows, refresh_public_outcomes, replace_public_rows
-from backbone.reader.mapping import parse_mapping
-from backbone.reader.sandbox import read_untrusted
-from backbone.reader.table import find_tables
-from backbone.validate import KEY_FIELDS, check_blocks
+from backbone.intake import mappings
+from backbone.intake.reader.mapping import parse_mapping
+from backbone.intake.reader.sandbox import read_untrusted
+from backbone.intake.reader.table import find_tables
+from backbone.intake.staging import file_sha256
+from backbone.intake.validate import KEY_FIELDS, check_blocks
+from backbone.store import database
+from backbone.store.auth import User, require
+from backbone.store.catalog import Catalog
+from backbone.store.privacy import public_rows, refresh_public_outcomes, replace_public_rows
 
 OBSERVATION_COLUMNS = [
     "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
@@ -67,24 +69,6 @@ class IngestResult:
         return data
 
 
-def file_sha256(path: Path) -> str:
-    """The SHA-256 of a file, read in blocks."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
-def stage_upload(data: bytes, file_name: str, db: str | None = None) -> Path:
-    """Keep a browser upload on disk while it is checked; the load copies it to its permanent name."""
-    incoming = config.uploads_dir(db) / "incoming"
-    incoming.mkdir(parents=True, exist_ok=True)
-    path = incoming / f"{store.new_id()}{Path(file_name).suffix.lower()}"
-    path.write_bytes(data)
-    return path
-
-
 def partner_exists(cur: duckdb.DuckDBPyConnection, partner_code: str) -> bool:
     """True when the partner is in the store."""
     return cur.execute("SELECT count(*) FROM partners WHERE partner_code = ?", [partner_code]).fetchone()[0] > 0
@@ -112,7 +96,7 @@ def ingest_file(
     partner_code = partner_code.strip().upper()
     require(actor, "upload", partner_code)
     name = original_name or path.name
-    cur = store.cursor(db)
+    cur = database.cursor(db)
     if not partner_exists(cur, partner_code):
         known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
         raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
@@ -135,7 +119,7 @@ def ingest_file(
         result.status = "dry-run"
         return result
 
-    upload_id = store.new_id()
+    upload_id = database.new_id()
     stored = config.uploads_dir(db) / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
 
     def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
@@ -146,7 +130,7 @@ def ingest_file(
             result.status, result.duplicate_of = "duplicate", previous
             return result
         replaced = _count_changes(wcur, partner_code, incoming, result)
-        load_seq, uploaded_at = store.next_load_seq(wcur), datetime.now()
+        load_seq, uploaded_at = database.next_load_seq(wcur), datetime.now()
         landing = _as_current(incoming, upload_id, partner_code, load_seq, uploaded_at)
         codes = incoming.column("metric_code").unique().to_pylist()
         # The public rows are worked out on a second connection, from the values as they will be once this upload
@@ -174,7 +158,7 @@ def ingest_file(
         return result
 
     try:
-        return store.write(load, db)
+        return database.write(load, db)
     except BaseException:
         stored.unlink(missing_ok=True)  # the copy is made inside the transaction: a load that did not land keeps none
         raise
@@ -207,7 +191,7 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]
 
     Reads the store as committed: the caller holds the write lock, so nothing else lands meanwhile.
     """
-    cur = store.new_cursor(db)
+    cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
         cur.execute(_CURRENT_ONCE_LANDED)
@@ -329,4 +313,4 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
         ).fetchone()[0]
         return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}
 
-    return store.write(undo, db)
+    return database.write(undo, db)

@@ -1,1 +1,0 @@
-"""Untrusted file -> cell grid -> tidy rows with findings."""

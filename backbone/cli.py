@@ -212,7 +212,7 @@ def _users(args: argparse.Namespace, db: str) -> int:
 
         rows = recent(args.days, db)
         for when, what, who, how, where, why in rows.itertuples(index=False, name=None):
-            print(f"{when:%Y-%m-%d %H:%M:%S}  {what:<9} {who:<36} {how or '':<20} {where:<16} {why or ''}".rstrip())
+            print(f"{when:%Y-%m-%d %H:%M:%S}  {what:<9} {who:<36} {how:<20} {where:<16} {why}".rstrip())
         if rows.empty:
             print(f"Nothing recorded in the last {args.days} days.")
     return EXIT_OK

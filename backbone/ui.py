@@ -6,6 +6,7 @@ import inspect
 import ipaddress
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
@@ -34,6 +35,7 @@ PAGES = [
     ("pages/6_Data_and_history.py", "Data and history", ":material/history:", "see_raw"),
     ("pages/7_Present.py", "Present", ":material/slideshow:", None),
 ]
+FAVICON = Path(__file__).with_name("favicon.png")
 SMALL_NUMBERS_KEY = "show-small-numbers"
 # Who this script run is for, resolved once by setup_page (every page's first call) and read by every read after it.
 THIS_RUN_USER_KEY = "signed-in-this-run"
@@ -47,8 +49,12 @@ def _open_store(db: str) -> bool:
 
 
 def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = True) -> User:
-    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too."""
-    st.set_page_config(page_title=f"{title} · Backbone", page_icon=icon, layout="wide")
+    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too.
+
+    `icon` is the page's own (its sidebar link shows it); the browser tab shows Backbone's favicon, a local file, since
+    Streamlit fetches a Material icon favicon from Google's font servers: a request to an outside address.
+    """
+    st.set_page_config(page_title=f"{title} · Backbone", page_icon=FAVICON, layout="wide")
     _open_store(config.db_path())
     mode = sign_in_mode()
     if mode == "open" and not serves_only_this_computer(st.get_option("server.address"), _connection_ip(), _headers()):

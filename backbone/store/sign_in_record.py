@@ -42,6 +42,6 @@ def recent(days: int, db: str | None = None, now: datetime | None = None) -> pd.
     since = (now or datetime.now()) - timedelta(days=days)
     return database.query(
         """SELECT recorded_at AS "when", event AS "what", coalesce(email, '(not an email address)') AS "who",
-                  method AS "how", coalesce(address, 'this computer') AS "from", detail AS "why"
+                  coalesce(method, '') AS "how", coalesce(address, 'this computer') AS "from", coalesce(detail, '') AS "why"
            FROM sign_in_record WHERE recorded_at >= $since ORDER BY recorded_at DESC""",
         {"since": since}, path=db)

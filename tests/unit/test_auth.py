@@ -5,11 +5,13 @@ from __future__ import annotations
 import io
 import os
 import stat
+import tomllib
 from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
 
+from backbone import config
 from backbone.cli import main
 from backbone.errors import BackboneError
 from backbone.intake.catalog_workbook import load_catalog_workbook
@@ -354,3 +356,16 @@ def test_store_and_backup_files_are_owner_only(tmp_path, monkeypatch):
         assert len(modes) > 5 and all(mode in (0o600, 0o700) for mode in modes.values()), {k: oct(v) for k, v in modes.items()}
     finally:
         os.umask(previous)
+
+
+def test_the_example_secrets_file_configures_what_st_login_needs():
+    example = tomllib.loads((config.PROJECT_ROOT / ".streamlit" / "secrets.toml.example").read_text())["auth"]
+    assert {"redirect_uri", "cookie_secret", "client_id", "client_secret", "server_metadata_url"} <= set(example)
+    assert example["redirect_uri"].endswith("/oauth2callback")
+    assert example["server_metadata_url"].endswith("/.well-known/openid-configuration")
+
+
+def test_the_sign_in_settings_are_documented():
+    readme = (config.PROJECT_ROOT / "README.md").read_text()
+    for setting in ("BACKBONE_IDLE_TIMEOUT_S", "BACKBONE_TRUSTED_PROXIES", "users sign-in off", "users log", "xms_edov"):
+        assert setting in readme, setting

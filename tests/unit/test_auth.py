@@ -150,6 +150,7 @@ def answers(email: str, db: str, start: datetime, tries: int = 7) -> list[str]:
     return said
 
 
+@pytest.mark.both_backends
 def test_unknown_and_known_emails_get_the_same_answers_all_the_way_to_the_wait(catalog_db):
     auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
     start = datetime(2026, 1, 1, 9, 0)
@@ -159,6 +160,7 @@ def test_unknown_and_known_emails_get_the_same_answers_all_the_way_to_the_wait(c
     assert "try again in 30 seconds" in known[4] and "Too many wrong passwords" in known[5]
 
 
+@pytest.mark.both_backends
 def test_a_stranger_guessing_cannot_lock_the_owner_out(catalog_db):
     auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
     start = datetime(2026, 1, 1, 9, 0)
@@ -198,6 +200,7 @@ def test_the_record_keeps_sign_ins_and_refusals_but_never_a_password(catalog_db)
     assert PASSWORD not in everything and "wrong one" not in everything and "whatever" not in everything
 
 
+@pytest.mark.both_backends
 def test_a_partners_refused_upload_for_another_organisation_is_recorded(catalog_db, tmp_path):
     auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
     book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, None, None, None, 40, 40, 100]])
@@ -209,6 +212,7 @@ def test_a_partners_refused_upload_for_another_organisation_is_recorded(catalog_
     assert len(record_rows(catalog_db)) == 1  # an allowed write adds nothing
 
 
+@pytest.mark.both_backends
 def test_an_account_removed_or_changed_while_signed_in_loses_its_writes(catalog_db, tmp_path):
     auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
     book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, None, None, None, 40, 40, 100]])
@@ -243,6 +247,7 @@ def claims(email: str, issued: datetime, nonce: str, **extra) -> dict:
             "email_verified": True, "iat": int(issued.timestamp()), "nonce": nonce, **extra}
 
 
+@pytest.mark.both_backends
 def test_identity_provider_sign_ins_are_recorded_timed_out_and_independent(catalog_db, monkeypatch):
     monkeypatch.setenv("BACKBONE_IDLE_TIMEOUT_S", str(8 * 60 * 60))
     auth.add_account(DIRECTOR.email, "director", None, None, catalog_db)
@@ -319,6 +324,7 @@ def test_sign_in_stays_on_after_the_last_account_is_removed_until_turned_off(db,
     assert main(["users", "sign-in", "on"]) == 0 and auth.sign_in_required(db)
 
 
+@pytest.mark.both_backends
 def test_users_log_prints_the_record_and_backups_carry_it(catalog_db, tmp_path, capsys):
     auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
     auth.sign_in(PARTNER.email, PASSWORD, catalog_db, address="198.51.100.7")

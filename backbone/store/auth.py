@@ -26,6 +26,7 @@ SCRYPT = {"n": 2**14, "r": 8, "p": 1}
 FREE_ATTEMPTS = 4  # the fifth wrong password in a row (for one email from one address) starts the waiting
 FIRST_WAIT_SECONDS = 30
 LONGEST_WAIT_SECONDS = 15 * 60
+FORGET_FAILURES_AFTER = timedelta(days=1)
 MIN_PASSWORD_LENGTH = 10
 # How a person signed in, as the sign-in record says it.
 PASSWORD, IDENTITY_PROVIDER = "password", "identity provider"
@@ -184,10 +185,14 @@ def sign_in(email: str, password: str, db: str | None = None, now: datetime | No
         return User(email, row[0][0], row[0][1], via=PASSWORD, address=address)
 
     def fail(cur: duckdb.DuckDBPyConnection) -> timedelta:
-        before = cur.execute("SELECT max(failures) FROM sign_in_failures WHERE failure_key = ?", [failure_key]).fetchone()[0]
+        # A streak left alone for a day is forgotten (and its row deleted: guesses at many emails do not pile up).
+        forget_before = now - FORGET_FAILURES_AFTER
+        before = cur.execute("SELECT max(failures) FROM sign_in_failures WHERE failure_key = ? AND updated_at >= ?",
+                             [failure_key, forget_before]).fetchone()[0]
         failures = (before or 0) + 1
         wait = wait_after(failures)
-        cur.execute("DELETE FROM sign_in_failures WHERE failure_key = ?", [failure_key])
+        cur.execute("DELETE FROM sign_in_failures WHERE failure_key = ? OR (updated_at < ? AND coalesce(wait_until, updated_at) < ?)",
+                    [failure_key, forget_before, now])
         cur.execute("INSERT INTO sign_in_failures VALUES (?, ?, ?, ?, ?)",
                     [failure_key, email_key, failures, now + wait if wait else None, now])
         sign_in_record.add(cur, REFUSAL, who(email), PASSWORD, address, "wrong password" if row else "no account for this email", now)

@@ -28,6 +28,7 @@ _ENDINGS = {
 # timeout, at most 15 minutes), not at every page run: on a lake every write moves the snapshot that page caches
 # hang on. Within one browser tab the timeout is exact; a new tab may find it up to this much early.
 _LONGEST_TOUCH_INTERVAL = timedelta(minutes=15)
+_COOKIE_LIFETIME = timedelta(days=31)  # Streamlit's identity cookie lasts 30 days
 
 
 @dataclass(frozen=True)
@@ -172,12 +173,15 @@ def _first_run(claims: Mapping[str, object], email: str, method: str, key: str, 
         ended = None
 
     def remember(cur: duckdb.DuckDBPyConnection) -> None:
+        # Sign-ins older than the cookie's 30 days can come back no more (and one that did would be timed out).
+        cur.execute("DELETE FROM sign_in_sessions WHERE started_at < ?", [now - _COOKIE_LIFETIME])
         cur.execute("INSERT INTO sign_in_sessions VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     [key, email or None, account.role if account else None, account.partner_code if account else None,
                      now, now, now if ended else None, ended])
         if ended:
             _record_ending(cur, ended, who(email), method, address, now)
         else:
+            cur.execute("UPDATE accounts SET last_sign_in = ? WHERE email = ?", [now, email])
             sign_in_record.add(cur, SIGN_IN, email, method, address, None, now)
 
     database.write_aside(remember, db)

@@ -181,6 +181,18 @@ def test_a_stranger_guessing_cannot_lock_the_owner_out(catalog_db):
                         address="203.0.113.9") == PARTNER
 
 
+def test_a_streak_of_wrong_passwords_is_forgotten_after_a_day(catalog_db):
+    auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
+    start = datetime(2026, 1, 1, 9, 0)
+    answers(PARTNER.email, catalog_db, start, tries=6)
+    answers("nobody@example.org", catalog_db, start, tries=2)
+    with pytest.raises(BackboneError) as fresh:  # a day on: the first wrong password of a new streak
+        auth.sign_in(PARTNER.email, "wrong", catalog_db, now=start + timedelta(days=1, minutes=30))
+    assert str(fresh.value) == "That email and password do not match an account."
+    kept = database.cursor(catalog_db).execute("SELECT failures FROM sign_in_failures").fetchall()
+    assert kept == [(1,)]  # the other email's old streak went too
+
+
 def test_the_record_keeps_sign_ins_and_refusals_but_never_a_password(catalog_db):
     auth.add_account(PARTNER.email, "partner", "SCHOOLS", PASSWORD, catalog_db)
     auth.sign_in(PARTNER.email, PASSWORD, catalog_db, address="198.51.100.7")

@@ -131,7 +131,7 @@ def _connection_ip() -> str | None:
     return ip if isinstance(ip, str) else None
 
 
-def _headers():
+def _headers() -> StreamlitHeaders:
     headers = st.context.headers
     return headers if hasattr(headers, "get_all") else _NO_HEADERS
 

@@ -6,12 +6,16 @@ button; what it says about them (email, email_verified) is what the tests config
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import oidc_provider_mock
 import werkzeug.serving
+
+with warnings.catch_warnings():  # the mock still imports Authlib's old JOSE module: its deprecation is not ours to act on
+    warnings.simplefilter("ignore")
+    import oidc_provider_mock
 
 LOOPBACK = "127.0.0.1"
 STOP_TIMEOUT_S = 10

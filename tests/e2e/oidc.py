@@ -11,10 +11,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import authlib.deprecate  # sets its own "always" filter when imported: imported first, so the one below wins
 import werkzeug.serving
 
 with warnings.catch_warnings():  # the mock still imports Authlib's old JOSE module: its deprecation is not ours to act on
-    warnings.simplefilter("ignore")
+    warnings.simplefilter("ignore", authlib.deprecate.AuthlibDeprecationWarning)
     import oidc_provider_mock
 
 LOOPBACK = "127.0.0.1"

@@ -58,7 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     copy.add_argument("target", help="the store to copy into, e.g. 'ducklake:postgres:dbname=backbone host=db' or data/copy.duckdb")
     commands.add_parser("maintain", help="tidy the store's files: on a lake, merge small Parquet files and remove"
                         " ones no snapshot needs (run at a quiet time)")
-    users = commands.add_parser("users", help="manage who may sign in: add, list, remove, reset")
+    users = commands.add_parser("users", help="manage who may sign in: add, list, remove, reset, sign-in on|off, log")
     actions = users.add_subparsers(dest="action", required=True, parser_class=_Parser)
     add = actions.add_parser("add", help="create an account (asks for its password)")
     add.add_argument("email")
@@ -70,6 +70,12 @@ def build_parser() -> argparse.ArgumentParser:
     remove_user.add_argument("email")
     reset = actions.add_parser("reset", help="set a new password (asks for it) and clear failed attempts")
     reset.add_argument("email")
+    switch = actions.add_parser("sign-in", help="turn sign-in on or off (on from the first account; off makes everyone "
+                                "on this computer the local director, and the app then answers only on 127.0.0.1)")
+    switch.add_argument("state", choices=["on", "off", "status"])
+    log = actions.add_parser("log", help="print the sign-in record: sign-ins, refusals, sign-outs, timeouts")
+    log.add_argument("--days", type=int, default=config.SIGN_IN_RECORD_DAYS,
+                     help=f"how many days back (default {config.SIGN_IN_RECORD_DAYS})")
     return parser
 
 
@@ -186,9 +192,29 @@ def _users(args: argparse.Namespace, db: str) -> int:
     elif args.action == "remove":
         auth.remove_account(args.email, db)
         print(f"Account removed: {args.email}.")
+        if not auth.list_accounts(db) and auth.sign_in_required(db):
+            print("That was the last account. Sign-in stays on, so nobody can sign in until you add an account "
+                  "(`users add`) or turn sign-in off (`users sign-in off`).")
     elif args.action == "reset":
         auth.reset_password(args.email, _read_password(args.email), db)
         print(f"Password reset for {args.email}.")
+    elif args.action == "sign-in":
+        if args.state != "status":
+            auth.set_sign_in_required(args.state == "on", db)
+        if auth.sign_in_required(db):
+            print("Sign-in is on: the app asks everyone to sign in (a password, or the identity provider when "
+                  ".streamlit/secrets.toml configures one).")
+        else:
+            print("Sign-in is off: whoever opens the app on this computer is the local director, and the app refuses "
+                  "to serve any address but 127.0.0.1 (an identity provider in .streamlit/secrets.toml still applies).")
+    elif args.action == "log":
+        from backbone.store.sign_in_record import recent
+
+        rows = recent(args.days, db)
+        for when, what, who, how, where, why in rows.itertuples(index=False, name=None):
+            print(f"{when:%Y-%m-%d %H:%M:%S}  {what:<9} {who:<36} {how:<20} {where:<16} {why}".rstrip())
+        if rows.empty:
+            print(f"Nothing recorded in the last {args.days} days.")
     return EXIT_OK
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from backbone.errors import BackboneError
@@ -65,3 +66,26 @@ def read_limit(name: str) -> int:
     """One reading limit: `BACKBONE_<NAME>` from the environment, else its default."""
     raw = os.environ.get(f"BACKBONE_{name}")
     return int(raw) if raw and raw.strip().isdigit() else READ_LIMIT_DEFAULTS[name]
+
+
+# Sign-in. An idle session ends after BACKBONE_IDLE_TIMEOUT_S seconds without a page run (default 8 hours, a working
+# day: directors keep the same limit, since they are the staff who work in the app all day).
+IDLE_TIMEOUT_DEFAULT_S = 8 * 60 * 60
+# How far back the sign-in record is shown to directors and printed by `users log` by default.
+SIGN_IN_RECORD_DAYS = 90
+
+
+def idle_timeout() -> timedelta:
+    """How long a signed-in session may go without a page run before it must sign in again."""
+    raw = os.environ.get("BACKBONE_IDLE_TIMEOUT_S", "").strip()
+    return timedelta(seconds=int(raw) if raw.isdigit() and int(raw) > 0 else IDLE_TIMEOUT_DEFAULT_S)
+
+
+def trusted_proxies() -> int:
+    """How many reverse proxies stand in front of the app (`BACKBONE_TRUSTED_PROXIES`, default 0).
+
+    With N > 0 a visitor's address is the Nth address from the right of X-Forwarded-For, which those proxies append;
+    with 0 the header is ignored, since anyone can send it.
+    """
+    raw = os.environ.get("BACKBONE_TRUSTED_PROXIES", "").strip()
+    return int(raw) if raw.isdigit() else 0

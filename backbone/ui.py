@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable
+import ipaddress
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from pathlib import Path
 
 import altair as alt
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.context import StreamlitHeaders
 
 from backbone import config
 from backbone.demo import ensure_demo
@@ -15,7 +19,8 @@ from backbone.errors import BackboneError
 from backbone.intake.template import template_bytes
 from backbone.show import charts
 from backbone.show.formatting import Status, direction_words, md, status
-from backbone.store import auth, database, queries
+from backbone.store import auth, database, queries, sessions
+from backbone.store import sign_in_record as signins
 from backbone.store.auth import User
 from backbone.store.export import frame_to_csv, frame_to_xlsx
 
@@ -30,6 +35,7 @@ PAGES = [
     ("pages/6_Data_and_history.py", "Data and history", ":material/history:", "see_raw"),
     ("pages/7_Present.py", "Present", ":material/slideshow:", None),
 ]
+FAVICON = Path(__file__).with_name("favicon.png")
 SMALL_NUMBERS_KEY = "show-small-numbers"
 # Who this script run is for, resolved once by setup_page (every page's first call) and read by every read after it.
 THIS_RUN_USER_KEY = "signed-in-this-run"
@@ -43,10 +49,20 @@ def _open_store(db: str) -> bool:
 
 
 def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = True) -> User:
-    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too."""
-    st.set_page_config(page_title=f"{title} · Backbone", page_icon=icon, layout="wide")
+    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too.
+
+    `icon` is the page's own (its sidebar link shows it); the browser tab shows Backbone's favicon, a local file, since
+    Streamlit fetches a Material icon favicon from Google's font servers: a request to an outside address.
+    """
+    st.set_page_config(page_title=f"{title} · Backbone", page_icon=FAVICON, layout="wide")
     _open_store(config.db_path())
     mode = sign_in_mode()
+    if mode == "open" and not serves_only_this_computer(st.get_option("server.address"), _connection_ip(), _headers()):
+        st.error("Sign-in is off, so this app serves only the computer it runs on, and it is set to answer on a network "
+                 "address (or reached through a proxy): it shows nothing. Add an account (`python -m backbone users "
+                 "add`) to turn sign-in on, or set `server.address = \"127.0.0.1\"` in .streamlit/config.toml.",
+                 icon=":material/lock:")
+        st.stop()
     user = st.session_state[THIS_RUN_USER_KEY] = signed_in_user(mode)
     with st.sidebar:
         st.markdown("### Backbone")
@@ -76,63 +92,165 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
     return user
 
 
+# Session state of a signed-in session: the user (a password sign-in), when a page last ran for it, the identity-provider
+# sign-in it belongs to, and why the last one ended (shown above the sign-in until the next one).
+USER_KEY, LAST_ACTIVE_KEY, PROVIDER_SIGN_IN_KEY, ENDED_KEY = "user", "last-active", "provider-sign-in", "sign-in-ended"
+_LOOPBACK_NAMES = {"localhost"}
+_FORWARDING_HEADERS = ("X-Forwarded-For", "Forwarded", "X-Real-Ip")
+_NO_HEADERS = StreamlitHeaders([])
+
+
+def serves_only_this_computer(server_address: str | None, visitor_ip: str | None, headers: Mapping[str, str]) -> bool:
+    """True when the app listens on a loopback address only, the visitor is on this computer (Streamlit gives no
+    address then) and no proxy forwarded the request: the only place open mode (everyone a director) may run."""
+    if not server_address:
+        return False  # Streamlit's default: every interface
+    try:
+        loopback = server_address in _LOOPBACK_NAMES or ipaddress.ip_address(server_address.strip("[]")).is_loopback
+    except ValueError:
+        loopback = False
+    forwarded = any(header in headers for header in _FORWARDING_HEADERS)
+    return loopback and visitor_ip is None and not forwarded
+
+
+def visitor_address() -> str | None:
+    """The visitor's address where Streamlit exposes it (None: this computer), taken from X-Forwarded-For behind the
+    number of proxies `BACKBONE_TRUSTED_PROXIES` says stand in front of the app."""
+    hops = config.trusted_proxies()
+    if hops:
+        forwarded = [part.strip() for value in _headers().get_all("X-Forwarded-For") for part in value.split(",")
+                     if part.strip()]
+        if len(forwarded) >= hops:
+            return forwarded[-hops]
+    return _connection_ip()
+
+
+def _connection_ip() -> str | None:
+    # Streamlit's address of the browser's connection, None for this computer (and outside a real server: AppTest).
+    ip = st.context.ip_address
+    return ip if isinstance(ip, str) else None
+
+
+def _headers() -> StreamlitHeaders:
+    headers = st.context.headers
+    return headers if hasattr(headers, "get_all") else _NO_HEADERS
+
+
 def sign_in_mode() -> str:
-    """'oidc' with an identity provider in .streamlit/secrets.toml, 'local' once accounts have passwords, else 'open'."""
+    """'oidc' with an identity provider in .streamlit/secrets.toml; else 'local' while sign-in is on (from the first
+    account until `users sign-in off`), else 'open'."""
     try:
         if "auth" in st.secrets:
             return "oidc"
     except Exception:  # no secrets.toml at all: Streamlit raises rather than answering False
         pass
-    return "local" if auth.local_accounts_exist(config.db_path()) else "open"
+    return "local" if auth.sign_in_required(config.db_path()) else "open"
 
 
 def signed_in_user(mode: str) -> User:
-    """The person using this session; shows the sign-in (and stops the page) until there is one."""
+    """The person using this session; shows the sign-in (and stops the page) until there is one.
+
+    Every page run checks the account against the store again and ends a session idle for longer than the timeout.
+    """
     if mode == "open":
         return auth.LOCAL_DIRECTOR
+    now, last_active = datetime.now(), st.session_state.get(LAST_ACTIVE_KEY)
     if mode == "oidc":
-        if not st.user.get("is_logged_in", False):
-            st.title("Backbone")
-            st.markdown("Sign in with your organisation's account to see the partnership's data.")
-            st.button("Sign in", type="primary", on_click=st.login)
+        verdict = _provider_session(now, last_active)
+    else:
+        user = st.session_state.get(USER_KEY)
+        verdict = sessions.check_password_session(user, last_active, now, config.db_path()) if isinstance(user, User) else None
+        if verdict is None or verdict.user is None:
+            if verdict is not None:
+                st.session_state[ENDED_KEY] = verdict.message
+            st.session_state.pop(USER_KEY, None)
+            st.session_state.pop(LAST_ACTIVE_KEY, None)
+            _sign_in_form()
             st.stop()
-        user = auth.user_for_email(str(st.user.get("email", "")), config.db_path())
-        if user is None:
-            st.error(f"{md(st.user.get('email', 'Your account'))} is not registered with this partnership. Ask the "
-                     "backbone team to add you.", icon=":material/block:")
+    st.session_state[LAST_ACTIVE_KEY] = now
+    st.session_state.pop(ENDED_KEY, None)
+    return verdict.user
+
+
+def _provider_session(now: datetime, last_active: datetime | None) -> sessions.Verdict:
+    if not st.user.get("is_logged_in", False):
+        st.title("Backbone")
+        _show_ending()
+        st.markdown("Sign in with your organisation's account to see the partnership's data.")
+        st.button("Sign in", type="primary", on_click=st.login)
+        st.stop()
+    verdict = sessions.check_provider_session(st.user.to_dict(), visitor_address(), last_active, now, config.db_path())
+    if verdict.user is None:
+        st.session_state.pop(LAST_ACTIVE_KEY, None)
+        st.title("Backbone")
+        if verdict.ended in ("unverified", "unregistered", "removed"):
+            st.error(md(verdict.message), icon=":material/block:")
             st.button("Sign out", on_click=st.logout)
-            st.stop()
-        return user
-    user = st.session_state.get("user")
-    if isinstance(user, User):
-        return user
-    _sign_in_form()
-    st.stop()
+        else:  # timed out, changed or signed out: a new sign-in starts a new session
+            st.warning(md(verdict.message), icon=":material/lock_clock:")
+            st.button("Sign in again", type="primary", on_click=st.login)
+        st.stop()
+    st.session_state[PROVIDER_SIGN_IN_KEY] = verdict.session_key
+    return verdict
+
+
+def _show_ending() -> None:
+    if st.session_state.get(ENDED_KEY):
+        st.warning(md(st.session_state[ENDED_KEY]), icon=":material/lock_clock:")
 
 
 def _sign_in_form() -> None:
     st.title("Sign in to Backbone")
+    _show_ending()
     with st.form("sign-in"):
         email = st.text_input("Email", autocomplete="username")
         password = st.text_input("Password", type="password", autocomplete="current-password")
         if st.form_submit_button("Sign in", type="primary"):
             try:
-                st.session_state["user"] = auth.sign_in(email, password, config.db_path())
+                st.session_state[USER_KEY] = auth.sign_in(email, password, config.db_path(), address=visitor_address())
             except BackboneError as exc:
                 st.error(str(exc), icon=":material/error:")
             else:
+                st.session_state[LAST_ACTIVE_KEY] = datetime.now()
+                st.session_state.pop(ENDED_KEY, None)
                 st.rerun()
+    if not auth.local_accounts_exist(config.db_path()):
+        st.caption("Sign-in is on, but no account has a password yet: add one with `python -m backbone users add`, or "
+                   "configure the identity provider (README, 'Accounts and who sees what').")
 
 
 def _account_box(user: User, mode: str) -> None:
     if mode == "open":
         return
     st.caption(f"Signed in as {md(user.label())}")
+    st.button("Sign out", on_click=_sign_out, args=(user, mode))
+
+
+def _sign_out(user: User, mode: str) -> None:
+    """The Sign out button: recorded, and an identity-provider sign-in ended for good before its cookie is cleared."""
+    sessions.sign_out(user, st.session_state.pop(PROVIDER_SIGN_IN_KEY, None), db=config.db_path())
+    st.session_state.pop(USER_KEY, None)
+    st.session_state.pop(LAST_ACTIVE_KEY, None)
+    st.session_state[ENDED_KEY] = "You signed out."
     if mode == "oidc":
-        st.button("Sign out", on_click=st.logout)
-    elif st.button("Sign out"):
-        st.session_state.pop("user", None)
-        st.rerun()
+        st.logout()
+
+
+def sign_in_record() -> None:
+    """Directors: every sign-in, refusal, sign-out and timeout of the last 90 days (on the Partners page)."""
+    if not auth.can(current_user(), "see_partners"):
+        return
+    st.divider()
+    st.subheader("Who signed in")
+    record = signins.recent(config.SIGN_IN_RECORD_DAYS, config.db_path())
+    st.caption(f"The last {config.SIGN_IN_RECORD_DAYS} days, newest first: sign-ins, refusals (a wrong password, an "
+               "email that is not registered or not verified, a write the account may not make), sign-outs and timeouts. "
+               "'this computer' means no address was given. `python -m backbone users log` prints the same.")
+    if record.empty:
+        st.caption("Nothing recorded yet.")
+        return
+    st.dataframe(record, hide_index=True, width="stretch",
+                 column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss")})
 
 
 def current_user() -> User:

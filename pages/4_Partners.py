@@ -67,3 +67,5 @@ ui.table(late_or_missing[["partner_name", "metric_name", "period_label", "due_da
          f"Late and missing ({len(late_or_missing)})", columns=SUBMISSION_COLUMNS, expanded=bool(len(late_or_missing)))
 ui.table(shown[["partner_name", "metric_name", "period_label", "expected", "received", "due_date", "received_on", "submission",
                 "last_upload_at"]], "Every expected and received submission", columns=SUBMISSION_COLUMNS)
+
+ui.sign_in_record()

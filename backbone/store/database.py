@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
 import threading
 import time
@@ -42,15 +43,35 @@ def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
     with _open_lock:
         con = _connections.get(path)
         if con is None:
+            _owner_only_files(path)
             if lake.is_lake(path):
                 con = lake.connect(path)
             else:
                 if path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
                 con = duckdb.connect(path)
+                _tighten(Path(path), Path(f"{path}.wal"))
             _retrying_conflicts(lambda: apply_schema(con))
             _connections[path] = con
         return con
+
+
+def _owner_only_files(path: str) -> None:
+    """From here on this process creates files only its owner can read: the store, its write-ahead log, kept uploads,
+    staged files, backups and exports hold partners' data (PostgreSQL's server does the same, umask 077)."""
+    os.umask(0o077)
+    if not lake.is_lake(path) and path != ":memory:":
+        # A store or uploads folder made before this rule (0644 / 0755) is tightened when it is opened.
+        _tighten(config.uploads_dir(path))
+
+
+def _tighten(*paths: Path) -> None:
+    for existing in paths:
+        try:
+            if existing.exists():
+                existing.chmod(0o700 if existing.is_dir() else 0o600)
+        except PermissionError:  # someone else's file: opening it still works, or fails with its own clear error
+            log.warning("Could not make %s readable by its owner only.", existing)
 
 
 def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -118,6 +139,25 @@ def write(work: Callable[[duckdb.DuckDBPyConnection], T], path: str | None = Non
     def attempt() -> T:
         with write_transaction(path) as cur:
             return work(cur)
+
+    return _retrying_conflicts(attempt)
+
+
+def write_aside(work: Callable[[duckdb.DuckDBPyConnection], T], path: str | None = None) -> T:
+    """Run `work(cur)` in a small transaction of its own, beside any running write rather than after it.
+
+    For the sign-in tables, which no load, undo or catalog change touches: a sign-in must not wait for a long upload
+    to be saved, and a refusal must be recorded even from inside a write that is about to roll back. Two of these that
+    change the same row of a lake conflict, and the loser runs again.
+    """
+
+    def attempt() -> T:
+        cur = new_cursor(path)
+        try:
+            with _transaction(cur):
+                return work(cur)
+        finally:
+            cur.close()
 
     return _retrying_conflicts(attempt)
 

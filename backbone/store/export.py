@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tempfile
 from datetime import datetime
@@ -25,6 +26,7 @@ PUBLIC_VIEWS = [
 TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
     "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
+    "sign_in_settings", "sign_in_record",
 ]
 
 
@@ -91,6 +93,7 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
     if directory.exists() and any(directory.iterdir()):
         raise BackboneError(f"'{directory}' is not empty; back up into a new folder.")
     directory.mkdir(parents=True, exist_ok=True)
+    directory.chmod(0o700)  # a backup holds every partner's data and the accounts: its owner's alone
     cur = database.cursor(db)
     counts = {}
     for table in TABLES:
@@ -102,7 +105,17 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
         shutil.copytree(uploads, directory / "uploads")
     manifest = {"schema_version": database.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
+    _owner_only(directory)
     return counts
+
+
+def _owner_only(directory: Path) -> None:
+    """Every folder 0700 and file 0600 under `directory` (copied uploads keep their old modes otherwise)."""
+    for folder, subfolders, files in os.walk(directory):
+        for name in subfolders:
+            os.chmod(os.path.join(folder, name), 0o700)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o600)
 
 
 def restore(directory: Path, db: str | None = None) -> dict[str, int]:

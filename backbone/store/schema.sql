@@ -83,7 +83,8 @@ CREATE TABLE IF NOT EXISTS expectations (
 );
 
 -- Who may sign in, in which role (director, partner, viewer), for which partner. password_hash is empty for
--- accounts that sign in through an identity provider (OpenID Connect). Failed attempts slow the next ones down.
+-- accounts that sign in through an identity provider (OpenID Connect). failed_attempts and locked_until are no
+-- longer used: failures are counted per email and address in sign_in_failures, so a stranger cannot lock an owner out.
 CREATE TABLE IF NOT EXISTS accounts (
     email VARCHAR,
     role VARCHAR,
@@ -93,6 +94,52 @@ CREATE TABLE IF NOT EXISTS accounts (
     locked_until TIMESTAMP,
     last_sign_in TIMESTAMP,
     created_at TIMESTAMP
+);
+
+-- Whether people must sign in: the row ('sign_in', 'on' | 'off'). The first account turns it on; only
+-- `python -m backbone users sign-in off` turns it off (removing the last account leaves it on). With no row, sign-in
+-- is on exactly when an account exists (stores from before the switch). See store/auth.py, sign_in_required.
+CREATE TABLE IF NOT EXISTS sign_in_settings (
+    key VARCHAR,
+    value VARCHAR,
+    changed_at TIMESTAMP
+);
+
+-- The sign-in record: every sign-in, refusal (of a sign-in, or of a write such as a partner's upload for another
+-- organisation), sign-out and timeout; who (the email, when it is one), how (password or identity provider), from
+-- which address (where Streamlit exposes it; empty for this computer) and why. Never a password or a token.
+CREATE TABLE IF NOT EXISTS sign_in_record (
+    recorded_at TIMESTAMP,
+    event VARCHAR,
+    email VARCHAR,
+    method VARCHAR,
+    address VARCHAR,
+    detail VARCHAR
+);
+
+-- Wrong passwords in a row per email and visitor address, both only as a hash (an unknown email is counted like a
+-- known one, so the answers cannot tell them apart): the waits grow for that pair, not for the account everywhere.
+CREATE TABLE IF NOT EXISTS sign_in_failures (
+    failure_key VARCHAR,
+    email_key VARCHAR,
+    failures INTEGER,
+    wait_until TIMESTAMP,
+    updated_at TIMESTAMP
+);
+
+-- Each sign-in through the identity provider (its browser cookie lives 30 days): the hash of its ID token's issuer,
+-- subject, issue time and nonce, the account's role and partner when it began, when a page last ran for it (written
+-- at most every eighth of the idle timeout), and when and why it ended (signed-out, timeout, removed, changed, or a
+-- refusal: unverified, unregistered). An ended sign-in's cookie opens nothing.
+CREATE TABLE IF NOT EXISTS sign_in_sessions (
+    session_key VARCHAR,
+    email VARCHAR,
+    role VARCHAR,
+    partner_code VARCHAR,
+    started_at TIMESTAMP,
+    last_seen TIMESTAMP,
+    ended_at TIMESTAMP,
+    end_reason VARCHAR
 );
 
 -- community_outcomes as partners and the public may see it: small cells suppressed (with their reason),

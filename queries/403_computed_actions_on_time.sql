@@ -1,11 +1,12 @@
 -- Plan actions done on time, per year of the due date (computed_actions_on_time): of the accepted actions not dropped
--- that were due (due date passed) or are done, the share first marked done on or before their due date.
+-- that were due (due date passed) or are done, the share first marked done on or before their due date. An action done
+-- ahead of a due date in a later year counts when that year comes.
 CREATE OR REPLACE VIEW computed_actions_on_time AS
 WITH due AS (
     SELECT *
     FROM plan_actions_as_of(TIMESTAMP 'infinity')
     WHERE NOT proposed AND status <> 'dropped' AND due_date IS NOT NULL
-      AND (due_date < current_date OR status = 'done')
+      AND (due_date < current_date OR (status = 'done' AND year(due_date) <= year(current_date)))
 )
 SELECT
     'computed_actions_on_time' AS metric_code,

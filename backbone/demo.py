@@ -14,7 +14,7 @@ from backbone.errors import BackboneError
 from backbone.intake.catalog_workbook import load_catalog_workbook
 from backbone.intake.ingest import IngestResult, ingest_file
 from backbone.intake.plan_workbook import load_plan_workbook
-from backbone.show.slides import seed_demo_deck
+from backbone.show.slides import seed_demo_deck, seed_plan_deck
 from backbone.store import database
 
 
@@ -38,6 +38,7 @@ def load_demo(db: str | None = None, directory: Path | None = None) -> list[Inge
         results.append(result)
     load_demo_plans(db, directory)
     seed_demo_deck(db)
+    seed_plan_deck(db)
     return results
 
 

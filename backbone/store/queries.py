@@ -119,6 +119,20 @@ def trend(metric_code: str, geography: str, public: bool = True, db: str | None 
     )
 
 
+def group_trend(metric_code: str, geography: str, dimension: str, group_value: str, public: bool = True,
+                db: str | None = None) -> pd.DataFrame:
+    """The turn-the-curve series of one group (an equity plan's curve), shaped like `trend`."""
+    return _read(
+        f"""SELECT t.*, m.definition, m.source, m.notes
+           FROM {_rel('outcome_trends', public)} t JOIN metrics m USING (metric_code)
+           WHERE t.metric_code = $metric AND t.geography = $geography AND t.dimension = $dimension
+             AND t.group_value = $group
+           ORDER BY t.period_end""",
+        {"metric": metric_code, "geography": geography, "dimension": dimension, "group": group_value},
+        db,
+    )
+
+
 def by_group(metric_code: str, geography: str, dimension: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Each group's value over time for one disaggregation, with suppressed cells kept (value empty)."""
     return _read(

@@ -303,9 +303,11 @@ def _write_roles(cur, current: list[Role], wanted: list[Role], plan_id: str, sta
 
 
 def _content(action: Action) -> Action:
-    """An action with what a person edits only (text tidied), for telling whether a save changes it."""
+    """An action with what a person edits only (text tidied; who proposed it kept only while it is a proposal), for
+    telling whether a save changes it."""
     return replace(action, title=action.title.strip(), note=(action.note or "").strip() or None,
-                   measure_codes=tuple(sorted(set(action.measure_codes))), change_seq=None)
+                   measure_codes=tuple(sorted(set(action.measure_codes))), change_seq=None,
+                   proposed_by=action.proposed_by if action.proposed else None)
 
 
 def save_plan(key: PlanKey, story: str | None, what_works: str | None, roles: list[Role], illustrative: bool = False,

@@ -12,13 +12,13 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from backbone import ui
+from backbone import config, ui
 from backbone.errors import BackboneError
 from backbone.intake.plan_workbook import load_plan_upload
 from backbone.show import charts
 from backbone.show.formatting import md, md_with_links, number, plural
 from backbone.show.story import curve_sentence
-from backbone.store import auth, plans
+from backbone.store import auth, database, plans
 from backbone.store.auth import User
 from backbone.store.plan_export import plan_workbook_bytes
 from backbone.vocab import ACTION_STATUSES
@@ -169,9 +169,16 @@ def _unit(code: str) -> str:
     return str(found.unit.iloc[0]) if len(found) else "number"
 
 
+@st.cache_data(show_spinner=False, max_entries=8)
+def _workbook(db: str, version: tuple, as_of: date | None) -> bytes:
+    return plan_workbook_bytes(as_of, db)
+
+
 def _downloads(as_of: date | None, key: plans.PlanKey) -> None:
     label = "Download the plans (Excel)" + (f" as they stood on {as_of:%d %b %Y}" if as_of else "")
-    st.download_button(label, lambda: plan_workbook_bytes(as_of), f"plans{f'-{as_of:%Y-%m-%d}' if as_of else ''}.xlsx",
+    db = config.db_path()
+    st.download_button(label, _workbook(db, database.data_version(db), as_of),
+                       f"plans{f'-{as_of:%Y-%m-%d}' if as_of else ''}.xlsx",
                        XLSX, on_click="ignore", icon=":material/download:", key=f"plans-xlsx-{key.metric_code}",
                        help="Every plan, with the Plans, Partners and Actions sheets a table can edit at a convening "
                             "and load back (python -m backbone plans import, or below).")
@@ -196,9 +203,10 @@ def _director_editor(key: plans.PlanKey, plan: plans.Plan | None, user: User, na
             what_works = st.text_area("What works", plan.what_works if plan else "", max_chars=plans.LIMITS["what_works"],
                                       key=f"plan-works-{ident}-{version}",
                                       help="Evidence, including no-cost and low-cost ideas; web addresses become links.")
+            named = plan.roles if plan else []
             roles = st.data_editor(
-                pd.DataFrame({"partner": [names.get(r.partner_code, r.partner_code) for r in (plan.roles if plan else [])],
-                              "brings": [r.brings or "" for r in (plan.roles if plan else [])]}),
+                pd.DataFrame({"partner": pd.Series([names.get(r.partner_code, r.partner_code) for r in named], dtype="string"),
+                              "brings": pd.Series([r.brings or "" for r in named], dtype="string")}),
                 column_config={"partner": st.column_config.SelectboxColumn("Partner", options=list(by_name), required=True),
                                "brings": st.column_config.TextColumn("What it brings", max_chars=plans.LIMITS["brings"])},
                 num_rows="dynamic", hide_index=True, width="stretch", key=f"plan-roles-{ident}-{version}")
@@ -260,16 +268,17 @@ def _actions_editor(key: plans.PlanKey, plan: plans.Plan, shown: list[plans.Acti
     measures = plans.performance_measures()
     measure_codes = {name: code for code, name in measures.items()}
     statuses = {label: code for code, label in ACTION_STATUSES.items()}
+    # Typed columns, so an empty plan's editor still knows what each column holds.
     frame = pd.DataFrame({
-        "action_id": [a.action_id for a in shown],
-        "action": [a.title for a in shown],
-        "owner": [names.get(a.owner_code, a.owner_code) for a in shown],
+        "action_id": pd.Series([a.action_id for a in shown], dtype="string"),
+        "action": pd.Series([a.title for a in shown], dtype="string"),
+        "owner": pd.Series([names.get(a.owner_code, a.owner_code) for a in shown], dtype="string"),
         "start": pd.to_datetime(pd.Series([a.start_date for a in shown], dtype=object)),
         "due": pd.to_datetime(pd.Series([a.due_date for a in shown], dtype=object)),
-        "status": [ACTION_STATUSES[a.status] for a in shown],
-        "note": [a.note or "" for a in shown],
-        "measures": [[measures.get(c, c) for c in a.measure_codes] for a in shown],
-        "proposal": [a.proposed for a in shown],
+        "status": pd.Series([ACTION_STATUSES[a.status] for a in shown], dtype="string"),
+        "note": pd.Series([a.note or "" for a in shown], dtype="string"),
+        "measures": pd.Series([[measures.get(c, c) for c in a.measure_codes] for a in shown], dtype=object),
+        "proposal": pd.Series([a.proposed for a in shown], dtype="boolean"),
     })
     config = {
         "action_id": None,

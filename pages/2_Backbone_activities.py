@@ -24,7 +24,9 @@ def measure_row(measure, series_by_metric) -> None:
     with left:
         st.markdown(f"**{md(measure.metric_name)}**")
         st.caption(f"{HORIZONS.get(measure.horizon, measure.horizon or '').capitalize()} outcome · "
-                   f"{'higher' if measure.direction == 'up' else 'lower'} is better")
+                   f"{'higher' if measure.direction == 'up' else 'lower'} is better"
+                   + (" · computed by Backbone from the plans and submissions (its definition is in the catalog)"
+                      if measure.computed else ""))
     with middle:
         if measure.latest_value == measure.latest_value:
             st.markdown(f"**{md(number(measure.latest_value, measure.unit))}** in {md(measure.latest_period)}")

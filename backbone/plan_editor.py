@@ -7,6 +7,7 @@ Widgets only; what may be written, and how, is decided in backbone.store.plans.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pandas as pd
@@ -56,7 +57,7 @@ def plan_section(metric_code: str, geography: str) -> None:
                        + (" Start it below." if auth.can(user, "plan") and not as_of else
                           " The backbone team starts plans; partners then add and update their actions." if not as_of else ""))
     else:
-        _show(plan, geography, names, as_of)
+        _show(plan, geography, names, as_of, None if as_of else user)
     _downloads(as_of, key)
     if as_of is not None:
         st.caption("Editing is off while the plan is shown as it stood on a past date; empty the date to edit it.")
@@ -90,8 +91,9 @@ def _pick_plan(metric_code: str, geography: str, user: User) -> plans.PlanKey | 
     return plans.PlanKey(metric_code, dimension, group) if group else None
 
 
-def _show(plan: plans.Plan, geography: str, names: dict[str, str], as_of: date | None) -> None:
-    """The five questions answered, then the action plan with each action's measures beside it."""
+def _show(plan: plans.Plan, geography: str, names: dict[str, str], as_of: date | None, editor: User | None) -> None:
+    """The five questions answered, then the action plan with each action's measures beside it (and, for `editor`, a
+    status control on each action they may update)."""
     if plan.illustrative:
         st.badge("Illustrative plan: made up for the demo, not a real table's", icon=":material/science:", color="orange")
     last = max([plan.changed_at, *(a.changed_at for a in plan.actions)])
@@ -125,25 +127,31 @@ def _show(plan: plans.Plan, geography: str, names: dict[str, str], as_of: date |
     measured = ui.read("level_series", "partner_performance")
     measure_names = plans.performance_measures()
     for action in accepted:
-        _action_card(action, names, measured, measure_names)
+        _action_card(plan.key, action, names, measured, measure_names, editor)
     if proposals:
         st.markdown(f"**Proposed, waiting for the backbone team** ({len(proposals)})")
         for action in proposals:
-            _action_card(action, names, measured, measure_names)
+            _action_card(plan.key, action, names, measured, measure_names, editor)
+    if editor is not None and auth.can(editor, "plan_actions"):
+        _add_action_form(plan, editor, names, measure_names)
     with st.expander("Every change to this plan"):
         st.dataframe(plans.history(plan.key), hide_index=True, width="stretch",
                      column_config={"changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
                                     "changed_by": "Who", "change": st.column_config.TextColumn("What changed", width="large")})
 
 
-def _action_card(action: plans.Action, names: dict[str, str], measured: pd.DataFrame, measure_names: dict[str, str]) -> None:
+def _action_card(key: plans.PlanKey, action: plans.Action, names: dict[str, str], measured: pd.DataFrame,
+                 measure_names: dict[str, str], editor: User | None) -> None:
     """One action: what, who, when, status and note, with the curves of its measures beside it."""
     with st.container(border=True):
         left, right = st.columns([3, 2])
         with left:
             st.markdown(f"**{md(action.title)}**")
             symbol, colour = STATUS_BADGES[action.status]
-            st.badge(f"{symbol} {ACTION_STATUSES[action.status]}", color=colour)
+            if editor is not None and plans.may_update(editor, action):
+                _status_control(key, action, editor)
+            else:
+                st.badge(f"{symbol} {ACTION_STATUSES[action.status]}", color=colour)
             dates = " to ".join(f"{day:%d %b %Y}" for day in (action.start_date, action.due_date) if day)
             st.caption(f"{md(names.get(action.owner_code, action.owner_code))}" + (f" · {dates}" if dates else "")
                        + (f" · done {action.done_at:%d %b %Y}" if action.done_at else "")
@@ -161,6 +169,55 @@ def _action_card(action: plans.Action, names: dict[str, str], measured: pd.DataF
                                             if len(latest) else ": no data yet"))
                 if len(points) > 1:
                     ui.chart(charts.sparkline, points, description=f"Trend of {name}", key=f"measure-{action.action_id}-{code}")
+
+
+def _status_control(key: plans.PlanKey, action: plans.Action, user: User) -> None:
+    """The action's status as buttons its owner (or a director) presses: saved at once, kept with who and when."""
+    chosen = st.segmented_control(
+        "Status", list(ACTION_STATUSES), format_func=lambda code: f"{STATUS_BADGES[code][0]} {ACTION_STATUSES[code]}",
+        default=action.status, key=f"plan-status-{action.action_id}-{action.change_seq}", label_visibility="collapsed")
+    if chosen is None or chosen == action.status:
+        return
+    try:
+        plans.save_actions(key, [action], [replace(action, status=chosen)], user=user)
+    except BackboneError as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        _saved(f"'{action.title}' is now {ACTION_STATUSES[chosen]}.")
+
+
+def _add_action_form(plan: plans.Plan, user: User, names: dict[str, str], measure_names: dict[str, str]) -> None:
+    """A new action in a few fields (a partner's is a proposal until a director accepts it)."""
+    director = auth.can(user, "plan")
+    by_name = {name: code for code, name in names.items()}
+    by_measure = {name: code for code, name in measure_names.items()}
+    with st.expander("Add an action" if director else "Propose an action", icon=":material/add_task:"):
+        with st.form(f"plan-add-{plan.plan_id}-{plan.last_change_seq}", clear_on_submit=True):
+            title = st.text_input("Action", max_chars=plans.LIMITS["title"], placeholder="What will be done, by whom, where")
+            partners = list(by_name)
+            mine = names.get(user.partner_code) if user.partner_code else None
+            owner = st.selectbox("Owner", partners, index=partners.index(mine) if mine in partners else None,
+                                 placeholder="The partner who owns it")
+            left, middle, right = st.columns(3)
+            start = left.date_input("Start", value=None, format="YYYY-MM-DD")
+            due = middle.date_input("Due", value=None, format="YYYY-MM-DD")
+            status = right.selectbox("Status", list(ACTION_STATUSES), format_func=ACTION_STATUSES.get)
+            measures = st.multiselect("Measures that show it working", list(by_measure),
+                                      help="Partner performance measures: how much, how well, is anyone better off.")
+            note = st.text_input("Note", max_chars=plans.LIMITS["note"])
+            if not st.form_submit_button("Add the action" if director else "Propose the action", type="primary",
+                                         icon=":material/add:"):
+                return
+    action = plans.Action(title=title.strip(), owner_code=by_name.get(owner, ""), start_date=start, due_date=due,
+                          status=status, note=note.strip() or None, measure_codes=tuple(by_measure[m] for m in measures),
+                          proposed=not director, proposed_by=None if director else user.partner_code)
+    try:
+        plans.save_actions(plan.key, [], [action], user=user)
+    except BackboneError as exc:
+        st.error(str(exc), icon=":material/error:")
+    else:
+        _saved(f"'{action.title}' added to the plan." if director else
+               f"'{action.title}' proposed: the backbone team will accept it into the plan.")
 
 
 def _unit(code: str) -> str:

@@ -344,6 +344,15 @@ def remove_plan(key: PlanKey, user: User | None = None, db: str | None = None, n
     database.write(remove, db)
 
 
+def may_update(user: User | None, action: Action) -> bool:
+    """Whether `user` may change an action's status, dates and note: directors; its owner; its proposer while proposed."""
+    if user is None or can(user, "plan"):
+        return True
+    if not can(user, "plan_actions"):
+        return False
+    return action.owner_code == user.partner_code or (action.proposed and action.proposed_by == user.partner_code)
+
+
 def _may_write(user: User | None, old: Action | None, new: Action | None) -> None:
     """Raise PermissionDenied unless `user` may turn `old` into `new` (None: added / removed)."""
     if user is None or can(user, "plan"):

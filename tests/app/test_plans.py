@@ -140,6 +140,51 @@ def test_a_director_starts_a_plan_and_an_equity_plan_for_one_group(accounts_stor
     chart_named(at, "Race/ethnicity: African American: 4-year graduation rate was")
 
 
+def status_key(db: str, action_id: str, key: PlanKey = IMR) -> str:
+    action = next(a for a in get_plan(key, db=db).actions if a.action_id == action_id)
+    return f"plan-status-{action_id}-{action.change_seq}"
+
+
+def test_a_partner_marks_its_action_done_on_the_action_itself(accounts_store):
+    at = open_as(HOME_VISITING)
+    at.segmented_control(key=status_key(accounts_store, "imr-2")).set_value("under_way").run()
+    no_exception(at)
+    assert texts(at.success) == ["'Safe-sleep talk and a free crib at every home visit' is now under way."]
+    cribs = next(a for a in get_plan(IMR, db=accounts_store).actions if a.action_id == "imr-2")
+    assert (cribs.status, cribs.changed_by) == ("under_way", HOME_VISITING.email)
+    assert history(IMR, db=accounts_store).change.iloc[-1] == (
+        "action 'Safe-sleep talk and a free crib at every home visit': status done -> under way")
+    # only its own actions have the control; the others show their status
+    with pytest.raises(KeyError):
+        at.segmented_control(key=status_key(accounts_store, "imr-3"))
+    viewer = open_as(VIEWER)
+    with pytest.raises(KeyError):
+        viewer.segmented_control(key=status_key(accounts_store, "imr-2"))
+
+
+def test_actions_are_added_in_a_form_a_partners_as_a_proposal(accounts_store):
+    at = open_as(DIRECTOR)
+    [t for t in at.text_input if t.label == "Action"][0].input("Cribs at the maternity ward")
+    [b for b in at.selectbox if b.label == "Owner"][0].set_value("City Health Department")
+    [d for d in at.date_input if d.label == "Due"][0].set_value(date(2027, 3, 31))
+    [m for m in at.multiselect if m.label == "Measures that show it working"][0].set_value(["Families visited"])
+    button(at, "Add the action").click().run()
+    no_exception(at)
+    assert texts(at.success) == ["'Cribs at the maternity ward' added to the plan."]
+    cribs = next(a for a in get_plan(IMR, db=accounts_store).actions if a.title == "Cribs at the maternity ward")
+    assert (cribs.owner_code, cribs.due_date, cribs.measure_codes, cribs.proposed) == (
+        "CITY_HEALTH", date(2027, 3, 31), ("home_visits_families",), False)
+
+    partner = open_as(HOME_VISITING)
+    assert [b for b in partner.selectbox if b.label == "Owner"][0].value == "Family Home Visiting Network"
+    [t for t in partner.text_input if t.label == "Action"][0].input("Evening home visits")
+    button(partner, "Propose the action").click().run()
+    no_exception(partner)
+    assert texts(partner.success) == ["'Evening home visits' proposed: the backbone team will accept it into the plan."]
+    evening = next(a for a in get_plan(IMR, db=accounts_store).actions if a.title == "Evening home visits")
+    assert (evening.proposed, evening.proposed_by, evening.owner_code) == (True, "HOME_VISITING", "HOME_VISITING")
+
+
 def test_a_partner_marks_its_own_action_done_and_sees_only_its_own_in_the_editor(accounts_store):
     at = open_as(HOME_VISITING)
     assert not [b for b in at.button if b.label == "Save the story, partners and what works"]  # the story is the directors'

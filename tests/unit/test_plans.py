@@ -211,3 +211,17 @@ def test_a_removed_plan_is_gone_now_but_shows_as_it_stood_before(plan_db):
     before = get_plan(KRA, as_of=date(2025, 1, 1), db=plan_db)
     assert before.story.startswith("Fewer children") and [a.title for a in before.actions] == ["Run summer bridge camps"]
     assert history(KRA, db=plan_db).change.iloc[-1] == "plan taken down"
+
+
+def test_plans_and_their_history_travel_in_a_backup(plan_db, tmp_path):
+    from backbone.store.export import backup, restore
+
+    start(plan_db)
+    add(plan_db, camp(), now=MAY_2025)
+    counts = backup(tmp_path / "backup", plan_db)
+    assert (counts["plans"], counts["plan_partners"], counts["plan_actions"]) == (1, 2, 1)
+    target = str(tmp_path / "restored.duckdb")
+    restore(tmp_path / "backup", target)
+    assert get_plan(KRA, db=target) == get_plan(KRA, db=plan_db)
+    assert history(KRA, db=target).equals(history(KRA, db=plan_db))
+    assert get_plan(KRA, as_of=date(2024, 12, 31), db=target).actions == []

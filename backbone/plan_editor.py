@@ -292,18 +292,9 @@ def _director_editor(key: plans.PlanKey, plan: plans.Plan | None, user: User, na
                    "whole (an action left out is removed, its history kept). Nothing changes unless every row is right.")
         upload = st.file_uploader("Plans workbook", type=["xlsx", "xls", "ods"], key="plans-file")
         if upload is not None:
-            done = st.session_state.setdefault("plans-loads", {})
-            if upload.file_id not in done and st.button("Load these plans", type="primary", key="plans-load"):
-                done[upload.file_id] = load_plan_upload(upload.getvalue(), upload.name, user)
-                ui.clear_caches()
-            outcome = done.get(upload.file_id)
-            if isinstance(outcome, str):
-                st.error(outcome, icon=":material/error:")
-            elif outcome is not None and outcome.errors:
-                st.error(f"{plural(len(outcome.errors), 'problem')} to fix; nothing was changed.", icon=":material/error:")
-                st.dataframe(pd.DataFrame([e.as_dict() for e in outcome.errors]), hide_index=True, width="stretch",
-                             column_config={"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"})
-            elif outcome is not None:
+            outcome = ui.load_once(upload, "plans-loads", "Load these plans",
+                                   lambda data, name: load_plan_upload(data, name, user), key="plans-load")
+            if outcome is not None:
                 st.success(f"Loaded: {plural(outcome.counts['plans'], 'plan')} replaced, "
                            f"{plural(outcome.counts['changes'], 'change')} kept in their history.",
                            icon=":material/check_circle:")

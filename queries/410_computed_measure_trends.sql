@@ -1,7 +1,7 @@
 -- The computed backbone measures (ref_computed_measures) as series with their turn-the-curve figures, in the columns of
 -- outcome_trends that the activity scorecard and the sparklines read. No baseline is set for a computed measure, so the
--- first value is its baseline; the status follows outcome_trends' rule (a change within 5% of the baseline is no real
--- change). They count organisations' actions, not people, so the public scorecard shows them as they are.
+-- first value is its baseline; the status is outcome_trends' rule (curve_status). They count organisations' actions,
+-- not people, so the public scorecard shows them as they are.
 CREATE OR REPLACE VIEW computed_measure_trends AS
 WITH series AS (
     SELECT * FROM computed_data_on_time
@@ -37,14 +37,7 @@ SELECT
     CASE WHEN f.n_points >= 2 THEN f.intercept + f.slope * s.period_year END AS trend_value,
     f.n_points, f.slope, f.baseline_value, f.baseline_year,
     f.latest_year::VARCHAR AS latest_period, f.latest_year, f.latest_value, f.change_since_baseline,
-    CASE
-        WHEN f.latest_value IS NULL THEN 'no data'
-        WHEN f.n_points < 2 THEN 'not enough data'
-        WHEN abs(f.change_since_baseline) <= 0.05 * abs(f.baseline_value) THEN 'no real change'
-        WHEN f.change_since_baseline = 0 THEN 'no real change'
-        WHEN (f.change_since_baseline > 0) = (r.direction = 'up') THEN 'better'
-        ELSE 'worse'
-    END AS status,
+    curve_status(f.latest_value, f.n_points, false, f.change_since_baseline, f.baseline_value, r.direction) AS status,
     f.last_updated
 FROM series AS s
 JOIN summary AS f USING (metric_code)

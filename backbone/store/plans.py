@@ -80,16 +80,22 @@ class Action:
 
 
 @dataclass
-class Plan:
-    """A plan as it stood at one moment: its words, its partners, its actions, and who changed it last."""
+class PlanDraft:
+    """A whole plan: its words, its partners with a role, its actions (a workbook's replaces the stored plan whole)."""
 
-    plan_id: str
     key: PlanKey
     story: str | None
     what_works: str | None
     illustrative: bool
     roles: list[Role]
     actions: list[Action]
+
+
+@dataclass
+class Plan(PlanDraft):
+    """A plan as it stood at one moment, with who started it, who changed it last and when."""
+
+    plan_id: str
     changed_by: str
     changed_at: datetime
     started_by: str
@@ -133,7 +139,7 @@ def _read_plan(cur: duckdb.DuckDBPyConnection, key: PlanKey, at: datetime | str)
            SELECT change_seq FROM plan_partners WHERE plan_id = $plan UNION ALL
            SELECT change_seq FROM plan_actions WHERE plan_id = $plan) WHERE change_seq IS NOT NULL""",
         {"plan": plan_id}).fetchall()[0][0]
-    return Plan(plan_id, key, story, what_works, bool(illustrative), roles, actions, changed_by, changed_at, started_by,
+    return Plan(key, story, what_works, bool(illustrative), roles, actions, plan_id, changed_by, changed_at, started_by,
                 started_at, int(last or 0))
 
 
@@ -424,18 +430,6 @@ def save_actions(key: PlanKey, before: list[Action], after: list[Action], user: 
         return changes
 
     return database.write(save, db)
-
-
-@dataclass
-class PlanDraft:
-    """A whole plan as a workbook states it: it replaces the plan's words, partners and actions in one change."""
-
-    key: PlanKey
-    story: str | None
-    what_works: str | None
-    illustrative: bool
-    roles: list[Role]
-    actions: list[Action]
 
 
 def action_owners(action_ids: Iterable[str], db: str | None = None) -> dict[str, PlanKey]:

@@ -23,6 +23,7 @@ HOME_VISITING = User("data@homevisiting.example.org", "partner", "HOME_VISITING"
 VIEWER = User("board@example.org", "viewer")
 INFANTS = {"metric": "Infant mortality rate"}
 IMR = PlanKey("infant_mortality")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 @pytest.fixture
@@ -268,3 +269,33 @@ def test_the_activities_page_marks_the_computed_measures(accounts_store):
     assert "**Partners with a role in a plan \\(computed\\)**" in markdown
     assert f"**87\\.5%** in {date.today().year}" in markdown  # 7 of the 8 partners, as the plans stand this year
     assert any("computed by Backbone" in c for c in texts(at.caption))
+
+
+def test_a_director_loads_a_tables_workbook_and_a_bad_one_is_refused_with_its_problems(accounts_store):
+    at = open_as(DIRECTOR)
+    download = next(b for b in at.get("download_button") if b.label == "Download the plans (Excel)")
+    book = load_workbook(io.BytesIO(download_bytes(download)))
+    actions = book["Actions"]
+    row = next(r for r in range(2, actions.max_row + 1) if actions.cell(r, 1).value == "imr-6")
+    actions.cell(row, 9).value = "done"
+    actions.cell(row, 8).value = "31 June 2025"
+    bad = io.BytesIO()
+    book.save(bad)
+    before = history(IMR, db=accounts_store)
+    at.file_uploader(key="plans-file").set_value(("convening.xlsx", bad.getvalue(), XLSX)).run()
+    button(at, "Load these plans").click().run()
+    no_exception(at)
+    assert texts(at.error) == ["1 problem to fix; nothing was changed."]
+    problems = next(d.value for d in at.dataframe if "message" in d.value.columns)
+    assert problems.to_dict("records") == [{"sheet": "Actions", "row": row, "column": "due",
+                                            "message": "'31 June 2025' is not a date; write it as 2024-07-01"}]
+    assert history(IMR, db=accounts_store).equals(before)
+
+    actions.cell(row, 8).value = date(2025, 12, 31)
+    good = io.BytesIO()
+    book.save(good)
+    at.file_uploader(key="plans-file").set_value(("convening-fixed.xlsx", good.getvalue(), XLSX)).run()
+    button(at, "Load these plans").click().run()
+    no_exception(at)
+    assert texts(at.success)[-1] == "Loaded: 2 plans replaced, 1 change kept in their history."
+    assert next(a for a in get_plan(IMR, db=accounts_store).actions if a.action_id == "imr-6").status == "done"

@@ -269,6 +269,8 @@ def test_the_activities_page_marks_the_computed_measures(accounts_store):
     assert "**Partners with a role in a plan \\(computed\\)**" in markdown
     assert f"**87\\.5%** in {date.today().year}" in markdown  # 7 of the 8 partners, as the plans stand this year
     assert any("computed by Backbone" in c for c in texts(at.caption))
+    name = next(m for m in at.markdown if m.value == "**Partners with a role in a plan \\(computed\\)**")
+    assert name.help.startswith("Percent of the catalog's partners named in at least one turn-the-curve plan")
 
 
 def test_a_director_loads_a_tables_workbook_and_a_bad_one_is_refused_with_its_problems(accounts_store):

@@ -30,10 +30,21 @@ STATUS_BADGES = {"planned": ("○", "gray"), "under_way": ("◐", "blue"), "done
 ONE_GROUP = "A plan for one group…"
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def _cached(name: str, db: str, version: tuple, args: tuple) -> object:
+    return getattr(plans, name)(*args, db=db)
+
+
+def _read(name: str, *args: object) -> object:
+    """A read from backbone.store.plans, cached until the next change of any plan (or load, undo, catalog edit)."""
+    db = config.db_path()
+    return _cached(name, db, database.data_version(db), args)
+
+
 def plan_section(metric_code: str, geography: str) -> None:
     """The plan for the outcome on screen: picked (everyone or a group), shown now or as it stood on a date, edited."""
     user = ui.current_user()
-    outcomes = plans.community_outcomes()
+    outcomes = _read("community_outcomes")
     st.header("Turning the curve: the plan")
     if metric_code not in outcomes:
         st.caption("Turn-the-curve plans are made for community outcomes; this measure shows how partners or the "
@@ -49,8 +60,8 @@ def plan_section(metric_code: str, geography: str) -> None:
         return
     as_of = st.date_input("Show the plan as it stood on", value=None, key="plan-as-of", format="YYYY-MM-DD",
                           help="A convening's date: the plan as the table left it that day. Empty: the plan as it is now.")
-    plan = plans.get_plan(key, as_of=as_of)
-    names = plans.partner_names()
+    plan = _read("get_plan", key, as_of)
+    names = _read("partner_names")
     if plan is None:
         when = f" on {as_of:%d %b %Y}" if as_of else " yet"
         ui.empty_state(f"No turn-the-curve plan for {outcomes[metric_code]} ({key.label()}){when}."
@@ -72,7 +83,7 @@ def plan_section(metric_code: str, geography: str) -> None:
 
 def _pick_plan(metric_code: str, geography: str, user: User) -> plans.PlanKey | None:
     """Which plan to show: for everyone, an existing group's, or (directors) a new group's."""
-    keys = plans.plan_keys(metric_code)
+    keys = _read("plan_keys", metric_code)
     choices = {plans.PlanKey(metric_code).label().capitalize(): plans.PlanKey(metric_code)}
     choices |= {key.label(): key for key in keys if not key.for_everyone}
     options = list(choices) + ([ONE_GROUP] if auth.can(user, "plan") else [])
@@ -125,7 +136,7 @@ def _show(plan: plans.Plan, geography: str, names: dict[str, str], as_of: date |
     if not accepted:
         ui.empty_state("No actions yet.")
     measured = ui.read("level_series", "partner_performance")
-    measure_names = plans.performance_measures()
+    measure_names = _read("performance_measures")
     for action in accepted:
         _action_card(plan.key, action, names, measured, measure_names, editor)
     if proposals:
@@ -135,7 +146,7 @@ def _show(plan: plans.Plan, geography: str, names: dict[str, str], as_of: date |
     if editor is not None and auth.can(editor, "plan_actions"):
         _add_action_form(plan, editor, names, measure_names)
     with st.expander("Every change to this plan"):
-        st.dataframe(plans.history(plan.key), hide_index=True, width="stretch",
+        st.dataframe(_read("history", plan.key), hide_index=True, width="stretch",
                      column_config={"changed_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"),
                                     "changed_by": "Who", "change": st.column_config.TextColumn("What changed", width="large")})
 
@@ -313,7 +324,7 @@ def _actions_editor(key: plans.PlanKey, plan: plans.Plan, shown: list[plans.Acti
                     proposals_column: bool) -> None:
     """A table of actions to edit; saving sends the rows shown before and after to the store, which checks every change."""
     by_name = {name: code for code, name in names.items()}
-    measures = plans.performance_measures()
+    measures = _read("performance_measures")
     measure_codes = {name: code for code, name in measures.items()}
     statuses = {label: code for code, label in ACTION_STATUSES.items()}
     # Typed columns, so an empty plan's editor still knows what each column holds.

@@ -41,3 +41,4 @@ bench: $(VENV)/.dev
 ## Rebuild the demo workbooks in data/demo from their copied sources.
 demo-workbooks: $(VENV)/.runtime
 	$(BIN)/python data/demo/build_workbooks.py
+	$(BIN)/python data/demo/build_plans.py

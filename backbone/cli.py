@@ -1,5 +1,5 @@
 """The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore, copy-store,
-maintain, users."""
+maintain, users, plans."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import argparse
 import getpass
 import json
 import sys
+from datetime import date
 from pathlib import Path
 
 from backbone import config
@@ -76,7 +77,22 @@ def build_parser() -> argparse.ArgumentParser:
     log = actions.add_parser("log", help="print the sign-in record: sign-ins, refusals, sign-outs, timeouts")
     log.add_argument("--days", type=int, default=config.SIGN_IN_RECORD_DAYS,
                      help=f"how many days back (default {config.SIGN_IN_RECORD_DAYS})")
+    plans = commands.add_parser("plans", help="turn-the-curve plans as a workbook: export to draft, import to load back")
+    plan_actions = plans.add_subparsers(dest="action", required=True, parser_class=_Parser)
+    plans_out = plan_actions.add_parser("export", help="write every plan (Plans, Partners, Actions sheets) to .xlsx")
+    plans_out.add_argument("out", type=Path)
+    plans_out.add_argument("--as-of", type=_day, help="the plans as they stood at the end of this day, e.g. 2025-05-13")
+    plans_in = plan_actions.add_parser("import", help="check a plans workbook and replace each plan on it (all or nothing)")
+    plans_in.add_argument("file", type=Path)
+    plans_in.add_argument("--by", default="cli", help="who is loading (recorded with every change)")
     return parser
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a date; write it as 2025-05-13") from exc
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -155,6 +171,8 @@ def _run(args: argparse.Namespace, db: str) -> int:
         print(f"Store tidied: {db}")
     elif args.command == "users":
         return _users(args, db)
+    elif args.command == "plans":
+        return _plans(args, db)
     elif args.command == "restore":
         from backbone.store.export import restore
 
@@ -215,6 +233,31 @@ def _users(args: argparse.Namespace, db: str) -> int:
             print(f"{when:%Y-%m-%d %H:%M:%S}  {what:<9} {who:<36} {how:<20} {where:<16} {why}".rstrip())
         if rows.empty:
             print(f"Nothing recorded in the last {args.days} days.")
+    return EXIT_OK
+
+
+def _plans(args: argparse.Namespace, db: str) -> int:
+    if args.action == "export":
+        from backbone.store.plan_export import write_plan_workbook
+
+        if args.out.suffix.lower() != ".xlsx":
+            raise BackboneError(f"Write the plans to an .xlsx workbook, not '{args.out.name}'.")
+        from backbone.show.formatting import plural
+
+        counts = write_plan_workbook(args.out, args.as_of, db)
+        print(f"Plans written to {args.out}" + (f" as they stood on {args.as_of}" if args.as_of else "") + ": "
+              + ", ".join(plural(n, f"{sheet.lower().rstrip('s')} row") for sheet, n in counts.items()))
+        return EXIT_OK
+    from backbone.intake.plan_workbook import load_plan_workbook
+
+    _require_file(args.file)
+    loaded = load_plan_workbook(args.file, changed_by=args.by, db=db)
+    if loaded.errors:
+        print(f"Rejected: {args.file.name} has {len(loaded.errors)} problem(s); nothing was changed.", file=sys.stderr)
+        for finding in loaded.errors:
+            print(f"  - {finding}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(f"Plans loaded: {loaded.counts['plans']} plan(s) replaced, {loaded.counts['changes']} change(s) kept in their history.")
     return EXIT_OK
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime
+from datetime import time as clock
 from pathlib import Path
 
 import duckdb
@@ -11,7 +13,8 @@ from backbone import config
 from backbone.errors import BackboneError
 from backbone.intake.catalog_workbook import load_catalog_workbook
 from backbone.intake.ingest import IngestResult, ingest_file
-from backbone.show.slides import seed_demo_deck
+from backbone.intake.plan_workbook import load_plan_workbook
+from backbone.show.slides import seed_demo_deck, seed_plan_deck
 from backbone.store import database
 
 
@@ -33,9 +36,26 @@ def load_demo(db: str | None = None, directory: Path | None = None) -> list[Inge
         if result.status == "rejected":
             raise BackboneError(f"The demo workbook {path.name} was rejected: " + "; ".join(str(e) for e in result.errors[:5]))
         results.append(result)
-
+    load_demo_plans(db, directory)
     seed_demo_deck(db)
+    seed_plan_deck(db)
     return results
+
+
+# When the demo's meetings were held: a table met at 10 in the morning.
+MEETING_TIME = clock(10, 0)
+
+
+def load_demo_plans(db: str | None = None, directory: Path | None = None) -> int:
+    """Load the illustrative plans (data/demo/plans/plans-<date>.xlsx) in date order, each as of its meeting, through the
+    path a table's plans workbook takes; returns how many workbooks were loaded."""
+    paths = sorted(((directory or config.DEMO_DIR) / "plans").glob("plans-*.xlsx"))
+    for path in paths:
+        meeting = datetime.combine(date.fromisoformat(path.stem.removeprefix("plans-")), MEETING_TIME)
+        loaded = load_plan_workbook(path, changed_by=config.DEMO_USER, db=db, now=meeting)
+        if loaded.errors:
+            raise BackboneError(f"The demo plans {path.name} were rejected: " + "; ".join(str(e) for e in loaded.errors[:5]))
+    return len(paths)
 
 
 # The demo claim (a row of `counters`): not taken, being loaded by some process, loaded.

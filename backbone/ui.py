@@ -18,7 +18,7 @@ from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
 from backbone.intake.template import template_bytes
 from backbone.show import charts
-from backbone.show.formatting import Status, direction_words, md, status
+from backbone.show.formatting import Status, direction_words, md, plural, status
 from backbone.store import auth, database, queries, sessions
 from backbone.store import sign_in_record as signins
 from backbone.store.auth import User
@@ -376,3 +376,22 @@ def about_metric(row: pd.Series) -> None:
 def empty_state(message: str) -> None:
     """What to do next when there is nothing to show."""
     st.info(message, icon=":material/info:")
+
+
+def load_once(upload, state_key: str, button: str, load: Callable[[bytes, str], object], key: str | None = None):
+    """Load an uploaded workbook once, when `button` is pressed (Streamlit hands the same file over on every rerun), and
+    show its refusal or its located problems here; returns the outcome of a load that went through, else None."""
+    done = st.session_state.setdefault(state_key, {})
+    if upload.file_id not in done and st.button(button, type="primary", icon=":material/upload:", key=key):
+        done[upload.file_id] = load(upload.getvalue(), upload.name)
+        clear_caches()
+    outcome = done.get(upload.file_id)
+    if isinstance(outcome, str):
+        st.error(outcome, icon=":material/error:")
+    elif outcome is not None and outcome.errors:
+        st.error(f"{plural(len(outcome.errors), 'problem')} to fix; nothing was changed.", icon=":material/error:")
+        st.dataframe(pd.DataFrame([e.as_dict() for e in outcome.errors]), hide_index=True, width="stretch",
+                     column_config={"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"})
+    else:
+        return outcome
+    return None

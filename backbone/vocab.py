@@ -52,6 +52,8 @@ BACKBONE_ROLES = {
 }
 MILESTONE_STATUSES = {"not_started": "not started", "in_progress": "in progress", "done": "done"}
 TARGET_KINDS = {"baseline": "baseline", "target": "target"}
+# Where an action of a turn-the-curve plan stands.
+ACTION_STATUSES = {"planned": "planned", "under_way": "under way", "done": "done", "dropped": "dropped"}
 
 # Extra spellings people write, beyond the code and the label.
 _SYNONYMS: dict[int, dict[str, str]] = {
@@ -71,6 +73,9 @@ _SYNONYMS: dict[int, dict[str, str]] = {
         "anchor entity": "anchor_entity",
         "fiscal agent": "anchor_entity",
     },
+    id(ACTION_STATUSES): {"in progress": "under_way", "underway": "under_way", "started": "under_way",
+                          "complete": "done", "completed": "done", "cancelled": "dropped", "canceled": "dropped",
+                          "not started": "planned"},
     id(PHASES): {"1": "I", "2": "II", "3": "III", "phase i": "I", "phase ii": "II", "phase iii": "III"},
 }
 

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from backbone import ui
+from backbone.plan_editor import plan_section
 from backbone.show import charts
 from backbone.show.formatting import change, md, number
 from backbone.show.story import curve_sentence, gap_sentence
@@ -67,6 +68,7 @@ shown = series[["period_label", "value", "numerator", "denominator", "suppressed
                 "trend_value", "baseline_value", "target_value", "target_year", "value_basis", "n_partners"]]
 ui.table(shown)
 ui.downloads(shown.assign(metric=row.metric_name, place=geography), f"{metric_code}-{geography}", key="trend")
+plan_section(metric_code, geography)
 
 if dimension != "(no breakdown)":
     groups = ui.read("by_group", metric_code, geography, dimension)

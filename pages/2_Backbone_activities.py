@@ -13,6 +13,8 @@ st.markdown("The six activities of a backbone, each measured by a short-term and
             "The share moving the right way counts measures whose latest value is better than their baseline.")
 
 scorecard = ui.read("activity_scorecard")
+catalog = ui.read("metrics_catalog")
+computed_definitions = dict(zip(catalog.metric_code[catalog.computed], catalog.definition[catalog.computed], strict=True))
 series = ui.read("level_series", "backbone")
 view = st.segmented_control("Show", ["Backbone activities", "Partner performance"], default="Backbone activities",
                             key="view", bind="query-params", required=True)
@@ -22,9 +24,12 @@ def measure_row(measure, series_by_metric) -> None:
     """One measure: name, horizon, latest value, change, status, sparkline."""
     left, middle, right = st.columns([3, 2, 2])
     with left:
-        st.markdown(f"**{md(measure.metric_name)}**")
+        # A computed measure says how it is computed (its catalog definition) on its name.
+        st.markdown(f"**{md(measure.metric_name)}**", help=computed_definitions.get(measure.metric_code))
         st.caption(f"{HORIZONS.get(measure.horizon, measure.horizon or '').capitalize()} outcome · "
-                   f"{'higher' if measure.direction == 'up' else 'lower'} is better")
+                   f"{'higher' if measure.direction == 'up' else 'lower'} is better"
+                   + (" · computed by Backbone from the plans and submissions (its definition is in the catalog)"
+                      if measure.computed else ""))
     with middle:
         if measure.latest_value == measure.latest_value:
             st.markdown(f"**{md(number(measure.latest_value, measure.unit))}** in {md(measure.latest_period)}")

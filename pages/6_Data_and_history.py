@@ -1,6 +1,5 @@
 """Data and history: every upload with the difference it made (and undo), the searchable catalog, and catalog updates."""
 
-import pandas as pd
 import streamlit as st
 
 from backbone import ui
@@ -92,18 +91,8 @@ st.markdown("The common agenda lives in a catalog workbook: sheets **Metrics**, 
             "changed unless every row is valid.")
 catalog_file = st.file_uploader("Catalog workbook", type=["xlsx", "xls", "ods"], key="catalog-file")
 if catalog_file is not None:
-    # Loaded once per file: Streamlit hands the same file over again on every rerun.
-    done = st.session_state.setdefault("catalog-loads", {})
-    if catalog_file.file_id not in done and st.button("Load this catalog", type="primary", icon=":material/upload:"):
-        done[catalog_file.file_id] = load_catalog_upload(catalog_file.getvalue(), catalog_file.name, user)
-        ui.clear_caches()
-    outcome = done.get(catalog_file.file_id)
-    if isinstance(outcome, str):
-        st.error(outcome, icon=":material/error:")
-    elif outcome is not None and outcome.errors:
-        st.error(f"{plural(len(outcome.errors), 'problem')} to fix; nothing was changed.", icon=":material/error:")
-        st.dataframe(pd.DataFrame([e.as_dict() for e in outcome.errors]), hide_index=True, width="stretch",
-                     column_config={"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"})
-    elif outcome is not None:
+    outcome = ui.load_once(catalog_file, "catalog-loads", "Load this catalog",
+                           lambda data, name: load_catalog_upload(data, name, user))
+    if outcome is not None:
         st.success("Catalog updated: " + ", ".join(f"{plural(n, 'row')} of {sheet}" for sheet, n in outcome.counts.items()) + ".",
                    icon=":material/check_circle:")

@@ -91,6 +91,12 @@ if deck is not None and deck.slides:
         if shown.status is not None:
             right.markdown(f"## {shown.status.symbol} {md(shown.status.words)}")
             right.markdown(md(direction_words(shown.direction).capitalize() + "."))
+    elif shown.slide.kind == "plan":  # the curve beside the action plan; the story behind the curve below both
+        left, right = st.columns([3, 2])
+        if spec is not None:
+            left.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
+        right.markdown("**The action plan**")
+        right.markdown("\n".join(f"- {md(line)}" for line in shown.actions) or "No actions yet.")
     elif spec is not None:
         st.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
     st.markdown(f"**{md(shown.takeaway)}**")

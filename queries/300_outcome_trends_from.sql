@@ -79,14 +79,8 @@ SELECT
         WHEN s.direction = 'up' THEN f.intercept + f.slope * f.forecast_year >= f.target_value
         ELSE f.intercept + f.slope * f.forecast_year <= f.target_value
     END AS forecast_meets_target,
-    CASE
-        WHEN f.latest_value IS NULL THEN 'no data'
-        WHEN f.n_points < 2 AND NOT f.baseline_is_set THEN 'not enough data'
-        WHEN abs(f.change_since_baseline) <= 0.05 * abs(f.baseline_value) THEN 'no real change'
-        WHEN f.change_since_baseline = 0 THEN 'no real change'
-        WHEN (f.change_since_baseline > 0) = (s.direction = 'up') THEN 'better'
-        ELSE 'worse'
-    END AS status,
+    curve_status(f.latest_value, f.n_points, f.baseline_is_set, f.change_since_baseline, f.baseline_value, s.direction)
+        AS status,
     f.last_updated
 FROM series AS s
 JOIN summary AS f USING (metric_code, geography, dimension, group_value);

@@ -44,17 +44,17 @@ class CatalogLoad:
     errors: list[Finding]
 
 
-class _SheetReader:
-    """Rows of one catalog sheet as dicts, with located errors for bad vocabulary."""
+class SheetReader:
+    """Rows of one sheet (header first) as dicts, with located errors for bad vocabulary (the catalog's and plans')."""
 
-    def __init__(self, name: str, rows: list[list[object]], errors: list[Finding]):
+    def __init__(self, name: str, rows: list[list[object]], errors: list[Finding], required: list[str] | None = None):
         self.name, self.errors = name, errors
         header = [fold_label(h).replace(" ", "_") for h in (rows[0] if rows else [])]
         self.columns = {h: i for i, h in enumerate(header) if h}
         self.data = rows[1:]
-        for required in REQUIRED_COLUMNS[name]:
-            if required not in self.columns:
-                errors.append(Finding(name, 1, required, f"the header row needs a '{required}' column"))
+        for column in REQUIRED_COLUMNS[name] if required is None else required:
+            if column not in self.columns:
+                errors.append(Finding(name, 1, column, f"the header row needs a '{column}' column"))
 
     def records(self):
         for offset, cells in enumerate(self.data, start=2):
@@ -122,7 +122,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
             f"'{original_name or path.name}' has none of the catalog sheets ({', '.join(SHEET_COLUMNS)}). "
             "Name the sheets exactly so, with a header row first."
         )
-    readers = {name: _SheetReader(name, rows, errors) for name, rows in present.items()}
+    readers = {name: SheetReader(name, rows, errors) for name, rows in present.items()}
     cur = database.cursor(db)
     parsed: dict[str, list[tuple]] = {}
     metric_codes = {r[0] for r in cur.execute("SELECT metric_code FROM metrics").fetchall()}
@@ -137,7 +137,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
     lookup = Catalog([Metric(m[0], m[1] or m[0], m[3], m[4]) for m in parsed.get("Metrics", [])], parsed.get("Aliases", []))
     existing = Catalog.from_store(cur)
 
-    def metric_code(sheet: _SheetReader, row: int, record: dict) -> str | None:
+    def metric_code(sheet: SheetReader, row: int, record: dict) -> str | None:
         raw = record.get("metric")
         found = lookup.find(raw) or existing.find(raw)
         if found is None:
@@ -145,7 +145,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
             return None
         return found.code
 
-    def partner_code(sheet: _SheetReader, row: int, record: dict) -> str | None:
+    def partner_code(sheet: SheetReader, row: int, record: dict) -> str | None:
         code = text_of(record.get("partner")).upper()
         if code not in partner_codes:
             sheet.errors.append(Finding(sheet.name, row, "partner", f"'{code}' is not a partner code; add it to the Partners sheet first"))
@@ -208,7 +208,7 @@ def load_catalog_upload(data: bytes, file_name: str, actor: User, db: str | None
         path.unlink(missing_ok=True)
 
 
-def _parse_metrics(sheet: _SheetReader) -> tuple[list[tuple], list[tuple[str, str]]]:
+def _parse_metrics(sheet: SheetReader) -> tuple[list[tuple], list[tuple[str, str]]]:
     metrics, aliases, seen = [], [], {}
     now = datetime.now()
     for row, r in sheet.records():
@@ -235,7 +235,7 @@ def _parse_metrics(sheet: _SheetReader) -> tuple[list[tuple], list[tuple[str, st
     return metrics, aliases
 
 
-def _parse_partners(sheet: _SheetReader) -> list[tuple]:
+def _parse_partners(sheet: SheetReader) -> list[tuple]:
     partners, seen = [], {}
     for row, r in sheet.records():
         code = (sheet.text(row, r, "code", True) or "").upper()

@@ -21,6 +21,7 @@ INK = RGBColor.from_string(charts.INK.lstrip("#"))
 MUTED = RGBColor.from_string(charts.MUTED.lstrip("#"))
 TITLE_ONLY = 5  # the default template's "Title Only" layout
 CHART_SIZE = (1200, 470)  # chart points; drawn 12.3 in wide (4.8 in high) between the takeaway and the footer
+PLAN_CHART_SIZE = (900, 460)  # a plan slide's curve: 7.6 in wide (3.9 in high), its actions beside it
 
 
 def file_name(deck: Deck) -> str:
@@ -49,6 +50,18 @@ def _notes(shown: SlideContent) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def _plan_body(slide, shown: SlideContent) -> None:
+    """A turn-the-curve plan: the curve at the left, the top actions at the right, the story behind the curve below."""
+    if shown.chart is not None:
+        image = render.png(shown.chart.to_dict(), size=PLAN_CHART_SIZE, growth=1.4)
+        picture = slide.shapes.add_picture(io.BytesIO(image), Inches(0.5), Inches(1.15), width=Inches(7.6))
+        picture._element.nvPicPr.cNvPr.set("descr", shown.description)
+    _text(slide, "The action plan", Inches(8.4), Inches(1.15), Inches(4.4), Inches(0.5), 18, bold=True)
+    _text(slide, "\n".join(f"• {line}" for line in shown.actions) or "No actions yet.", Inches(8.4), Inches(1.7),
+          Inches(4.4), Inches(3.45), 12)
+    _text(slide, shown.takeaway, Inches(0.5), Inches(5.25), Inches(12.3), Inches(1.5), 16)
+
+
 def add_slide(presentation, shown: SlideContent, vintage: str) -> None:
     """One slide of the presentation for one slide of the deck."""
     slide = presentation.slides.add_slide(presentation.slide_layouts[TITLE_ONLY])
@@ -60,8 +73,11 @@ def add_slide(presentation, shown: SlideContent, vintage: str) -> None:
         paragraph.font.bold = True
         paragraph.font.color.rgb = INK
         paragraph.font.name = render.APP_FAMILY
-    _text(slide, shown.takeaway, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.8), 20)
-    if shown.chart is not None:
+    if shown.slide.kind == "plan":
+        _plan_body(slide, shown)
+    else:
+        _text(slide, shown.takeaway, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.8), 20)
+    if shown.chart is not None and shown.slide.kind != "plan":
         image = render.png(shown.chart.to_dict(), size=CHART_SIZE, growth=1.4)
         picture = slide.shapes.add_picture(io.BytesIO(image), Inches(0.5), Inches(1.95), width=Inches(12.3))
         picture._element.nvPicPr.cNvPr.set("descr", shown.description)  # alt text, for screen readers

@@ -91,3 +91,17 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 def md(text: object) -> str:
     """Text a partner or the catalog supplied, escaped so Markdown shows it as typed (a `***` mark stays `***`)."""
     return _MARKDOWN_SPECIAL.sub(r"\\\1", "" if text is None else str(text))
+
+
+_WEB_ADDRESS = re.compile(r"https?://[^\s<>()\[\]\"']+[^\s<>()\[\]\"'.,;:!?]")
+
+
+def md_with_links(text: object) -> str:
+    """Text a person wrote (a plan's story, what works), escaped like `md`, with its http(s) addresses as links."""
+    text = "" if text is None else str(text)
+    parts, last = [], 0
+    for found in _WEB_ADDRESS.finditer(text):
+        parts.append(md(text[last:found.start()]))
+        parts.append(f"[{md(found.group())}](<{found.group()}>)")
+        last = found.end()
+    return "".join(parts) + md(text[last:])

@@ -2,8 +2,9 @@
 
 Page 1 sums up how many outcomes got better, worse or did not really change, with each one's latest value; then one
 page per community outcome: its turn-the-curve chart, the takeaway, the values (the chart's table alternative), what
-was hidden to protect small numbers, the source and the story behind the curve. Every page prints the data's vintage
-(the latest load) and the date it was printed, so this year's card can be laid beside last year's.
+was hidden to protect small numbers, the source and the story behind the curve; then one page per turn-the-curve plan
+(the five questions answered: curve, story, partners, what works, the action plan). Every page prints the data's
+vintage (the latest load) and the date it was printed, so this year's card can be laid beside last year's.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ from fpdf.enums import XPos, YPos
 
 from backbone.show import charts, render, slides
 from backbone.show.formatting import number, status
-from backbone.store import queries
+from backbone.store import plans, queries
+from backbone.vocab import ACTION_STATUSES
 
 TITLE = "Annual community report card"
 ORDER = ["better", "worse", "no real change", "not enough data"]
 CHART_SIZE = (1000, 480)
+PLAN_CHART_SIZE = (1000, 380)
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -121,6 +124,43 @@ def _outcome_page(card: _Card, shown: slides.SlideContent) -> None:
     card.para(f"Source: {shown.source}", 9, height=4.5, colour=charts.MUTED)
 
 
+def _plan_page(card: _Card, shown: slides.SlideContent, names: dict[str, str], measures: dict[str, str]) -> None:
+    """One turn-the-curve plan: the curve, the story behind it, the partners, what works, every action."""
+    plan = shown.plan
+    card.add_page()
+    card.para(shown.title, 20, bold=True, height=9)
+    card.para(shown.where, 10, colour=charts.MUTED)
+    if shown.chart is not None:
+        image = render.png(shown.chart.to_dict(), size=PLAN_CHART_SIZE, growth=1.25)
+        card.image(io.BytesIO(image), x=card.l_margin, w=card.epw, alt_text=card.text_of(shown.description))
+    sections = [
+        ("The story behind the curve", plan.story or "Not written yet."),
+        ("Partners with a role to play", "; ".join(names.get(r.partner_code, r.partner_code)
+                                                   + (f" ({r.brings})" if r.brings else "") for r in plan.roles)
+         or "None named yet."),
+        ("What works", plan.what_works or "Not written yet."),
+    ]
+    for heading, text in sections:
+        card.ln(1.5)
+        card.para(heading, 12, bold=True, height=6)
+        card.para(text, 10, height=5)
+    card.ln(1.5)
+    card.para("The action plan", 12, bold=True, height=6)
+    accepted = [a for a in plan.actions if not a.proposed]
+    for action in accepted:
+        dates = " to ".join(f"{day:%d %b %Y}" for day in (action.start_date, action.due_date) if day)
+        card.para(f"{action.title}", 10, bold=True, height=5)
+        card.para(f"{names.get(action.owner_code, action.owner_code)} · {ACTION_STATUSES[action.status]}"
+                  + (f" · {dates}" if dates else "")
+                  + (f" · measured by {', '.join(measures.get(c, c) for c in action.measure_codes)}" if action.measure_codes else "")
+                  + (f". {action.note}" if action.note else ""), 9, height=4.5)
+    if not accepted:
+        card.para("No actions yet.", 10, height=5)
+    card.ln(1)
+    last = max([plan.changed_at, *(a.changed_at for a in plan.actions)])
+    card.para(f"Plan started {plan.started_at:%d %b %Y}; last changed {last:%d %b %Y}.", 9, height=4.5, colour=charts.MUTED)
+
+
 def report_card_pdf(db: str | None = None, now: datetime | None = None) -> bytes:
     """The report card as PDF bytes."""
     now = now or datetime.now()
@@ -138,4 +178,7 @@ def report_card_pdf(db: str | None = None, now: datetime | None = None) -> bytes
     _summary(card, trends)
     for code, series in trends.groupby("metric_code", sort=False):
         _outcome_page(card, slides.content(slides.Slide("curve", code, series.geography.iloc[0]), db))
+    names, measures = plans.partner_names(db), plans.performance_measures(db)
+    for slide in slides.plan_slides(db):
+        _plan_page(card, slides.content(slide, db), names, measures)
     return bytes(card.output())

@@ -1,8 +1,9 @@
 """Decks for convenings: the slides a director picks, saved by name, and what each slide shows.
 
 A slide is (kind, metric, place, dimension): a turn-the-curve chart ("curve"), one key number with its change and
-status in words ("number"), or each group's line ("groups"). Every read here is of the suppressed (public) views,
-whoever is presenting: a deck is shown to rooms and taken away as files.
+status in words ("number"), each group's line ("groups"), or a turn-the-curve plan ("plan": the curve, the story in
+three sentences, the top actions with owners and status; for an equity plan also the group). Every read here is of the
+suppressed (public) views, whoever is presenting: a deck is shown to rooms and taken away as files.
 """
 
 from __future__ import annotations
@@ -18,38 +19,50 @@ import pandas as pd
 from backbone.errors import BackboneError
 from backbone.show import charts
 from backbone.show.formatting import Status, change, direction_words, is_missing, number, status
-from backbone.show.story import curve_sentence, gap_sentence
-from backbone.store import database, queries
+from backbone.show.story import curve_sentence, gap_sentence, story_in_brief
+from backbone.store import database, plans, queries
 from backbone.store.auth import User, require
+from backbone.vocab import ACTION_STATUSES
 
-KINDS = {"curve": "Turn the curve", "number": "Key number", "groups": "By group"}
+KINDS = {"curve": "Turn the curve", "number": "Key number", "groups": "By group", "plan": "Turn-the-curve plan"}
 DEMO_DECK = "Annual community dashboard"
+PLAN_DECK = "Turn-the-curve convening"
+TOP_ACTIONS = 5  # actions on a plan slide: as many as a room can read
 DEMO_SAVED_BY = "demo loader"
 
 
 @dataclass(frozen=True)
 class Slide:
-    """One slide: what to show (kind) of which metric, where, and by which groups (for kind 'groups')."""
+    """One slide: what to show (kind) of which metric, where, and by which groups (for kind 'groups'); a 'plan' slide
+    of an equity plan names its dimension and group."""
 
     kind: str
     metric_code: str
     geography: str = "Community"
     dimension: str | None = None
+    group: str | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise BackboneError(f"A slide is one of: {', '.join(KINDS)} (not '{self.kind}').")
-        if (self.kind == "groups") != bool(self.dimension):
+        if self.kind == "plan":
+            if bool(self.dimension) != bool(self.group):
+                raise BackboneError("A plan slide for a group names its dimension and its group; for everyone, neither.")
+        elif (self.kind == "groups") != bool(self.dimension) or self.group:
             raise BackboneError("A 'groups' slide names its dimension (such as Race/ethnicity); other slides name none.")
 
     def key(self) -> str:
         """A stable text key, for pickers and widget keys."""
-        return "|".join([self.kind, self.metric_code, self.geography, self.dimension or ""])
+        return "|".join([self.kind, self.metric_code, self.geography, self.dimension or ""] + ([self.group] if self.group else []))
 
     @classmethod
     def from_key(cls, key: str) -> Slide:
-        kind, metric_code, geography, dimension = key.split("|")
-        return cls(kind, metric_code, geography, dimension or None)
+        kind, metric_code, geography, dimension, *group = key.split("|")
+        return cls(kind, metric_code, geography, dimension or None, group[0] if group else None)
+
+    def plan_key(self) -> plans.PlanKey:
+        """The plan a 'plan' slide shows."""
+        return plans.PlanKey(self.metric_code, self.dimension or plans.EVERYONE, self.group or plans.EVERYONE)
 
 
 @dataclass
@@ -138,12 +151,22 @@ def available_slides(db: str | None = None) -> list[Slide]:
             continue
         slides += [Slide("curve", code, place), Slide("number", code, place)]
         slides += [Slide("groups", code, place, d) for d in queries.dimensions(code, place, public=True, db=db)]
+    return slides + plan_slides(db)
+
+
+def plan_slides(db: str | None = None) -> list[Slide]:
+    """A turn-the-curve plan slide for every plan there is now, at its outcome's headline place."""
+    slides = []
+    for row in plans.list_plans(db=db).itertuples():
+        everyone = row.group_value == plans.EVERYONE
+        slides.append(Slide("plan", row.metric_code, headline_geography(row.metric_code, db) or "Community",
+                            None if everyone else row.dimension, None if everyone else row.group_value))
     return slides
 
 
 def slide_label(slide: Slide, names: dict[str, str]) -> str:
     """How a picker names a slide: '4-year graduation rate · By group: Race/ethnicity (Community)'."""
-    what = KINDS[slide.kind] + (f": {slide.dimension}" if slide.dimension else "")
+    what = KINDS[slide.kind] + (f": {slide.dimension}" if slide.dimension else "") + (f", {slide.group}" if slide.group else "")
     return f"{names.get(slide.metric_code, slide.metric_code)} · {what} ({slide.geography})"
 
 
@@ -163,6 +186,14 @@ def demo_slides(db: str | None = None) -> list[Slide]:
         if "Race/ethnicity" in queries.dimensions(graduation, place, public=True, db=db):
             slides.append(Slide("groups", graduation, place, "Race/ethnicity"))
     return slides
+
+
+def seed_plan_deck(db: str | None = None) -> bool:
+    """Save the demo's convening deck (one plan slide per plan) unless it exists or there are no plans; True when saved."""
+    if load_deck(PLAN_DECK, db) is not None or not (slides := plan_slides(db)):
+        return False
+    save_deck(PLAN_DECK, slides, None, db)
+    return True
 
 
 def seed_demo_deck(db: str | None = None) -> bool:
@@ -198,6 +229,8 @@ class SlideContent:
     status: Status | None = None
     latest_period: str | None = None
     direction: str = ""
+    actions: list[str] = field(default_factory=list)  # a plan slide's top actions, with owners and status
+    plan: plans.Plan | None = None  # the plan a 'plan' slide shows, whole (the report card prints all of it)
 
     @property
     def has_chart(self) -> bool:
@@ -258,6 +291,8 @@ def content(slide: Slide, db: str | None = None) -> SlideContent:
             "direction": str(meta["direction"] or "")}
     if slide.kind == "groups":
         return _groups(slide, meta, base, db)
+    if slide.kind == "plan":
+        return _plan(slide, meta, base, db)
     series = queries.trend(slide.metric_code, slide.geography, public=True, db=db)
     if series.empty:
         return SlideContent(**base, takeaway=f"No data yet for {name} in this place.", notes=_notes(meta, ""),
@@ -298,6 +333,56 @@ def _groups(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideC
     return SlideContent(**base, takeaway=takeaway, notes=_notes(meta, takeaway), description=description,
                         chart=charts.by_group(groups, unit, slide.dimension), values=_value_words(groups, unit),
                         hidden=_hidden(groups), latest_period=str(latest))
+
+
+def top_actions(plan: plans.Plan, limit: int = TOP_ACTIONS) -> list[plans.Action]:
+    """The actions a plan slide shows: accepted and not dropped; under way, then planned (soonest due first), then the
+    most recently due of those done."""
+    order = {"under_way": 0, "planned": 1, "done": 2}
+    live = [a for a in plan.actions if not a.proposed and a.status in order]
+
+    def rank(action: plans.Action) -> tuple:
+        due = (action.due_date or datetime.max.date()).toordinal()
+        return order[action.status], -due if action.status == "done" else due, action.title
+
+    return sorted(live, key=rank)[:limit]
+
+
+def action_line(action: plans.Action, names: dict[str, str]) -> str:
+    """'Safe-sleep talk at every home visit: Family Home Visiting Network, done (due 30 Jun 2024)'."""
+    due = f" (due {action.due_date:%d %b %Y})" if action.due_date else ""
+    return f"{action.title}: {names.get(action.owner_code, action.owner_code)}, {ACTION_STATUSES[action.status]}{due}"
+
+
+def _plan(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideContent:
+    name, unit = str(meta["name"]), str(meta["unit"])
+    key = slide.plan_key()
+    base = {**base, "title": f"Turning the curve: {name}" + ("" if key.for_everyone else f", {key.group_value}")}
+    plan = plans.get_plan(key, db=db)
+    if plan is None:
+        return SlideContent(**base, takeaway=f"No turn-the-curve plan for {name} ({key.label()}) yet.",
+                            notes=_notes(meta, ""), description=f"No plan for {name} yet.")
+    names = plans.partner_names(db)
+    if plan.illustrative:
+        base["where"] += " · Illustrative plan (made up for the demo)"
+    series = (queries.trend(slide.metric_code, slide.geography, public=True, db=db) if key.for_everyone else
+              queries.group_trend(slide.metric_code, slide.geography, key.dimension, key.group_value, public=True, db=db))
+    sentence = curve_sentence(series.iloc[-1]) if len(series) else f"No values yet for {name}."
+    shown = top_actions(plan)
+    notes = [f"How are we doing? {sentence}", f"The story behind the curve: {plan.story or 'not written yet.'}",
+             "Partners with a role to play: " + ("; ".join(
+                 f"{names.get(r.partner_code, r.partner_code)}" + (f" ({r.brings})" if r.brings else "") for r in plan.roles)
+                 or "none named yet."),
+             f"What works: {plan.what_works or 'not written yet.'}",
+             "The action plan: " + ("; ".join(action_line(a, names) + (f" ({a.note.rstrip('.')})" if a.note else "")
+                                             for a in plan.actions if not a.proposed) or "no actions yet.")]
+    description = (f"Turn-the-curve chart of {name} for {key.label()}: {sentence}" if len(series)
+                   else f"No values yet for {name}.")
+    return SlideContent(**base, takeaway=story_in_brief(plan.story), notes="\n\n".join(notes), description=description,
+                        chart=charts.turn_the_curve(series, unit) if len(series) else None,
+                        values=_value_words(series, unit) if len(series) else pd.DataFrame(),
+                        hidden=_hidden(series) if len(series) else [], actions=[action_line(a, names) for a in shown],
+                        plan=plan, latest_period=str(series.iloc[-1].latest_period) if len(series) else None)
 
 
 def values_text(shown: SlideContent) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from backbone.show.formatting import direction_words, is_missing, number, status
@@ -45,3 +47,17 @@ def gap_sentence(gaps: pd.DataFrame, unit: str) -> str:
     tail = f", {trend} at the first period measured" if widest.gap_trend != "baseline" else f" ({trend})"
     return (f"In {widest.period_label} the widest gap is between {widest.group_value} ({number(widest.value, unit)}) "
             f"and {widest.best_group} ({number(widest.best_value, unit)}): {gap}{tail}.")
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
+
+
+def story_in_brief(text: str | None, sentences: int = 3, longest: int = 360) -> str:
+    """The story behind the curve in three sentences (at most `longest` characters), for a slide read across a room."""
+    if not text or not text.strip():
+        return "No story behind the curve written yet."
+    parts = _SENTENCE_END.split(" ".join(text.split()))
+    brief = " ".join(parts[:sentences])
+    if len(brief) > longest:
+        brief = brief[:longest].rsplit(" ", 1)[0].rstrip(",;:") + " …"
+    return brief

@@ -63,10 +63,11 @@ class User:
 LOCAL_DIRECTOR = User("local director", "director")
 
 # What each role may do. Actions: see_raw (partner-level rows), upload, undo, edit (catalog, milestones, accounts),
-# see_unsuppressed (small cells), see_partners (the partners page).
+# see_unsuppressed (small cells), see_partners (the partners page), plan (a turn-the-curve plan's story, partners and
+# every action), plan_actions (a partner's own actions in a plan, and proposing others).
 _ALLOWED = {
-    "director": {"see_raw", "upload", "undo", "edit", "see_unsuppressed", "see_partners"},
-    "partner": {"see_raw", "upload", "undo"},
+    "director": {"see_raw", "upload", "undo", "edit", "see_unsuppressed", "see_partners", "plan", "plan_actions"},
+    "partner": {"see_raw", "upload", "undo", "plan_actions"},
     "viewer": set(),
 }
 
@@ -75,7 +76,7 @@ def can(user: User, action: str, partner_code: str | None = None) -> bool:
     """True when `user` may do `action` (for `partner_code`, when the action concerns one partner's data)."""
     if action not in _ALLOWED.get(user.role, set()):
         return False
-    if user.role == "partner" and action in ("see_raw", "upload", "undo") and partner_code is not None:
+    if user.role == "partner" and action in ("see_raw", "upload", "undo", "plan_actions") and partner_code is not None:
         return partner_code == user.partner_code
     return True
 
@@ -104,6 +105,8 @@ def require(user: User | None, action: str, partner_code: str | None = None) -> 
         "see_raw": "see partner-level data",
         "see_unsuppressed": "see small numbers",
         "see_partners": "see the partners' submissions",
+        "plan": "change a turn-the-curve plan's story, partners or other partners' actions",
+        "plan_actions": f"change the plan actions of {partner_code}" if partner_code else "change plan actions",
     }.get(action, action)
     _refused(user, action, partner_code, f"may not {what}")
     refused_as = now_as if not can(now_as, action, partner_code) else user

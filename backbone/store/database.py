@@ -312,7 +312,8 @@ def next_load_seq(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def data_version(path: str | None = None) -> tuple:
-    """Changes whenever a load, undo or catalog edit lands (from any process on a lake): what page caches hang on."""
+    """Changes whenever a load, undo, catalog edit or plan change lands (from any process on a lake): what page caches
+    hang on."""
     path = path or config.db_path()
     if lake.is_lake(path):
         return ("lake", lake.snapshot(cursor(path)))
@@ -321,7 +322,8 @@ def data_version(path: str | None = None) -> tuple:
                   (SELECT count(*) FROM uploads WHERE status = 'undone'),
                   (SELECT max(updated_at) FROM metrics),
                   (SELECT max(updated_at) FROM milestones),
-                  (SELECT count(*) FROM milestones)"""
+                  (SELECT count(*) FROM milestones),
+                  (SELECT max(value) FROM counters WHERE name = 'plan_seq')"""
     ).fetchone()
     return tuple(row)
 

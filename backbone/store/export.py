@@ -26,7 +26,7 @@ PUBLIC_VIEWS = [
 TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
     "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
-    "sign_in_settings", "sign_in_record",
+    "sign_in_settings", "sign_in_record", "plans", "plan_partners", "plan_actions",
 ]
 
 

@@ -30,14 +30,25 @@ def _read(sql: str, params: dict | None = None, db: str | None = None) -> pd.Dat
 
 
 def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
-    """Catalog metrics with their aliases, optionally those whose name, definition or aliases contain `search`."""
+    """Catalog metrics with their aliases, optionally those whose name, definition or aliases contain `search`.
+
+    The backbone measures Backbone computes itself (ref_computed_measures) are listed too, marked `computed`.
+    """
     return _read(
         """WITH catalog AS (
            SELECT m.metric_code, m.name, m.definition, m.unit, m.direction, m.level, m.activity, m.component, m.phase,
                   m.horizon, m.rba, m.outcome_area, m.source, m.notes, m.suppression_threshold,
                   (SELECT string_agg(alias, '; ' ORDER BY alias) FROM metric_aliases a WHERE a.metric_code = m.metric_code) AS aliases,
-                  EXISTS (SELECT 1 FROM current_observations c WHERE c.metric_code = m.metric_code) AS has_data
-           FROM metrics m)
+                  EXISTS (SELECT 1 FROM current_observations c WHERE c.metric_code = m.metric_code) AS has_data,
+                  false AS computed
+           FROM metrics m
+           UNION ALL BY NAME
+           SELECT r.metric_code, r.name, r.definition, r.unit, r.direction, 'backbone' AS level, r.activity, r.component,
+                  r.phase, r.horizon, 'Backbone effectiveness' AS outcome_area,
+                  'Computed by Backbone from what happens in the app' AS source, 0 AS suppression_threshold,
+                  EXISTS (SELECT 1 FROM computed_measure_trends t WHERE t.metric_code = r.metric_code) AS has_data,
+                  true AS computed
+           FROM ref_computed_measures r)
            SELECT * FROM catalog
            WHERE $search = '' OR concat_ws(' ', name, definition, aliases, outcome_area, metric_code) ILIKE '%' || $search || '%'
            ORDER BY CASE level WHEN 'community_outcome' THEN 1 WHEN 'partner_performance' THEN 2 ELSE 3 END, name""",
@@ -108,6 +119,20 @@ def trend(metric_code: str, geography: str, public: bool = True, db: str | None 
     )
 
 
+def group_trend(metric_code: str, geography: str, dimension: str, group_value: str, public: bool = True,
+                db: str | None = None) -> pd.DataFrame:
+    """The turn-the-curve series of one group (an equity plan's curve), shaped like `trend`."""
+    return _read(
+        f"""SELECT t.*, m.definition, m.source, m.notes
+           FROM {_rel('outcome_trends', public)} t JOIN metrics m USING (metric_code)
+           WHERE t.metric_code = $metric AND t.geography = $geography AND t.dimension = $dimension
+             AND t.group_value = $group
+           ORDER BY t.period_end""",
+        {"metric": metric_code, "geography": geography, "dimension": dimension, "group": group_value},
+        db,
+    )
+
+
 def by_group(metric_code: str, geography: str, dimension: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Each group's value over time for one disaggregation, with suppressed cells kept (value empty)."""
     return _read(
@@ -155,12 +180,15 @@ def activity_scorecard(public: bool = True, db: str | None = None) -> pd.DataFra
 
 
 def level_series(level: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
-    """Whole-community series of every metric of a level, for sparklines."""
+    """Whole-community series of every metric of a level (backbone: the computed measures too), for sparklines."""
     return _read(
         f"""SELECT metric_code, period_label, period_year, value, target_value, target_year
            FROM {_rel('outcome_trends', public)}
            WHERE level = $level AND geography = 'Community' AND dimension = 'All' AND group_value = 'All'
-           ORDER BY metric_code, period_end""",
+           UNION ALL
+           SELECT metric_code, period_label, period_year, value, NULL, NULL FROM computed_measure_trends
+           WHERE level = $level
+           ORDER BY metric_code, period_label""",
         {"level": level},
         db,
     )

@@ -231,6 +231,55 @@ CREATE TABLE IF NOT EXISTS decks (
     saved_at TIMESTAMP
 );
 
+-- Turn-the-curve plans (backbone/store/plans.py), one per community outcome (dimension and group 'All') or per outcome
+-- and group. Never updated in place: every save inserts a new version of each thing it changed, all under one change
+-- number (change_seq, from the plan_seq counter) with who and when, and `removed` marks a removal. The latest version
+-- at or before a moment is the thing as it stood then (queries/350-352: plans_as_of and its partners and actions).
+CREATE TABLE IF NOT EXISTS plans (
+    plan_id VARCHAR,
+    metric_code VARCHAR,
+    dimension VARCHAR,
+    group_value VARCHAR,
+    story VARCHAR,
+    what_works VARCHAR,
+    illustrative BOOLEAN,
+    removed BOOLEAN,
+    change_seq BIGINT,
+    changed_by VARCHAR,
+    changed_at TIMESTAMP
+);
+
+-- The partners with a role to play in a plan, and what each brings.
+CREATE TABLE IF NOT EXISTS plan_partners (
+    plan_id VARCHAR,
+    partner_code VARCHAR,
+    brings VARCHAR,
+    removed BOOLEAN,
+    change_seq BIGINT,
+    changed_by VARCHAR,
+    changed_at TIMESTAMP
+);
+
+-- A plan's actions: an owner partner, dates, a status (vocab.ACTION_STATUSES), a note, and the partner performance
+-- measures that show whether it works. A partner's proposal waits (proposed) until a director accepts it.
+CREATE TABLE IF NOT EXISTS plan_actions (
+    action_id VARCHAR,
+    plan_id VARCHAR,
+    title VARCHAR,
+    owner_code VARCHAR,
+    start_date DATE,
+    due_date DATE,
+    status VARCHAR,
+    note VARCHAR,
+    measure_codes VARCHAR[],
+    proposed BOOLEAN,
+    proposed_by VARCHAR,
+    removed BOOLEAN,
+    change_seq BIGINT,
+    changed_by VARCHAR,
+    changed_at TIMESTAMP
+);
+
 -- Counters that must never hand out one number twice, even to processes writing a lake at the same moment
 -- (store.next_load_seq): two updates of one row conflict, and the loser runs again.
 CREATE TABLE IF NOT EXISTS counters (
@@ -239,7 +288,8 @@ CREATE TABLE IF NOT EXISTS counters (
 );
 -- The rows: load_seq (store.next_load_seq); milestones_seeded, bumped by whichever process refills empty milestone
 -- cells at start (store._seed_milestones); demo_claimed, the demo load into an empty store (demo.ensure_demo):
--- 0 not taken, 1 being loaded by one process (the others wait for it), 2 loaded.
+-- 0 not taken, 1 being loaded by one process (the others wait for it), 2 loaded; plan_seq, the change number of
+-- every plan save (store.plans), so two saves of one plan from two processes conflict instead of both landing.
 INSERT INTO counters
-SELECT name, 0 FROM (VALUES ('load_seq'), ('milestones_seeded'), ('demo_claimed')) AS wanted(name)
+SELECT name, 0 FROM (VALUES ('load_seq'), ('milestones_seeded'), ('demo_claimed'), ('plan_seq')) AS wanted(name)
 WHERE name NOT IN (SELECT name FROM counters);

@@ -50,8 +50,11 @@ def test_kentucky_graduation_keeps_counts_and_suppression(loaded_demo):
 
 def test_demo_covers_all_six_activities_and_the_phase_matrix(loaded_demo):
     db, _ = loaded_demo
-    scorecard = database.query("SELECT activity, count(metric_code) AS n FROM activity_scorecard GROUP BY 1 ORDER BY 1", path=db)
-    assert scorecard.n.tolist() == [2, 2, 2, 2, 2, 2]
+    scorecard = database.query("SELECT activity, count(metric_code) AS n, count(*) FILTER (WHERE computed) AS computed"
+                               " FROM activity_scorecard GROUP BY 1 ORDER BY 1", path=db)
+    # two catalog measures per activity, and the four Backbone computes from the plans and submissions (activities 2, 3)
+    assert scorecard.n.tolist() == [2, 4, 4, 2, 2, 2]
+    assert scorecard.computed.tolist() == [0, 2, 2, 0, 0, 0]
     statuses = set(database.query("SELECT DISTINCT status FROM activity_scorecard", path=db).status)
     assert {"better", "worse"} <= statuses
     assert database.query("SELECT count(*) AS n FROM phase_matrix WHERE cell_status = 'done'", path=db).n[0] >= 4
@@ -67,3 +70,22 @@ def test_ensure_demo_loads_only_into_an_empty_store(tmp_path, monkeypatch):
     assert ensure_demo(path) is False
     assert database.query("SELECT count(*) AS n FROM uploads", path=path).n[0] == uploads
     database.close_all()
+
+
+def test_the_demo_has_two_illustrative_plans_with_a_history(loaded_demo):
+    from datetime import date
+
+    from backbone.store.plans import PlanKey, get_plan, history, list_plans
+
+    db, _ = loaded_demo
+    plans = list_plans(db=db)
+    assert plans.metric_name.tolist() == ["Infant mortality rate", "Kindergarten readiness"]
+    assert plans.illustrative.all() and (plans.actions >= 5).all()
+    infants = PlanKey("infant_mortality")
+    now, then = get_plan(infants, db=db), get_plan(infants, as_of=date(2023, 6, 1), db=db)
+    assert "preterm birth the hardest" in now.story and now.what_works.startswith("Nurse home visiting")
+    assert "fewest home-visiting places" in then.story  # the story as the table first wrote it
+    assert {a.action_id for a in then.actions} == {"imr-1", "imr-2", "imr-3"}
+    assert {a.status for a in then.actions} == {"planned"}
+    assert next(a for a in now.actions if a.action_id == "imr-1").measure_codes == ("home_visits_first_trimester",)
+    assert len(history(infants, db=db)) == 5  # one change per meeting of the table, 2023-2025

@@ -87,6 +87,23 @@ def test_the_deck_opens_in_python_pptx_with_a_slide_per_slide_titles_pictures_an
     assert deck_export.file_name(deck) == "annual-community-dashboard.pptx"
 
 
+def test_a_plan_slide_in_powerpoint_has_the_curve_beside_its_actions_and_the_story_below(demo_db):
+    deck = slides.load_deck(slides.PLAN_DECK, demo_db)
+    presentation = Presentation(io.BytesIO(deck_export.deck_pptx(deck, demo_db)))
+    assert [s.shapes.title.text for s in presentation.slides] == ["Turning the curve: Infant mortality rate",
+                                                                   "Turning the curve: Kindergarten readiness"]
+    slide = presentation.slides[0]
+    picture = next(shape for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE)
+    boxes = {shape.text_frame.text.split("\n")[0]: shape for shape in slide.shapes if shape.has_text_frame}
+    actions = next(shape for text, shape in boxes.items() if text.startswith("• Share the infant-death reviews"))
+    story = next(shape for text, shape in boxes.items() if text.startswith("The typical neighbourhood"))
+    assert actions.text_frame.text.count("• ") == slides.TOP_ACTIONS
+    assert actions.left >= picture.left + picture.width  # beside the curve, not over it
+    assert story.top >= picture.top + picture.height and story.top >= actions.top + actions.height  # below both
+    assert "Illustrative plan" in " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
+    assert "What works:" in slide.notes_slide.notes_text_frame.text
+
+
 # --- the report card ------------------------------------------------------------------------------------------------
 
 def _pdf_text(data: bytes, tmp_path) -> list[str]:
@@ -102,21 +119,29 @@ def test_the_report_card_has_a_summary_page_then_a_page_per_outcome_each_dated(d
     data = report_card.report_card_pdf(demo_db, now=PRINTED)
     assert data[:5] == b"%PDF-"
     pages = _pdf_text(data, tmp_path)
-    assert len(pages) == 1 + 6
+    assert len(pages) == 1 + 6 + 2  # the summary, a page per outcome, a page per turn-the-curve plan
     loaded = slides.vintage(demo_db)
     for number, page in enumerate(pages, start=1):
         assert f"Data as of {loaded:%d %b %Y}" in page
         assert "Printed 22 Nov 2026" in page
-        assert f"Page {number} of 7" in page
+        assert f"Page {number} of 9" in page
     summary = pages[0]
     assert "Annual community report card" in summary
     assert re.search(r"Better: 3", summary) and re.search(r"Worse: 1", summary) and re.search(r"No real change: 2", summary)
-    titles = [page.split("\n")[3].strip() for page in pages[1:]]
+    titles = [page.split("\n")[3].strip() for page in pages[1:7]]
     assert sorted(titles) == sorted(["4-year graduation rate", "Children with elevated blood lead", "High school completion rate",
                                      "Infant mortality rate", "Kindergarten readiness", "Teen birth rate"])
     graduation = next(page for page in pages if "4-year graduation rate was 83.5%" in page)
     assert "Kentucky Department of Education" in graduation and "Values:" in graduation
     assert report_card.file_name(demo_db, PRINTED) == "report-card-2026-11-22.pdf"
+    plans = pages[7:]
+    assert [page.split("\n")[3].strip() for page in plans] == ["Turning the curve: Infant mortality rate",
+                                                               "Turning the curve: Kindergarten readiness"]
+    for heading in ("The story behind the curve", "Partners with a role to play", "What works", "The action plan",
+                    "Illustrative plan"):
+        assert heading in plans[0] and heading in plans[1]
+    assert "Family Home Visiting Network · done · 01 Jun 2023 to 31 Mar 2024 · measured by Enrolled in the first" in plans[0]
+    assert "Read by Third Tutoring · dropped" in plans[1]
 
 
 def test_the_report_card_is_a_frozen_snapshot(demo_db, tmp_path):

@@ -10,7 +10,7 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parents[2] / "backbone"
 BASE = {"backbone.errors", "backbone.config", "backbone.vocab", "backbone.text", "backbone"}
-APP = {"backbone.ui", "backbone.cli", "backbone.demo", "backbone.__main__"}
+APP = {"backbone.ui", "backbone.cli", "backbone.demo", "backbone.plan_editor", "backbone.__main__"}
 # What each wing may import besides itself and the base modules.
 MAY_IMPORT = {"base": set(), "store": set(), "intake": {"store"}, "show": {"store"}, "app": {"store", "intake", "show"}}
 

@@ -119,3 +119,50 @@ def test_slides_are_enlarged_for_the_back_of_the_room(demo_db):
 
     walk(big)
     assert sizes and min(sizes) >= 20
+
+
+# --- turn-the-curve plans ---------------------------------------------------------------------------------------------
+
+def test_a_plan_slide_shows_the_curve_the_story_in_three_sentences_and_the_top_actions(demo_db):
+    shown = slides.content(Slide("plan", "infant_mortality", "Median of places"), demo_db)
+    assert shown.title == "Turning the curve: Infant mortality rate"
+    assert shown.where.endswith("Illustrative plan (made up for the demo)")
+    assert shown.chart is not None and shown.description.startswith("Turn-the-curve chart of Infant mortality rate")
+    assert shown.takeaway.startswith("The typical neighbourhood's infant mortality has edged down")
+    assert shown.takeaway.count(". ") == 2  # three sentences
+    # under way first, then the most recently due of those done; five at most
+    assert shown.actions[0] == ("Share the infant-death reviews with home visitors every quarter: City Health Department, "
+                                "under way (due 31 Dec 2025)")
+    assert shown.actions[1] == "Group prenatal care at two clinics: City Health Department, done (due 30 Jun 2025)"
+    assert len(shown.actions) == slides.TOP_ACTIONS
+    assert "What works: Nurse home visiting" in shown.notes and "Partners with a role to play: Backbone Team" in shown.notes
+    assert "(Four clinics refer at the first visit)" in shown.notes  # every action, with its note, for the speaker
+
+
+def test_a_plan_slide_follows_the_plan_and_an_outcome_without_one_says_so(demo_db):
+    from backbone.store.plans import PlanKey, get_plan, save_actions
+
+    plan = get_plan(PlanKey("kindergarten_readiness"), db=demo_db)
+    nudges = next(a for a in plan.actions if a.title.startswith("Attendance text nudges"))
+    save_actions(plan.key, [nudges], [slides.plans.Action(**{**nudges.__dict__, "status": "done"})], user=LOCAL_DIRECTOR,
+                 db=demo_db)
+    shown = slides.content(Slide("plan", "kindergarten_readiness", "Median of places"), demo_db)
+    assert ("Attendance text nudges for families of pre-K and kindergarten children: City Public Schools, done "
+            "(due 31 Mar 2027)") == shown.actions[0]
+    assert not [line for line in shown.actions if line.startswith("Family literacy nights")]  # dropped: not on the slide
+    none = slides.content(Slide("plan", "teen_birth_rate", "Median of places"), demo_db)
+    assert none.takeaway == "No turn-the-curve plan for Teen birth rate (everyone) yet." and none.chart is None
+
+
+def test_plan_slides_are_offered_and_the_demo_ships_a_convening_deck(demo_db):
+    deck = slides.load_deck(slides.PLAN_DECK, demo_db)
+    assert deck.slides == [Slide("plan", "infant_mortality", "Median of places"),
+                           Slide("plan", "kindergarten_readiness", "Median of places")]
+    assert set(deck.slides) <= set(slides.available_slides(demo_db))
+    equity = Slide("plan", "grad_rate_4yr", "Community", "Race/ethnicity", "African American")
+    assert Slide.from_key(equity.key()) == equity and equity.key().count("|") == 4
+    assert Slide.from_key("curve|grad_rate_4yr|Community|") == Slide("curve", "grad_rate_4yr")  # saved keys still read
+    with pytest.raises(BackboneError, match="names its dimension and its group"):
+        Slide("plan", "grad_rate_4yr", "Community", "Race/ethnicity")
+    with pytest.raises(BackboneError):
+        Slide("curve", "grad_rate_4yr", "Community", None, "African American")

@@ -1,7 +1,9 @@
 -- A table macro over a trends relation ('outcome_trends' or 'public_outcome_trends').
 -- The six backbone activities, each with its short-term and intermediate measures (catalog level
 -- 'backbone'), latest values, trend, and the share of its measures moving the right way.
--- Measures are read for the whole community and all groups.
+-- Measures are read for the whole community and all groups. Beside the measures the catalog lists, the backbone's
+-- outcomes that Backbone computes from what happens in the app (computed_measure_trends) appear once they have a value,
+-- marked `computed`; they are the same in both twins (they count organisations' actions, not people).
 CREATE OR REPLACE MACRO activity_scorecard_from(trends) AS TABLE
 WITH latest AS (
     SELECT DISTINCT metric_code, latest_period, latest_value, baseline_value, baseline_year,
@@ -9,12 +11,25 @@ WITH latest AS (
     FROM query_table(trends)
     WHERE geography = 'Community' AND dimension = 'All' AND group_value = 'All'
 ),
-measures AS (
+reported AS (
     SELECT m.activity, m.metric_code, m.name AS metric_name, m.unit, m.direction, m.horizon,
-        m.component, m.phase, l.* EXCLUDE (metric_code)
+        m.component, m.phase, false AS computed, l.* EXCLUDE (metric_code)
     FROM metrics AS m
     LEFT JOIN latest AS l USING (metric_code)
     WHERE m.level = 'backbone' AND m.activity IS NOT NULL
+),
+computed AS (
+    SELECT DISTINCT r.activity, r.metric_code, r.name AS metric_name, r.unit, r.direction, r.horizon,
+        r.component, r.phase, true AS computed, t.latest_period, t.latest_value, t.baseline_value, t.baseline_year,
+        t.change_since_baseline, t.slope, NULL::DOUBLE AS target_value, NULL::INTEGER AS target_year, t.status,
+        t.last_updated
+    FROM ref_computed_measures AS r
+    JOIN computed_measure_trends AS t USING (metric_code)
+),
+measures AS (
+    SELECT * FROM reported
+    UNION ALL BY NAME
+    SELECT * FROM computed
 )
 SELECT
     a.activity, a.activity_name, a.short_term_outcome, a.intermediate_outcome,
@@ -27,7 +42,8 @@ SELECT
     count(*) FILTER (WHERE ms.status IN ('better', 'worse', 'no real change')) OVER activity AS n_measures_with_trend,
     count(*) FILTER (WHERE ms.status = 'better') OVER activity
         / nullif(count(*) FILTER (WHERE ms.status IN ('better', 'worse', 'no real change')) OVER activity, 0)
-        AS share_moving_right_way
+        AS share_moving_right_way,
+    coalesce(ms.computed, false) AS computed
 FROM ref_activities AS a
 LEFT JOIN measures AS ms USING (activity)
 WINDOW activity AS (PARTITION BY a.activity);

@@ -94,12 +94,13 @@ def catalog_workbook(case: Case, path: Path) -> Path:
     return path
 
 
-def case_store(case: Case, directory: Path) -> str:
-    """A new store in `directory` holding the case's catalog and partner."""
+def case_store(case: Case, directory: Path, db: str | None = None) -> str:
+    """A store (new, in `directory`, unless `db` is given) holding the case's catalog and partner."""
     directory.mkdir(parents=True, exist_ok=True)
-    db = str(directory / "store.duckdb")
-    os.environ["BACKBONE_UPLOADS"] = str(directory / "uploads")
-    database.close_all()
+    if db is None:
+        db = str(directory / "store.duckdb")
+        os.environ["BACKBONE_UPLOADS"] = str(directory / "uploads")
+        database.close_all()
     loaded = load_catalog_workbook(catalog_workbook(case, directory / "catalog.xlsx"), db=db)
     if loaded.errors:
         raise AssertionError(f"{case.name}: catalog rejected: {loaded.errors[:3]}")
@@ -128,6 +129,9 @@ def run_case(case: Case, directory: Path, with_mapping: bool) -> Outcome:
     except Exception as exc:  # noqa: BLE001 - the corpus records a traceback as a result, it never stops on one
         return Outcome("crash", crash=f"{type(exc).__name__}: {exc}")
     outcome = Outcome(result.status, result)
+    fault = next((e.message for e in result.errors if "a fault in Backbone" in e.message), None)
+    if fault:  # the catch-all in ingest turned an exception into a finding: still a fault, counted as a crash
+        return Outcome("crash", result, crash=fault)
     if result.status == "loaded":
         outcome.wrong = wrong_values(case, db)
     return outcome

@@ -106,7 +106,7 @@ def ingest_file(
         known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
         raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
     sha = file_sha256(path)
-    basis = _Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
+    basis = Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
                    Catalog.from_store(cur))
     # The same file read again with a different mapping is read again: only the same file and mapping is a duplicate
     # (no mapping given means the one remembered for the partner, or none).
@@ -211,7 +211,7 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]
 
 
 @dataclass(frozen=True)
-class _Basis:
+class Basis:
     """Everything a file's check depends on: the same basis gives the same checked rows."""
 
     sha: str
@@ -223,7 +223,7 @@ class _Basis:
 
 @dataclass(frozen=True)
 class _CheckedRows:
-    basis: _Basis
+    basis: Basis
     rows: pa.Table | None
 
 
@@ -232,7 +232,7 @@ def _mapping_text(column_map: dict | None) -> str | None:
     return json.dumps(column_map, sort_keys=True, default=str) if column_map else None
 
 
-def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
+def _read_and_check(path: Path, name: str, basis: Basis) -> IngestResult:
     """Read the file in the sandbox, find its tables and check every row: the result, with its rows to load.
 
     Never raises for anything in the file or the mapping: a failure anywhere in reading, mapping or checking becomes a
@@ -255,7 +255,7 @@ def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
         return result
 
 
-def check_grids(grids: list, result: IngestResult, basis: _Basis) -> IngestResult:
+def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult:
     """Find the tables of the read grids, map their columns and check every row into `result` (raises on a fault:
     the corpus fuzz test calls it directly so that a fault cannot hide behind the catch-all above)."""
     catalog, column_map, saved = basis.catalog, basis.column_map, basis.remembered

@@ -843,6 +843,18 @@ def _fill_down(values: pa.Array, merged_cols: bool) -> pa.Array:
     return pc.fill_null_forward(pc.if_else(blank, pa.scalar(None, pa.string()), values))
 
 
+def _joined(parts: list[pa.Array]) -> pa.Array:
+    """Cells of several columns joined as 'District / School', blanks left out (a row with none stays null).
+
+    Not pyarrow's null_handling='skip', which drops the rows where every input is null (pyarrow 26), so the joined
+    column came out shorter than the others: the traceback two columns mapped to one field used to give."""
+    filled = [pc.fill_null(pc.utf8_trim_whitespace(p), "") for p in parts]
+    joined = pc.binary_join_element_wise(*filled, " / ")
+    joined = pc.replace_substring_regex(joined, r"^( / )+|( / )+$", "")
+    joined = pc.replace_substring_regex(joined, r"( / ){2,}", " / ")
+    return pc.if_else(pc.equal(joined, ""), pa.scalar(None, pa.string()), joined)
+
+
 def _block(table: _Table, rows: pa.Array, value_col: int | None, by_field: dict[str, list[int]], constants: dict[str, str],
            flag_col: int | None, codes: dict[str, str]) -> Block:
     grid, header, specs = table.grid, table.header, table.specs
@@ -868,7 +880,7 @@ def _block(table: _Table, rows: pa.Array, value_col: int | None, by_field: dict[
             fields[name] = take(columns[0], label)
             headers[name] = header.labels.get(columns[0], _letter(columns[0]))
         elif columns:
-            fields[name] = pc.binary_join_element_wise(*[take(c, label) for c in columns], " / ", null_handling="skip")
+            fields[name] = _joined([take(c, label) for c in columns])
             headers[name] = " + ".join(header.labels.get(c, _letter(c)) for c in columns)
         elif name in constants:
             fields[name] = constants[name]

@@ -206,8 +206,8 @@ def test_dry_run_json_on_each_real_file_answers_within_5_seconds(real_db, source
 NO_MAPPING = {
     "acf_afcars_foster_care_by_state_fy2012_2021", "acf_foster_entry_disproportionality_fy2021", "bls_laus_2018",
     "dfe_cin_fsm_by_la_2016_2022", "dfe_cla_ks2_attainment_2007_2011", "fbi_ucr_table10_texas_counties_2013",
-    "hud_pit_counts_by_state_2007_2022", "ky_kde_graduation", "naep_kentucky", "nces_digest_204_10_frl_by_state", "nyc_dhs_daily_shelter_census",
-    "or_ode_kindergarten",
+    "hud_pit_counts_by_state_2007_2022", "ky_kde_graduation", "naep_kentucky", "nces_digest_204_10_frl_by_state",
+    "nyc_dhs_daily_shelter_census", "or_ode_kindergarten",
 }
 CORPUS = {case.name: case for case in cases()}
 
@@ -253,3 +253,23 @@ def test_no_total_is_summed_with_its_parts(db, tmp_path, name):
     assert schools > 5
     assert result.skipped["outside"] > 1000
     assert any("outside the community" in w.message for w in result.warnings)
+
+
+def test_the_state_file_leaves_the_demo_communitys_graduation_rate_at_its_districts(db):
+    """Issue 13, item 4: Kentucky's whole-state 2019-20 file, loaded into the demo, changes nothing of the community's
+    figure (Jefferson County: 83.5%, 7,343 students), not 91.7% of 152,947 (every school, district and state summed)."""
+    from backbone.demo import load_demo
+
+    load_demo(db)
+    path, mapping = real_file("ky_kde_graduation_2020")
+    before = community(db, {"metric": "grad_rate_4yr", "period": "2019-20"})
+    result = ingest_file(path, "COUNTY_SCHOOLS_KY", column_map=mapping, db=db)
+    assert result.status == "loaded", result.errors[:3]
+    after = community(db, {"metric": "grad_rate_4yr", "period": "2019-20"})
+    assert after == before and after[0][0] == pytest.approx(83.5, abs=0.05) and after[0][2] == 7343
+    # The district's rows are the demo's own (same values: unchanged), the state is shown beside as a comparison, the
+    # district's schools inside it, and the other 170-odd districts are skipped with a count.
+    cur = database.cursor(db)
+    assert cur.execute("""SELECT value, denominator, place_role FROM current_observations WHERE geography = 'Kentucky'
+                          AND group_value = 'All' AND period_label = '2019-20'""").fetchall() == [(90.9, 49028.0, "comparison")]
+    assert result.rows_unchanged > 0 and result.skipped["outside"] > 5000

@@ -134,10 +134,12 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
     if len(declared) == 1 and not next(iter(declared.values())):
         simple.add("codes")
     groups = [r[0] for r in con.execute('SELECT DISTINCT "group" FROM cand WHERE "group" IS NOT NULL').fetchall()]
+    named = [_group_named(g) for g in groups]
     con.register("group_lookup", pa.table({
         "raw": pa.array(groups, pa.string()),
-        "all_group": pa.array([everyone(g) or not clean_label(g) for g in groups], pa.bool_()),
-        "summary": pa.array([is_summary(g) for g in groups], pa.bool_()),
+        "grp": pa.array(named, pa.string()),
+        "all_group": pa.array([g is None for g in named], pa.bool_()),
+        "summary": pa.array([any(is_summary(p) for p in g.split(" / ")) for g in groups], pa.bool_()),
     }))
     texts = con.execute(
         """SELECT DISTINCT codes_id, x FROM (SELECT codes_id, unnest([value, numerator, denominator]) AS x FROM cand)
@@ -166,6 +168,23 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
     return simple, warnings
 
 
+def _typo_of_any(name: str, names: list[str]) -> bool:
+    """A name a few keystrokes from a catalog name ('Kindergarten readines'): a typo to report, not another metric."""
+    for close in difflib.get_close_matches(name, names, n=3, cutoff=0.8):
+        matched = sum(block.size for block in difflib.SequenceMatcher(None, name, close).get_matching_blocks())
+        if len(name) + len(close) - 2 * matched <= 2:
+            return True
+    return False
+
+
+def _group_named(raw: str) -> str | None:
+    """The group a cell names, None for everyone: columns joined into one group ('All ages / All people / Aboriginal
+    and Torres Strait Islander people / All areas') keep only the parts that are not everyone."""
+    parts = [p.strip() for p in raw.split(" / ")]
+    kept = [p for p in parts if clean_label(p) and not everyone(p)]
+    return " / ".join(kept) if kept else None
+
+
 def _metric_lookup(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     """Each distinct metric text -> its catalog metric; a name with a period at its end ('Population, 2016') -> that
     metric and period; an unknown name nothing in the catalog comes close to, in a file that names known ones too,
@@ -181,7 +200,7 @@ def _metric_lookup(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
         found[raw] = metric
     names = list(catalog.names())
     any_known = any(m is not None for m in found.values())
-    skippable = {raw: any_known and not difflib.get_close_matches(fold_label(clean_label(raw)), names, n=1, cutoff=0.85)
+    skippable = {raw: any_known and not _typo_of_any(fold_label(clean_label(raw)), names)
                  for raw, m in found.items() if m is None}
     con.register("metric_lookup", pa.table({
         "raw": pa.array(metrics, pa.string()),
@@ -315,7 +334,7 @@ SELECT c.* EXCLUDE (codes_id, row_kind, metric_from_column, period_from_column),
        p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        {geo},
-       CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE nullif(trim(c."group"), '') END AS grp,
+       CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE gl.grp END AS grp,
        CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE nullif(trim(c.dimension), '') END AS dim,
        {skip} AS skip
 FROM cand c

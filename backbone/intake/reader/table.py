@@ -216,7 +216,7 @@ def _read_table(table: _Table, catalog, found: Tables) -> None:
                                     + "); use the whole header of the one you mean"))
     header_row = header.last_row + 1
     _personal_data(grid, header, found)
-    rows = grid.rows(header.last_row + 1, min(SAMPLE_ROWS, table.end - header.last_row - 1))
+    rows = _sample_rows(grid, header.last_row + 1, table.end)
     # The rows that can be data (two cells or more): notes below the table do not count as labels of a column.
     table.sample = [row for row in ([(_clean(c) or None) for c in r] for r in rows) if sum(1 for c in row if c) >= 2]
     table.specs, table.constants = dict(header.specs), dict(mapping.constants)
@@ -317,9 +317,44 @@ def _read_table(table: _Table, catalog, found: Tables) -> None:
     if grid.name not in found.sheets_used:
         found.sheets_used.append(grid.name)
     found.columns_mapped[key] = _columns_mapped(specs, header.labels, constants)
+    nested = _nested_metric_groups(table, data_rows, by_field, catalog)
     for col in value_cols if value_cols else [None]:
         block = _block(table, data_rows, col, by_field, constants, flags.get(col), codes)
+        block.fields.update(nested)
         found.blocks.append(block)
+
+
+def _nested_metric_groups(table: _Table, rows: pa.Array, by_field: dict[str, list[int]], catalog) -> dict[str, pa.Array]:
+    """A column of metric names whose rows are indented under a metric ('  Total visible minority population' then
+    '    Black', '    Chinese'): each indented row is a group of the metric above it, not a metric of its own."""
+    columns = by_field.get("metric", [])
+    if len(columns) != 1 or "group" in by_field or catalog is None or columns[0] >= table.grid.width:
+        return {}
+    sample = [v for v in table.column_sample(columns[0]) if v]
+    raw_sample = [v for v in table.grid.table.column(columns[0]).slice(table.header.last_row + 1, SAMPLE_ROWS).to_pylist() if v]
+    if not sample or not any(v.startswith("  ") for v in raw_sample):
+        return {}
+    values = pc.take(table.grid.table.column(columns[0]), pc.subtract(rows, 1)).to_pylist()
+    metrics, groups, dimensions = [], [], []
+    stack: list[tuple[int, str, bool]] = []
+    for value in values:
+        if value is None or not value.strip():
+            metrics.append(value), groups.append(None), dimensions.append(None)
+            continue
+        indent, text = len(value) - len(value.lstrip()), value.strip()
+        while stack and stack[-1][0] >= indent:
+            stack.pop()
+        own = cols.metric_hits([text], catalog) > 0
+        parent = next((t for _, t, is_metric in reversed(stack) if is_metric), None)
+        if own or parent is None:
+            metrics.append(text), groups.append(None), dimensions.append(None)
+        else:
+            metrics.append(parent), groups.append(text), dimensions.append(clean_label(parent))
+        stack.append((indent, text, own))
+    if not any(groups):
+        return {}
+    return {"metric": pa.array(metrics, pa.string()), "group": pa.array(groups, pa.string()),
+            "dimension": pa.array(dimensions, pa.string())}
 
 
 def _has(by_field, value_cols, specs, constants, name: str) -> bool:
@@ -375,6 +410,19 @@ def _by_cells(table: _Table, catalog) -> None:
     _wide_columns(table, catalog, kinds)
     _pair_groups(table, kinds)
     _row_group_labels(table, kinds)
+
+
+def _sample_rows(grid: Grid, start: int, end: int) -> list[list[str | None]]:
+    """Rows to judge columns by: the first ones, and as many more spread over the rest of the table (a column that
+    marks only some rows, 'Uncertainty' filled from row 1,929 on, still shows what it holds)."""
+    if end - start <= SAMPLE_ROWS:
+        return grid.rows(start, end - start)
+    half = SAMPLE_ROWS // 2
+    step = (end - start - half) / half
+    picked = pa.array(list(range(start, start + half)) + [start + half + int(i * step) for i in range(half)], pa.int64())
+    part = grid.table.take(picked)
+    columns = [part.column(j).to_pylist() for j in range(part.num_columns)]
+    return [[column[i] for column in columns] for i in range(part.num_rows)]
 
 
 def _assign_by_cells(table: _Table, col: int, spec: ColumnSpec, how: str) -> None:

@@ -82,7 +82,7 @@ def check_blocks(blocks: list[Block], catalog: Catalog, fiscal_start: int | None
     simple, period_warnings = _lookups(con, blocks, catalog, catalog.fiscal_start if fiscal_start is None else fiscal_start,
                                        {n: dict(codes) for codes, n in code_sets.items()})
     con.execute(_rules_sql(simple))
-    _report(con, blocks, catalog, checked)
+    _report(con, blocks, catalog, checked, compare_parts="places" not in simple)
     checked.warnings += period_warnings
     counts = con.execute("SELECT outcome, count(*) FROM outcomes GROUP BY 1").fetchall()
     checked.cells["read"] = len(candidates)
@@ -463,7 +463,8 @@ def _times(n: int) -> str:
     return "" if n == 1 else f" ({n:,} cells, the first here)"
 
 
-def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalog, checked: Checked) -> None:
+def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalog, checked: Checked,
+            compare_parts: bool = False) -> None:
     out = _Findings(blocks)
     # What is wrong with a text (an unknown metric, period or code) is said once per distinct text, at its first cell.
     for blk, row, metric, n in con.execute(
@@ -539,7 +540,51 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
         out.add("warning", f"skipped: {skip}", blk, row, None,
                 f"{n:,} value cell(s) {SKIP_REASONS[skip]}; the first is '{text_of(example)[:60]}'")
     _warnings(con, out)
+    if compare_parts:
+        _parts_against_totals(con, out)
     out.into(checked)
+
+
+# A total and the sum of its parts may differ a little (units outside any part, rounding); beyond this, it is said.
+PARTS_TOLERANCE = 0.10
+_PARTS_SQL = """
+WITH kept AS (
+  SELECT c.blk, c.srow, c.seq, c.code, c.p_label, c.unit, c.geo, c.place_role, c.val, c.num, c.den, c.v_kind,
+         coalesce(CASE WHEN c.grp IS NOT NULL THEN c.dim END, CASE WHEN c.grp IS NOT NULL THEN 'Group' END, 'All') AS dkey,
+         coalesce(c.grp, 'All') AS gkey
+  FROM checked c JOIN outcomes o ON o.seq = c.seq WHERE o.outcome IN ('loaded', 'suppressed', 'missing')
+), children AS (
+  SELECT code, p_label, dkey, gkey,
+         CASE WHEN place_role = 'part' THEN regexp_replace(geo, ' / [^/]*$', '') ELSE 'Community' END AS parent,
+         count(*) AS n, bool_or(v_kind <> 'number' OR val IS NULL) AS incomplete,
+         sum(val) AS sum_val, sum(num) AS sum_num, sum(den) AS sum_den, count(den) AS n_den
+  FROM kept WHERE place_role IN ('part', 'place') GROUP BY ALL
+)
+SELECT t.blk, t.srow, ch.parent, ch.n, t.code, t.p_label, ch.gkey, t.unit, ch.sum_val, t.val, ch.sum_den, t.den,
+       ch.n_den = ch.n AND t.den IS NOT NULL AS by_counts
+FROM children ch
+JOIN kept t ON t.code = ch.code AND t.p_label = ch.p_label AND t.dkey = ch.dkey AND t.gkey = ch.gkey AND t.geo = ch.parent
+WHERE ch.n >= 2 AND NOT ch.incomplete AND t.v_kind = 'number'
+ORDER BY t.seq
+"""
+
+
+def _parts_against_totals(con: duckdb.DuckDBPyConnection, out: _Findings) -> None:
+    """Where a file holds parts and their total (schools and their district, districts and the state), the parts are
+    never added to the total; their sum is compared with it, and a large difference is reported."""
+    for blk, row, parent, n, code, period, group, unit, sum_val, val, sum_den, den, by_counts in con.execute(
+            _PARTS_SQL).fetchall():
+        if by_counts:
+            parts, total, what = sum_den, den, "denominators"
+        elif unit in ("count", "dollars"):
+            parts, total, what = sum_val, val, "values"
+        else:
+            continue  # rates without their counts: nothing to add up
+        if total and abs(parts - total) > max(1.0, PARTS_TOLERANCE * abs(total)):
+            out.add("warning", "parts differ from their total", blk, row, None,
+                    f"the {n} parts of '{parent}' ({code}, {period}, {group}) add up to {parts:,.0f} {what}, but its "
+                    f"total says {total:,.0f}; the total is loaded as the figure for '{parent}', the parts are not "
+                    "added to it")
 
 
 def _warnings(con: duckdb.DuckDBPyConnection, out: _Findings) -> None:

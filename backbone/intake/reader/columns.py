@@ -177,7 +177,8 @@ def _field_named(text: str) -> ColumnSpec | None:
             return ColumnSpec("denominator")
         if _GROUP_WORDS.search(key) and not re.search(r"\b(number|percent|rate|count|total|of)\b", key):
             return ColumnSpec("group")
-        if _PLACE_WORDS.match(key) and not CODE_HEADER.search(key) and not re.search(r"\b(code|fips|id|number)\b", key):
+        if _PLACE_WORDS.match(key) and not CODE_HEADER.search(key) and not re.search(
+                r"\b(code|fips|id|number|type|kind|category|level|class|classification)\b", key):
             return ColumnSpec("geography")
     return None
 
@@ -191,6 +192,10 @@ _PLACE_WORDS = re.compile(r"^(county|district|school|state|city|region|neighbou?
                           r"( name| names)?\b(?! of\b)")
 
 
+# A footnote digit glued to a year at the end of a header: 'Served 20201' is 2020, note 1 (a packed school year has six).
+_GLUED_FOOTNOTE = re.compile(r"(?<!\d)((?:18|19|20)\d\d)\d$")
+
+
 def _period_header(label: str, pieces: list[str], catalog) -> ColumnSpec | None:
     """A value column for a period, with the metric (and group) its other words name: 'FY 2012', 'Pop 2010',
     'Overall Homeless - Black, African American, or African, 2022'; None when the other words name nothing known."""
@@ -199,7 +204,7 @@ def _period_header(label: str, pieces: list[str], catalog) -> ColumnSpec | None:
         text = label if read_period(label) else pieces[-1]
         rest = " ".join(p for p in pieces if p != text) if text != label else ""
         return _with_rest(rest, text, catalog, allow_plain=True)
-    split = split_period(label)
+    split = split_period(label) or split_period(_GLUED_FOOTNOTE.sub(r"\1", label))
     if split is None:
         return None
     rest, period = split

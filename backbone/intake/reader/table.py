@@ -445,8 +445,9 @@ def _wide_columns(table: _Table, catalog, kinds: dict[int, str]) -> None:
             specs[col] = ColumnSpec("value", (("dimension", shared or dimension), ("group", label)))
             header.guessed[col] = "group name"
         for col, spec in list(specs.items()):
-            if spec.field == "total" and kinds.get(col) == "number":
-                specs[col] = ColumnSpec("value", (("group", "All"),))
+            if spec.field == "total" and cols.sample_kind(table.column_sample(col)) == "number":
+                specs[col] = ColumnSpec("value", (("group", "All"),))  # the groups' total: everyone
+                header.guessed[col] = "total of the groups"
     elif not any(s.field in ("value", "numerator", "denominator") for s in specs.values()):
         plain = [c for c in numeric if not cols.CODE_HEADER.search(label_key(header.labels[c]))]
         if len(plain) == 1:

@@ -165,10 +165,13 @@ def _whole(level: str | None, everything: dict[str, _Parsed], catalog) -> Resolv
     """The total of a whole table: the community when every row is the community's, else the comparison place the
     catalog names at that level (or the widest one, wider than the community's places), else outside."""
     others = [q for q in everything.values() if q.total_at is None and not q.summary and q.parts]
-    if others and all(_named(q.parts, catalog).role in ("place", "part") for q in others):
-        return Resolved(COMMUNITY, "community")
     comparisons = [p for p in catalog.places.values() if p.role == "comparison"]
     community_rank = min((level_rank(p.level) for p in catalog.places.values() if p.role == "community"), default=99)
+    # The total of rows that are all the community's is the community, unless it says it is wider ('Statewide' under
+    # the community's counties is the state).
+    wider = level is not None and level_rank(level) < community_rank
+    if others and not wider and all(_named(q.parts, catalog).role in ("place", "part") for q in others):
+        return Resolved(COMMUNITY, "community")
     if level:
         at_level = [p for p in comparisons if p.level == level]
         if len(at_level) == 1:

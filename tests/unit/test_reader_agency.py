@@ -288,3 +288,17 @@ def test_a_partners_fiscal_year_decides_its_fiscal_periods(db, tmp_path):
     book = write_workbook(tmp_path / "fy.xlsx", {"Data": [["County", "Period", "Entry rate"], ["Adams", "FY 2021", 3.2]]})
     assert ingest_file(book, "AGENCY", db=db).status == "loaded"
     assert rows(db, "period_label", "period_start", "period_end") == [("FY2021", date(2020, 10, 1), date(2021, 9, 30))]
+
+
+def test_comparison_places_are_shown_beside_the_community_never_in_it(agency_db, tmp_path):
+    book = write_workbook(tmp_path / "state.xlsx", {"Served": [
+        ["County", "Year", "Served"], ["Adams", 2019, 100], ["Baker", 2019, 50], ["Statewide", 2019, 900],
+        ["Adams", 2020, 110], ["Baker", 2020, 60], ["Statewide", 2020, 950]]})
+    assert ingest_file(book, "AGENCY", db=agency_db).status == "loaded"
+    cur = database.cursor(agency_db)
+    got = cur.execute("""SELECT geography, role, place_level, period_label, value FROM community_comparisons
+                         WHERE metric_code = 'served' ORDER BY ALL""").fetchall()
+    assert got == [("Community", "community", None, "2019", 150.0), ("Community", "community", None, "2020", 170.0),
+                   ("Oregon", "comparison", "state", "2019", 900.0), ("Oregon", "comparison", "state", "2020", 950.0)]
+    public = cur.execute("SELECT DISTINCT geography, role FROM public_community_comparisons ORDER BY 1").fetchall()
+    assert public == [("Community", "community"), ("Oregon", "comparison")]

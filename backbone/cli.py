@@ -212,7 +212,7 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
     if args.json:
         data = result.as_dict()
         keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",
-                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "duplicate_of",
+                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "skipped", "duplicate_of",
                 "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source"]
         print(json.dumps({k: data[k] for k in keys}, default=str))
     else:

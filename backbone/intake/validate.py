@@ -36,6 +36,8 @@ ROUNDING_TOLERANCE = 0.6
 # A finding repeated on many rows is listed this many times, then summarised: a 200,000-row mistake stays readable.
 MAX_FINDINGS_PER_RULE = 50
 SIGNED_UNITS = ("count", "rate_per_1000", "rate_per_100000", "percent")
+# The usual words for everyone in a group column (the template's): matched in SQL without a lookup.
+PLAIN_EVERYONE = ("total population", "all students", "all", "total", "everyone", "all races", "all races/ethnicities")
 # Why a row read is not loaded although nothing is wrong with it (each reported once, with a count and a first row).
 SKIP_REASONS = {
     "outside": "are for places outside the community (not in the catalog's places): not loaded",
@@ -82,7 +84,7 @@ def check_blocks(blocks: list[Block], catalog: Catalog, fiscal_start: int | None
     simple, period_warnings = _lookups(con, blocks, catalog, catalog.fiscal_start if fiscal_start is None else fiscal_start,
                                        {n: dict(codes) for codes, n in code_sets.items()})
     con.execute(_rules_sql(simple))
-    _report(con, blocks, catalog, checked, compare_parts="places" not in simple)
+    _report(con, blocks, catalog, checked, compare_parts="places" not in simple, skips=_can_skip(simple))
     checked.warnings += period_warnings
     counts = con.execute("SELECT outcome, count(*) FROM outcomes GROUP BY 1").fetchall()
     checked.cells["read"] = len(candidates)
@@ -90,8 +92,9 @@ def check_blocks(blocks: list[Block], catalog: Catalog, fiscal_start: int | None
         checked.cells[outcome] += n
     checked.missing.update(dict(con.execute(
         "SELECT v_reason, count(*) FROM outcomes WHERE outcome = 'missing' GROUP BY 1").fetchall()))
-    checked.skipped.update(dict(con.execute(
-        "SELECT skip, count(*) FROM checked WHERE skip IS NOT NULL GROUP BY 1").fetchall()))
+    if _can_skip(simple):
+        checked.skipped.update(dict(con.execute(
+            "SELECT skip, count(*) FROM checked WHERE skip IS NOT NULL GROUP BY 1").fetchall()))
     table = con.execute(_OBSERVATIONS_SQL).to_arrow_table()
     con.close()
     sheets = pa.array([b.sheet for b in blocks], pa.string())
@@ -135,6 +138,9 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
         simple.add("codes")
     groups = [r[0] for r in con.execute('SELECT DISTINCT "group" FROM cand WHERE "group" IS NOT NULL').fetchall()]
     named = [_group_named(g) for g in groups]
+    if all((n is None) == (g.strip().lower() in PLAIN_EVERYONE) and (n is None or n == g.strip()) for g, n in zip(
+            groups, named, strict=True)) and not any(is_summary(g) for g in groups):
+        simple.add("groups")  # every group is as written, or one of the plain words for everyone: no lookup needed
     con.register("group_lookup", pa.table({
         "raw": pa.array(groups, pa.string()),
         "grp": pa.array(named, pa.string()),
@@ -320,6 +326,16 @@ def _rules_sql(simple: set[str]) -> str:
                    """LEFT JOIN period_lookup p ON p.metric_raw = coalesce(c.metric, '')
                          AND p.period_raw = coalesce(c.period, '') AND p.from_column = c.period_from_column""")
     codes = "" if "codes" in simple else "{x}.codes_id = c.codes_id AND "
+    if "groups" in simple:
+        everyone = f"lower(trim(c.\"group\")) IN {PLAIN_EVERYONE}"
+        groups = f"""CASE WHEN {everyone} THEN NULL ELSE nullif(trim(c."group"), '') END AS grp,
+       CASE WHEN {everyone} THEN NULL ELSE nullif(trim(c.dimension), '') END AS dim"""
+        group_join = ""
+    else:
+        groups = """CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE gl.grp END AS grp,
+       CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE nullif(trim(c.dimension), '') END AS dim"""
+        group_join = 'LEFT JOIN group_lookup gl ON gl.raw = c."group"'
+
     # Why a row is skipped: only the reasons this file can have are tested on every row.
     reasons = [(f"{geo_skip} IS NOT NULL", geo_skip)] if geo_skip != "NULL" else []
     reasons += [(test, f"'{reason}'") for flag, test, reason in (
@@ -334,15 +350,14 @@ SELECT c.* EXCLUDE (codes_id, row_kind, metric_from_column, period_from_column),
        p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        {geo},
-       CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE gl.grp END AS grp,
-       CASE WHEN coalesce(gl.all_group, true) THEN NULL ELSE nullif(trim(c.dimension), '') END AS dim,
+       {groups},
        {skip} AS skip
 FROM cand c
 LEFT JOIN metric_lookup m ON m.raw = c.metric
 {period_join}
 LEFT JOIN unit_scale s ON s.unit = m.unit
 {geo_join}
-LEFT JOIN group_lookup gl ON gl.raw = c."group"
+{group_join}
 LEFT JOIN cell_lookup v ON {codes.format(x='v')}v.raw = c.value
 LEFT JOIN cell_lookup n ON {codes.format(x='n')}n.raw = c.numerator
 LEFT JOIN cell_lookup d ON {codes.format(x='d')}d.raw = c.denominator
@@ -424,9 +439,8 @@ SELECT c.code AS metric_code, c.p_label AS period_label, c.p_start AS period_sta
        CASE WHEN c.v_kind = 'suppressed' THEN NULL ELSE c.num END AS numerator,
        c.den AS denominator, c.v_kind = 'suppressed' AS suppressed,
        CASE WHEN c.v_kind = 'suppressed' THEN c.v_mark END AS suppression_mark,
-       nullif(concat_ws('; ', nullif(trim(c.note), ''),
-                        CASE WHEN c.v_kind = 'number' AND c.v_mark IS NOT NULL THEN 'marked ' || c.v_mark || ' in the file' END),
-              '') AS note,
+       CASE WHEN c.v_mark IS NULL OR c.v_kind <> 'number' THEN nullif(trim(c.note), '')
+            ELSE concat_ws('; ', nullif(trim(c.note), ''), 'marked ' || c.v_mark || ' in the file') END AS note,
        c.place_role, c.blk, c.srow AS source_row
 FROM checked c JOIN outcomes o ON o.seq = c.seq
 WHERE o.outcome IN ('loaded', 'suppressed')
@@ -463,8 +477,13 @@ def _times(n: int) -> str:
     return "" if n == 1 else f" ({n:,} cells, the first here)"
 
 
+def _can_skip(simple: set[str]) -> bool:
+    """Whether any row of this file can be skipped (see _rules_sql's reasons)."""
+    return "places" not in simple or bool({"row kinds", "group summaries", "period totals", "other metrics"} & simple)
+
+
 def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalog, checked: Checked,
-            compare_parts: bool = False) -> None:
+            compare_parts: bool = False, skips: bool = True) -> None:
     out = _Findings(blocks)
     # What is wrong with a text (an unknown metric, period or code) is said once per distinct text, at its first cell.
     for blk, row, metric, n in con.execute(
@@ -529,7 +548,7 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
             out.add("error", "same key, different value", blk, row, "value",
                     f"the same metric, period, place and group as {where} but a different value; "
                     "keep one of the two rows")
-    for skip, blk, row, n, example in con.execute(
+    for skip, blk, row, n, example in [] if not skips else con.execute(
             """SELECT c.skip, arg_min(c.blk, c.seq), arg_min(c.srow, c.seq), count(*),
                       arg_min(CASE c.skip WHEN 'other metric' THEN x.metric WHEN 'group summary' THEN x."group"
                                           WHEN 'period total' THEN x.period WHEN 'estimate statistic' THEN x.row_kind

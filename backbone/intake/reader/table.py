@@ -313,7 +313,7 @@ def _read_table(table: _Table, catalog, found: Tables) -> None:
         found.warnings.append(Finding(grid.name, notes[1], None,
                                       f"{notes[0]} row(s) with no values (titles, notes, sources) were not read as data; "
                                       f"the first says '{notes[2][:80]}'"))
-    codes = {**_legend_codes(grid, table, data_rows), **mapping.codes}
+    codes = {**_legend_codes(grid, table, notes[3] if notes else []), **mapping.codes}
     if grid.name not in found.sheets_used:
         found.sheets_used.append(grid.name)
     found.columns_mapped[key] = _columns_mapped(specs, header.labels, constants)
@@ -754,6 +754,11 @@ def _table_end(grid: Grid, header: _Header, catalog, mapping: Mapping) -> int:
     if not value_cols or start >= grid.height:
         return grid.height
     body = grid.table.slice(start)
+    # A following table's header has words where this table has numbers: with no letters in the value columns (the
+    # template's 200,000 rows of numbers), there is no next table to look for.
+    letters = [pc.any(pc.match_substring_regex(body.column(c), "[A-Za-z]")).as_py() for c in value_cols]
+    if not any(letters):
+        return grid.height
     zero = pa.array([0] * body.num_rows, pa.int32())
     texty = zero
     valueish = zero
@@ -828,9 +833,10 @@ def _data_rows(grid: Grid, start: int, end: int, specs: dict[int, ColumnSpec]) -
     notes = None
     count = pc.sum(note_mask).as_py() or 0
     if count:
-        first = pc.indices_nonzero(note_mask)[0].as_py()
+        note_rows = pc.indices_nonzero(note_mask).slice(0, 60).to_pylist()
+        first = note_rows[0]
         text = next(t for t in (body.column(c)[first].as_py() for c in range(body.num_columns)) if t and t.strip())
-        notes = (count, start + first + 1, " ".join(text.split()))
+        notes = (count, start + first + 1, " ".join(text.split()), [start + r for r in note_rows])
     return pc.add(indices, start + 1).cast(pa.int32()), notes
 
 
@@ -849,11 +855,10 @@ def _count(body: pa.Table, columns: list[int], zero: pa.Array) -> pa.Array:
     return total
 
 
-def _legend_codes(grid: Grid, table: _Table, data_rows: pa.Array) -> dict[str, str]:
+def _legend_codes(grid: Grid, table: _Table, note_rows: list[int]) -> dict[str, str]:
     """Codes a table's own notes explain ('(-) States with low entry counts were excluded', '(--) Missing data')."""
-    rows = set(range(table.header.last_row + 1, table.end)) - {r - 1 for r in data_rows.to_pylist()}
     texts = [t for _, t in table.titles]
-    for row in sorted(rows)[:60]:
+    for row in note_rows:
         cells = grid.rows(row, 1)[0]
         texts += [c for c in cells if c and c.strip()][:1]
     codes = {}

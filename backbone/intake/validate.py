@@ -20,8 +20,8 @@ from backbone.errors import Finding
 from backbone.intake.places import resolve_places
 from backbone.intake.reader.cells import parse_flag, parse_number
 from backbone.intake.reader.columns import find_metric, split_period
-from backbone.intake.reader.labels import clean_label, everyone, is_summary, total_of
-from backbone.intake.reader.mapping import FLAG_FIELD
+from backbone.intake.reader.labels import CATALOG_UNIT_CLASS, UNIT_WORDS, clean_label, everyone, is_summary, total_of, unit_class
+from backbone.intake.reader.mapping import FLAG_FIELD, UNIT_FIELD
 from backbone.intake.reader.periods import day_first_in, read_period, resolve_period
 from backbone.intake.reader.table import ROW_KIND, Block
 from backbone.store.catalog import Catalog
@@ -46,6 +46,7 @@ SKIP_REASONS = {
     "period total": "are totals over periods (a 'Total' in the period column): not loaded",
     "estimate statistic": "give a statistic about an estimate (a confidence interval, an RSE), not a value: not loaded",
     "other metric": "name metrics that are not in the catalog: not loaded",
+    "other unit": "give the metric in a unit (a number, a percent) the catalog has no metric of that name for: not loaded",
 }
 
 
@@ -112,6 +113,8 @@ def _block_table(index: int, block: Block, codes_id: int) -> pa.Table:
     columns["flag"] = flag if flag is not None else pa.nulls(n, pa.string())
     kind = block.fields.get(ROW_KIND)
     columns["row_kind"] = kind if kind is not None else pa.nulls(n, pa.string())
+    unit = block.fields.get(UNIT_FIELD)
+    columns["unit_text"] = unit if unit is not None else pa.nulls(n, pa.string())
     columns["flag_header"] = pa.array([block.headers.get(FLAG_FIELD)] * n, pa.string())
     columns["pct_format"] = block.percent_format if block.percent_format is not None else pa.array([False] * n)
     columns["fraction_header"] = pa.array([block.fraction_header] * n)
@@ -134,6 +137,8 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
         simple.add("periods")
     if _geo_lookup(con, catalog):
         simple.add("places")
+    if not _unit_lookup(con, catalog):
+        simple.add("units")
     if len(declared) == 1 and not next(iter(declared.values())):
         simple.add("codes")
     groups = [r[0] for r in con.execute('SELECT DISTINCT "group" FROM cand WHERE "group" IS NOT NULL').fetchall()]
@@ -172,6 +177,38 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
             simple.add(flag)
     con.register("unit_scale", pa.table({"unit": list(UNIT_SCALE), "scale": list(UNIT_SCALE.values())}))
     return simple, warnings
+
+
+def _unit_lookup(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> bool:
+    """A column saying per row what the value is (KIDS COUNT's DataFormat: Number, Percent, Currency) picks the metric
+    per row: the catalog's metric in that unit ('Children in poverty' or 'Children in poverty (number)'); rows in a
+    unit no catalog metric of that name has are skipped. Percents written as fractions (all at most 1) are scaled.
+    False when the file has no such column."""
+    groups = con.execute(
+        """SELECT coalesce(metric, ''), unit_text, max(TRY_CAST(value AS DOUBLE)) FROM cand WHERE unit_text IS NOT NULL
+           GROUP BY ALL""").fetchall()
+    if not groups:
+        return False
+    rows = []
+    for metric_raw, unit_raw, largest in groups:
+        metric = find_metric(catalog, metric_raw) if metric_raw else None
+        wanted = unit_class(unit_raw)
+        chosen, other = metric, False
+        if metric is not None and wanted and CATALOG_UNIT_CLASS.get(metric.unit) != wanted:
+            names = [f"{metric_raw} ({w})" for w in UNIT_WORDS[wanted]] + [f"{metric_raw} {w}" for w in UNIT_WORDS[wanted]] \
+                + [f"{w} {metric_raw}" for w in UNIT_WORDS[wanted]] + [f"{w} of {metric_raw}" for w in UNIT_WORDS[wanted]]
+            chosen = next((m for m in (find_metric(catalog, n) for n in names)
+                           if m is not None and CATALOG_UNIT_CLASS.get(m.unit) == wanted), None)
+            other = chosen is None
+        fraction = bool(chosen is not None and chosen.unit == "percent" and wanted == "percent"
+                        and largest is not None and largest <= 1)
+        rows.append((metric_raw, unit_raw, chosen.code if chosen else None, chosen.unit if chosen else None, fraction, other))
+    con.register("metric_unit_lookup", pa.table({
+        "metric_raw": pa.array([r[0] for r in rows], pa.string()), "unit_raw": pa.array([r[1] for r in rows], pa.string()),
+        "code": pa.array([r[2] for r in rows], pa.string()), "unit": pa.array([r[3] for r in rows], pa.string()),
+        "fraction": pa.array([r[4] for r in rows], pa.bool_()), "other_unit": pa.array([r[5] for r in rows], pa.bool_()),
+    }))
+    return True
 
 
 def _typo_of_any(name: str, names: list[str]) -> bool:
@@ -344,18 +381,28 @@ def _rules_sql(simple: set[str]) -> str:
         ("other metrics", "m.code IS NULL AND m.skippable AND c.metric_from_column", "other metric")) if flag in simple]
     skip = ("CASE " + " ".join(f"WHEN {test} THEN {reason}" for test, reason in reasons) + " END"
             if reasons else "NULL::VARCHAR")
+    if "units" in simple:
+        metric, unit_join, fraction = "m.code, m.unit", "", "false"
+    else:  # a unit column picks the metric per row (_unit_lookup)
+        metric = "CASE WHEN c.unit_text IS NULL THEN m.code ELSE mu.code END AS code, CASE WHEN c.unit_text IS NULL " \
+                 "THEN m.unit ELSE mu.unit END AS unit"
+        unit_join = "LEFT JOIN metric_unit_lookup mu ON mu.metric_raw = coalesce(c.metric, '') AND mu.unit_raw = c.unit_text"
+        fraction = "coalesce(mu.fraction, false)"
+        reasons.insert(0, ("mu.other_unit", "'other unit'"))
+        skip = "CASE " + " ".join(f"WHEN {test} THEN {reason}" for test, reason in reasons) + " END"
     return f"""
 CREATE TEMP VIEW read_cells AS
-SELECT c.* EXCLUDE (codes_id, row_kind, metric_from_column, period_from_column), m.code, m.unit, s.scale,
-       p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
+SELECT c.* EXCLUDE (codes_id, row_kind, metric_from_column, period_from_column, unit_text), {metric}, s.scale,
+       {fraction} AS unit_fraction, p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        {geo},
        {groups},
        {skip} AS skip
 FROM cand c
 LEFT JOIN metric_lookup m ON m.raw = c.metric
+{unit_join}
 {period_join}
-LEFT JOIN unit_scale s ON s.unit = m.unit
+LEFT JOIN unit_scale s ON s.unit = {"m.unit" if "units" in simple else "CASE WHEN c.unit_text IS NULL THEN m.unit ELSE mu.unit END"}
 {geo_join}
 {group_join}
 LEFT JOIN cell_lookup v ON {codes.format(x='v')}v.raw = c.value
@@ -382,19 +429,19 @@ WITH base AS (
     CASE WHEN d_kind = 'number' THEN d_num END AS den,
     (n_kind = 'invalid' AND numerator IS NOT NULL AND trim(numerator) <> '') OR (n_kind = 'number' AND n_num < 0) AS bad_num,
     (d_kind = 'invalid' AND denominator IS NOT NULL AND trim(denominator) <> '') OR (d_kind = 'number' AND d_num < 0) AS bad_den,
-    v_kind = 'number' AND unit = 'percent' AND (pct_format OR fraction_header) AS from_fraction
+    v_kind = 'number' AND unit = 'percent' AND (pct_format OR fraction_header OR unit_fraction) AS from_fraction
   FROM parsed
 ), valued AS (
   SELECT *,
     skip IS NULL AND (code IS NULL OR p_label IS NULL OR bad_num OR bad_den OR v_kind = 'invalid' OR flag_kind = 'invalid')
       AS early_error,
-    CASE WHEN v_kind = 'number' THEN v_num * CASE WHEN from_fraction THEN 100 ELSE 1 END
+    CASE WHEN v_kind = 'number' THEN CASE WHEN from_fraction THEN round(v_num * 100, 9) ELSE v_num END
          WHEN v_kind = 'missing' AND scale IS NOT NULL AND num IS NOT NULL AND den > 0 THEN num / den * scale END AS val
   FROM base
 )
 -- Without the columns no later step reads: writing 200,000 rows of them costs more than working them out.
 SELECT * EXCLUDE (geography, dimension, "group", value, numerator, denominator, pct_format, fraction_header, flag_header,
-                  v_num, n_mark, d_mark, n_pct, d_pct),
+                  v_num, n_mark, d_mark, n_pct, d_pct, unit_fraction),
   skip IS NULL AND NOT early_error AND v_kind = 'missing' AND val IS NULL AS is_missing,
   skip IS NULL AND NOT early_error AND NOT (v_kind = 'missing' AND val IS NULL) AND (
       coalesce(num > den, false) OR coalesce(unit = 'percent' AND val > 100, false)
@@ -479,7 +526,8 @@ def _times(n: int) -> str:
 
 def _can_skip(simple: set[str]) -> bool:
     """Whether any row of this file can be skipped (see _rules_sql's reasons)."""
-    return "places" not in simple or bool({"row kinds", "group summaries", "period totals", "other metrics"} & simple)
+    return "places" not in simple or "units" not in simple or bool(
+        {"row kinds", "group summaries", "period totals", "other metrics"} & simple)
 
 
 def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalog, checked: Checked,
@@ -552,6 +600,7 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
             """SELECT c.skip, arg_min(c.blk, c.seq), arg_min(c.srow, c.seq), count(*),
                       arg_min(CASE c.skip WHEN 'other metric' THEN x.metric WHEN 'group summary' THEN x."group"
                                           WHEN 'period total' THEN x.period WHEN 'estimate statistic' THEN x.row_kind
+                                          WHEN 'other unit' THEN x.metric || ' (' || x.unit_text || ')'
                                           ELSE x.geography END, c.seq)
                FROM (SELECT * FROM checked WHERE skip IS NOT NULL) c JOIN cand x ON x.seq = c.seq
                GROUP BY c.skip ORDER BY min(c.seq)"""

@@ -302,3 +302,19 @@ def test_comparison_places_are_shown_beside_the_community_never_in_it(agency_db,
                    ("Oregon", "comparison", "state", "2019", 900.0), ("Oregon", "comparison", "state", "2020", 950.0)]
     public = cur.execute("SELECT DISTINCT geography, role FROM public_community_comparisons ORDER BY 1").fetchall()
     assert public == [("Community", "community"), ("Oregon", "comparison")]
+
+
+def test_a_unit_column_picks_the_metric_per_row_and_scales_percents_written_as_fractions(db, tmp_path):
+    """KIDS COUNT's layout: DataFormat says per row whether Data is a number or a percent (as a fraction)."""
+    book = write_workbook(tmp_path / "c.xlsx", {
+        "Metrics": [METRICS_HEADER, metric_row("poverty", "Children in poverty", "count"),
+                    metric_row("poverty_pct", "Children in poverty (percent)", "percent")],
+        "Partners": [["code", "name", "sector", "contact"], ["KC", "KIDS COUNT", "nonprofit", "kc@example.org"]]})
+    assert load_catalog_workbook(book, db=db).errors == []
+    path = tmp_path / "Children in poverty.csv"
+    path.write_text("Location,TimeFrame,DataFormat,Data\nAdams,2020,Number,120\nAdams,2020,Percent,0.153\n"
+                    "Adams,2020,Currency,5\n")
+    result = ingest_file(path, "KC", db=db)
+    assert result.status == "loaded", result.errors
+    assert rows(db, "metric_code", "value") == [("poverty", 120.0), ("poverty_pct", 15.3)]
+    assert result.skipped == {"other unit": 1} and result.cells["reported"] == 1

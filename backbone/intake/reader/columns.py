@@ -48,6 +48,8 @@ HEADER_SYNONYMS = {
     "numerator": {"numerator", "num"},
     "denominator": {"denominator", "denom"},
     "note": {"note", "notes", "comment", "comments", "footnote"},
+    "unit": {"unit", "units", "dataformat", "data format", "format", "unit of measure", "measure unit", "value type",
+             "data type", "unit type"},
 }
 # A group column named after its dimension fixes the dimension too.
 GROUP_DIMENSIONS = {"race ethnicity": "Race/ethnicity", "race": "Race/ethnicity", "ethnicity": "Race/ethnicity",

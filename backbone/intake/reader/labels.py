@@ -175,3 +175,27 @@ def dimension_of_groups(labels: list[str]) -> str | None:
 def level_rank(level: str | None) -> int:
     """Wider levels first: nation 0, state 1, ...; unknown levels after the known ones."""
     return LEVELS.index(level) if level in LEVELS else len(LEVELS)
+
+
+# What a unit cell says a row's value is ('Percent', '%', 'Number', 'no.', 'Currency', '$m', 'Rate'), and the words
+# that name a metric in that unit ('Children in poverty (percent)').
+UNIT_CLASSES = {
+    "percent": re.compile(r"^(percent|percentage|pct|%|% \(as\)|proportion|share|per cent)\b|^%"),
+    "number": re.compile(r"^(number|count|no|num|#|n|persons|people|total)\b"),
+    "currency": re.compile(r"^(currency|dollars?|\$|usd|aud|gbp|cad|\$m|\$'000|pounds|amount)"),
+    "rate": re.compile(r"^(rate|per\b)"),
+}
+CATALOG_UNIT_CLASS = {"percent": "percent", "count": "number", "number": "number", "index": "number",
+                      "dollars": "currency", "rate_per_1000": "rate", "rate_per_100000": "rate"}
+UNIT_WORDS = {"percent": ("percent", "%", "share", "rate"), "number": ("number", "count"),
+              "currency": ("dollars", "amount"), "rate": ("rate",)}
+
+
+@lru_cache(maxsize=4096)
+def unit_class(text: object) -> str | None:
+    """'percent', 'number', 'currency' or 'rate' for a unit cell, else None."""
+    key = " ".join(str(text).lower().split()) if text is not None else ""
+    for name, pattern in UNIT_CLASSES.items():
+        if pattern.search(key):
+            return name
+    return None

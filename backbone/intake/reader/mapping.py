@@ -26,7 +26,9 @@ TEMPLATE_FIELDS = ("metric", "period", "geography", "dimension", "group", "value
 IGNORE = "ignore"
 # A Y/N column saying the agency suppressed the row's value; not a template column, but a column may be read as it.
 FLAG_FIELD = "suppressed"
-MAPPED_FIELDS = (*TEMPLATE_FIELDS, FLAG_FIELD)
+# A column saying per row whether the value is a number, a percent, a rate or money (KIDS COUNT's DataFormat).
+UNIT_FIELD = "unit"
+MAPPED_FIELDS = (*TEMPLATE_FIELDS, FLAG_FIELD, UNIT_FIELD)
 # Fields a value column may fix for itself (a wide table: one column per metric, period, place or group).
 VALUE_COLUMN_FIELDS = ("metric", "period", "geography", "dimension", "group")
 # Fields a table's title row may give (the mapping's "title" entry).

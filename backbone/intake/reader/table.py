@@ -19,7 +19,7 @@ from backbone.errors import Finding
 from backbone.intake.reader import columns as cols
 from backbone.intake.reader.grid import Grid
 from backbone.intake.reader.labels import clean_label, dimension_of_groups, label_key
-from backbone.intake.reader.mapping import FLAG_FIELD, IGNORE, TEMPLATE_FIELDS, ColumnSpec, Mapping, parse_mapping
+from backbone.intake.reader.mapping import FLAG_FIELD, IGNORE, TEMPLATE_FIELDS, UNIT_FIELD, ColumnSpec, Mapping, parse_mapping
 from backbone.intake.reader.periods import period_in_text, read_period
 from backbone.text import fold_label
 
@@ -739,7 +739,8 @@ def _title_metric(table: _Table, catalog) -> tuple[int | None, str] | None:
             return index, name
     if cols.find_metric(catalog, table.grid.name) is not None:
         return None, table.grid.name
-    return None
+    name = cols.metric_in_text(catalog, table.grid.name)  # 'Pupil enrollment by race_ethnicity' (a CSV's file name)
+    return (None, name) if name else None
 
 
 def _table_end(grid: Grid, header: _Header, catalog, mapping: Mapping) -> int:
@@ -950,6 +951,9 @@ def _block(table: _Table, rows: pa.Array, value_col: int | None, by_field: dict[
     kind_cols = [c for c, s in specs.items() if s.field == ROW_KIND]
     if kind_cols:
         fields[ROW_KIND] = take(kind_cols[0])
+    if by_field.get(UNIT_FIELD):
+        fields[UNIT_FIELD] = take(by_field[UNIT_FIELD][0])
+        headers[UNIT_FIELD] = header.labels.get(by_field[UNIT_FIELD][0], "")
     if flag_col is not None:
         fields[FLAG_FIELD] = take(flag_col)
         headers[FLAG_FIELD] = header.labels.get(flag_col, _letter(flag_col))

@@ -3,7 +3,8 @@ values a person read off the file by hand. Shared by the corpus tests and `pytho
 
 case.json holds `file`, `partner` (optionally `partner_fiscal_year_start`), `catalog` (`metrics`: code, name, unit,
 direction, aliases, frequency; `places`: place, level, role, aliases; optionally `settings`) and `checks` (metric,
-period, geography, group, and `value` [with `approx`], `suppressed` (the mark), or `absent`). `mapping.json`, when the
+period [with the `start` date it must have], geography, group, and `value` [with `approx`], `suppressed` (the mark), or
+`absent`). `mapping.json`, when the
 folder has one, is the mapping the file needs.
 """
 
@@ -141,8 +142,10 @@ def stored(db: str, check: dict) -> list[tuple]:
     """The current rows a check names: (value, numerator, denominator, suppressed, suppression_mark)."""
     return database.cursor(db).execute(
         """SELECT value, numerator, denominator, suppressed, suppression_mark FROM current_observations
-           WHERE metric_code = ? AND period_label = ? AND geography = ? AND group_value = ?""",
-        [check["metric"], check["period"], check["geography"], check.get("group", "All")]).fetchall()
+           WHERE metric_code = ? AND period_label = ? AND geography = ? AND group_value = ?
+             AND (? IS NULL OR period_start = CAST(? AS DATE))""",
+        [check["metric"], check["period"], check["geography"], check.get("group", "All"), check.get("start"),
+         check.get("start")]).fetchall()
 
 
 def community(db: str, check: dict) -> list[tuple]:

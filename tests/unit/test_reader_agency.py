@@ -318,3 +318,14 @@ def test_a_unit_column_picks_the_metric_per_row_and_scales_percents_written_as_f
     assert result.status == "loaded", result.errors
     assert rows(db, "metric_code", "value") == [("poverty", 120.0), ("poverty_pct", 15.3)]
     assert result.skipped == {"other unit": 1} and result.cells["reported"] == 1
+
+
+def test_a_district_offices_address_is_not_personal_data_and_a_cohort_column_gives_the_period(agency_db, tmp_path):
+    book = write_workbook(tmp_path / "offices.xlsx", {"Data": [
+        ["County", "Street Address", "Phone", "Cohort", "Ready"],
+        ["Adams", "1 Main St", "555-0100", "Class of 2021", 51], ["Baker", "2 Oak Ave", "555-0101", "Class of 2021", 48]]})
+    result = ingest_file(book, "AGENCY", db=agency_db)
+    assert result.status == "loaded", result.errors
+    # 'Class of 2021' is the school year ending in 2021 for a metric reported by school year.
+    assert rows(agency_db, "geography", "period_label", "value") == [("Adams", "2020-21", 51.0), ("Baker", "2020-21", 48.0)]
+    assert any("'Class of 2021' read as the school year ending in 2021" in w.message for w in result.warnings)

@@ -58,8 +58,8 @@ _MONTH = (r"(jan|january|feb|february|mar|march|apr|april|may|jun|june|jul|july|
 _Y4 = r"((?:18|19|20)\d\d)"
 # Footnote marks agencies glue to a period: '2017 (2)', '2010/11*', '15/16" **', '2011–12(a)', '2019r', '2020 [p]'.
 _MARK = re.compile(r"""(\s*(\((?:\d{1,2}|[a-z])\)|\[(?:\d{1,2}|[a-z])\]|[*~^†‡#"'¹²³⁴⁵⁶⁷⁸⁹⁰]+|(?<=\d)[rpe]))+$""", re.IGNORECASE)
-_PREFIX = re.compile(r"^(?:sy|ay|cy|school year|academic year|calendar year|data year|year|reporting year|period)\s*:?\s*",
-                     re.IGNORECASE)
+_PREFIX = re.compile(r"^(?:sy|ay|cy|school year|academic year|calendar year|data year|year|reporting year|period|"
+                     r"class of|cohort|cohort of|graduating class of)\s*:?\s*", re.IGNORECASE)
 _FY_PREFIX = re.compile(r"^(?:fy|f\.y\.|fiscal year|financial year|federal fiscal year|state fiscal year|sfy|ffy)\s*'?",
                         re.IGNORECASE)
 _YEAR = re.compile(rf"^{_Y4}(?:\.0+)?$")
@@ -252,7 +252,7 @@ def _containing(day: date, frequency: str, fiscal_start: int) -> Period | None:
 def resolve_period(reading: Reading, frequency: str | None = None, fiscal_start: int = DEFAULT_FISCAL_START
                    ) -> tuple[Period, str | None]:
     """The period a reading denotes for a metric of `frequency`, and a warning when the reading had to be chosen."""
-    frequency = frequency or "as written"
+    frequency = (frequency or "as written").replace("_", " ")  # the catalog stores 'school_year', people write 'school year'
     kind = reading.kind
     if kind == "year":
         year = reading.first

@@ -62,8 +62,12 @@ def mapping_size(mapping: dict | None) -> int:
         return 0
     size = 0
     for key, value in mapping.items():
-        size += sum(mapping_size(v) or 1 for v in value.values()) if isinstance(value, dict) and key.startswith(
-            ("sheet:", "table:")) else len(value) if key in ("codes", "tables") and isinstance(value, (dict, list)) else 1
+        if isinstance(value, dict) and str(key).startswith(("sheet:", "table:")):
+            size += mapping_size(value)  # each entry for the sheet or table
+        elif key in ("codes", "tables") and isinstance(value, (dict, list)):
+            size += len(value)  # each code declared, each table chosen
+        else:
+            size += 1
     return size
 
 

@@ -51,7 +51,7 @@ def real_db(db, tmp_path) -> str:
             metric_row("k_approaches", "Approaches to learning", "index"),
             metric_row("k_early_math", "Early math", "number"),
             metric_row("grad_rate_4yr", "4-year graduation rate", "percent", aliases="Graduation rate"),
-            metric_row("teen_births", "Teen births", "count", "lower is better"),
+            metric_row("teen_births", "Teen births", "count", "lower is better", aliases="Births"),
             metric_row("unemployment_rate", "Unemployment rate", "percent", "lower is better"),
             metric_row("labor_force", "Labor force", "count"),
             metric_row("naep_reading_g4", "NAEP grade 4 reading scale score", "index"),

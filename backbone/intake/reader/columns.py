@@ -32,7 +32,7 @@ HEADER_SYNONYMS = {
                "academic year", "data year", "financial year", "time", "timeframe", "time frame", "sch year",
                "survey year", "report year", "reporting year", "calendar year", "cohort year", "year of", "fy",
                "end year", "school year end", "quarter", "month", "reporting date", "report date", "census date",
-               "cohort", "cohort year", "graduating class", "class of"},
+               "cohort", "graduating class", "class of"},
     "geography": {"geography", "geo", "place", "area", "location", "neighborhood", "neighbourhood", "community",
                   "jurisdiction", "county", "county name", "district", "district name", "school", "school name",
                   "state", "state name", "state territory", "country", "country name", "region", "region name",

@@ -69,7 +69,8 @@ class Mapping:
         """The entries that apply to one table: the whole file's, then its sheet's, then its title's (later win)."""
         merged = self
         for (kind, key), scope in self.scopes.items():
-            if (kind == "sheet" and key == fold_label(sheet)) or (kind == "table" and _names(key, title)):
+            if (kind == "sheet" and key == fold_label(sheet)) or (kind == "table" and (_names(key, title) or
+                                                                                  key == fold_label(sheet))):
                 merged = replace(merged, columns={**merged.columns, **scope.columns},
                                  constants={**merged.constants, **scope.constants}, codes={**merged.codes, **scope.codes},
                                  title_field=scope.title_field or merged.title_field,

@@ -333,6 +333,8 @@ def period_in_text(text: str) -> tuple[str, Reading] | None:
         candidates.append(match.group(1))
     if match := _TITLE_FISCAL.search(cleaned):
         candidates.append(match.group(1))
+    # A range of months or dates anywhere in it ('...: January to December 2016 revisions').
+    candidates += [m.group(0) for m in _MONTH_RANGE_IN.finditer(cleaned)]
     for words in candidates:
         reading = read_period(words)
         if reading is None or (reading.kind == "pair" and re.search(r"\b(to|through|thru)\b", words, re.IGNORECASE)):
@@ -341,6 +343,8 @@ def period_in_text(text: str) -> tuple[str, Reading] | None:
     return None
 
 
+_MONTH_RANGE_IN = re.compile(rf"\b{_MONTH}\s+(?:to|-|through)\s+{_MONTH}\s+(?:18|19|20)\d\d\b|\b\d{{1,2}}\s+{_MONTH}\s+"
+                             rf"(?:18|19|20)\d\d\s+(?:to|-)\s+\d{{1,2}}\s+{_MONTH}\s+(?:18|19|20)\d\d\b", re.IGNORECASE)
 # A title's last clause: after its last comma, colon, ' - ', 'in' or 'for'.
 _TITLE_TAIL = re.compile(r"^.*(?:,|:|\s-|\bin\b|\bfor\b)\s*(.+?)\)?$", re.IGNORECASE)
 _TITLE_FISCAL = re.compile(r"\b((?:fy|fiscal year|financial year|school year|academic year|year ending|year ended)\s.+)$",

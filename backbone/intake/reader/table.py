@@ -115,9 +115,14 @@ class _Table:
     titles: list[tuple[int, str]]  # (0-based row, text), nearest first
     mapping: Mapping
     sheet_titles: list[tuple[int, str]] = field(default_factory=list)  # the first table's titles, for the others
+    data_start: int = -1  # 0-based first row of data: below the header, or below labels found above it
     specs: dict[int, ColumnSpec] = field(default_factory=dict)
     constants: dict[str, str] = field(default_factory=dict)
     sample: list[list[str | None]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.data_start < 0:
+            self.data_start = self.header.last_row + 1
 
     @property
     def title(self) -> str:
@@ -166,7 +171,8 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
             if count == 0:
                 found.sheets_skipped[name] = "empty"
             return
-        sheet_mapping = mapping.scoped(name)
+        # Entries scoped to a table apply to its header too: the table is known by title rows before its header.
+        sheet_mapping = mapping.scoped(name, " ".join(texts[0] for row in head[:12] if len(texts := [c for c in row if c]) == 1))
         header = _best_header(grid, head, start, sheet_mapping, catalog)
         if header is None:
             if count == 0:
@@ -178,13 +184,14 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         if count == 0:
             sheet_titles = titles  # the sheet's own title rows: what every table on it is about, after its own
         title = titles[0][1] if titles else ""
-        table_mapping = mapping.scoped(name, " ".join(t for _, t in titles[:2]))
+        title_words = " ".join(t for _, t in titles[:3])
+        table_mapping = mapping.scoped(name, title_words)
         if table_mapping is not sheet_mapping:
             header = _best_header(grid, head, start, table_mapping, catalog) or header
         end = _table_end(grid, header, catalog, table_mapping)
         count += 1
         key = name if count == 1 else f"{name}, table at row {header.first_row + 1}"
-        if mapping.chooses(name, " ".join(t for _, t in titles[:2])):
+        if mapping.chooses(name, title_words):
             table = _Table(grid, key, header, end, titles, table_mapping,
                            sheet_titles=[t for t in sheet_titles if t not in titles])
             _read_table(table, catalog, found)
@@ -219,6 +226,10 @@ def _read_table(table: _Table, catalog, found: Tables) -> None:
     rows = _sample_rows(grid, header.last_row + 1, table.end)
     # The rows that can be data (two cells or more): notes below the table do not count as labels of a column.
     table.sample = [row for row in ([(_clean(c) or None) for c in r] for r in rows) if sum(1 for c in row if c) >= 2]
+    if _labels_above(table):
+        rows = _sample_rows(grid, table.data_start, table.end)
+        table.sample = [row for row in ([(_clean(c) or None) for c in r] for r in rows)
+                        if sum(1 for c in row if c) >= 2]
     table.specs, table.constants = dict(header.specs), dict(mapping.constants)
     _by_cells(table, catalog)
     specs, constants = table.specs, table.constants
@@ -307,7 +318,7 @@ def _read_table(table: _Table, catalog, found: Tables) -> None:
         found.warnings.append(Finding(grid.name, header_row, unread[0] if len(unread) == 1 else None,
                                       f"{'column' if len(unread) == 1 else f'{len(unread)} columns'} not recognised, so "
                                       f"not loaded: {shown}"))
-    data_rows, notes = _data_rows(grid, header.last_row + 1, table.end, specs)
+    data_rows, notes = _data_rows(grid, table.data_start, table.end, specs, skip=(header.first_row, header.last_row))
     if notes:
         found.rows_not_data += notes[0]
         found.warnings.append(Finding(grid.name, notes[1], None,
@@ -410,6 +421,32 @@ def _by_cells(table: _Table, catalog) -> None:
     _wide_columns(table, catalog, kinds)
     _pair_groups(table, kinds)
     _row_group_labels(table, kinds)
+
+
+def _labels_above(table: _Table) -> bool:
+    """Columns of numbers the header leaves unlabelled, labelled by a row above it ('White', 'Black' ... over a row of
+    totals, then a blank row, then 'Type of force', 'Tactic'): those labels are theirs (with the label over them, if
+    any), and the rows between them and the header are data too. True when such labels were found."""
+    header, grid = table.header, table.grid
+    width = max((len(r) for r in table.sample), default=0)
+    bare = [c for c in range(width) if c not in header.labels and cols.sample_kind(table.column_sample(c)) == "number"]
+    if len(bare) < 2:
+        return False
+    top = max(0, header.first_row - 8)
+    above = grid.rows(top, header.first_row - top)
+    for offset in range(len(above) - 1, -1, -1):
+        row = [_clean(c) for c in above[offset]]
+        texts = {c: row[c] for c in bare if c < len(row) and row[c] and not cols.is_numberish(row[c])}
+        if len(texts) * 2 < len(bare):
+            continue
+        over = [_clean(c) for c in above[offset - 1]] if offset else []
+        upper = next((over[c] for c in range(min(bare), -1, -1) if c < len(over) and over[c]), "") if over else ""
+        for col, text in texts.items():
+            header.labels[col], header.parts[col] = text, ([upper, text] if upper and upper != text else [text])
+            header.bottom_cols.add(col)
+        table.data_start = top + offset + 1
+        return True
+    return False
 
 
 def _sample_rows(grid: Grid, start: int, end: int) -> list[list[str | None]]:
@@ -816,9 +853,11 @@ def _nonblank(column: pa.ChunkedArray | pa.Array) -> pa.Array:
     return pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(column), ""), False)
 
 
-def _data_rows(grid: Grid, start: int, end: int, specs: dict[int, ColumnSpec]) -> tuple[pa.Array, tuple | None]:
+def _data_rows(grid: Grid, start: int, end: int, specs: dict[int, ColumnSpec],
+               skip: tuple[int, int] | None = None) -> tuple[pa.Array, tuple | None]:
     """Rows of the table holding a value, or at least two filled data columns; others are notes, counted. A row of
-    column numbers right under the header (1, 2, 3 ...) is not data."""
+    column numbers right under the header (1, 2, 3 ...) is not data, nor the header's own rows (`skip`, when the data
+    begin above the header: a row of totals under labels found above it)."""
     body = grid.table.slice(start, max(end - start, 0))
     value_cols = [c for c, s in specs.items() if s.field in ("value", "numerator", "denominator") and c < body.num_columns]
     other_cols = [c for c, s in specs.items() if s.field not in ("value", "numerator", "denominator", IGNORE)
@@ -829,6 +868,10 @@ def _data_rows(grid: Grid, start: int, end: int, specs: dict[int, ColumnSpec]) -
     any_filled = pc.greater(_count(body, list(range(body.num_columns)), zero), 0)
     if body.num_rows and value_cols and _column_numbers(body, 0, value_cols):
         is_data = pc.and_(is_data, pa.array([False] + [True] * (body.num_rows - 1)))
+    if skip is not None and skip[0] >= start:
+        keep = [not (skip[0] <= start + i <= skip[1]) for i in range(body.num_rows)]
+        is_data = pc.and_(is_data, pa.array(keep))
+        any_filled = pc.and_(any_filled, pa.array(keep))
     note_mask = pc.and_(any_filled, pc.invert(is_data))
     indices = pc.indices_nonzero(is_data)
     notes = None

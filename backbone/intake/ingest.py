@@ -243,6 +243,12 @@ def _read_and_check(path: Path, name: str, basis: Basis) -> IngestResult:
     except BackboneError as exc:
         result.errors.append(Finding("(whole file)", None, None, str(exc)))
         return result
+    except Exception:  # noqa: BLE001 - the reader's own fault: a finding, and the traceback in the log
+        log.exception("reading %s failed", name)
+        result.errors.append(Finding("(whole file)", None, None, "Backbone could not read this file (a fault in "
+                                     "Backbone, now logged for its developers). Save it again from Excel and upload "
+                                     "that copy, or copy the table into the template from the Upload page."))
+        return result
     try:
         return check_grids(grids, result, basis)
     except Exception:  # noqa: BLE001 - a partner never sees a traceback; the log keeps it

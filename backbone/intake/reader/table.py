@@ -172,7 +172,7 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
                 found.sheets_skipped[name] = "empty"
             return
         # Entries scoped to a table apply to its header too: the table is known by title rows before its header.
-        sheet_mapping = mapping.scoped(name, " ".join(texts[0] for row in head[:12] if len(texts := [c for c in row if c]) == 1))
+        sheet_mapping = mapping.scoped(name, " ".join(_single_texts(head[:12])))
         header = _best_header(grid, head, start, sheet_mapping, catalog)
         if header is None:
             if count == 0:
@@ -200,9 +200,14 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         start = max(end, header.last_row + 1)
 
 
+def _single_texts(rows: list[list[str]]) -> list[str]:
+    """The texts of rows holding one text only (titles, subtitles, notes), in order."""
+    return [texts[0] for row in rows if len(texts := [c for c in row if c]) == 1]
+
+
 def _titles(grid: Grid, head: list[list[str]], start: int, header: _Header) -> list[tuple[int, str]]:
-    """Rows above a table's header holding one text (its title, subtitle, period), nearest first; for the first table of
-    a sheet, the sheet's own title rows too."""
+    """Rows between where the table's search began and its header holding one text (its title, subtitle, period),
+    nearest first."""
     titles = []
     for index in range(header.first_row - start - 1, -1, -1):
         filled = [c for c in head[index] if c]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import getpass
 import json
+import logging
 import sys
 from datetime import date
 from pathlib import Path
@@ -277,11 +278,23 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
             column_map = json.loads(args.map.read_text())
         except json.JSONDecodeError as exc:
             raise BackboneError(f"'{args.map}' is not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
-    result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, column_map=column_map, db=db)
+    try:
+        result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, column_map=column_map, db=db)
+    except BackboneError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - never a traceback: a plain answer (JSON too), exit 1, nothing written
+        logging.getLogger(__name__).debug("ingest failed", exc_info=True)
+        message = (f"'{args.file.name}' was not loaded and nothing was written: something went wrong inside Backbone "
+                   f"({type(exc).__name__}). Try again; if it happens again, send the file to the backbone team.")
+        if args.json:
+            print(json.dumps({"status": "error", "message": message, "errors": [], "warnings": []}))
+        else:
+            print(f"Error: {message}", file=sys.stderr)
+        return EXIT_REJECTED
     if args.json:
         data = result.as_dict()
         keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",
-                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "duplicate_of",
+                "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "skipped", "duplicate_of",
                 "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source"]
         print(json.dumps({k: data[k] for k in keys}, default=str))
     else:

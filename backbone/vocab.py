@@ -54,6 +54,11 @@ MILESTONE_STATUSES = {"not_started": "not started", "in_progress": "in progress"
 TARGET_KINDS = {"baseline": "baseline", "target": "target"}
 # Where an action of a turn-the-curve plan stands.
 ACTION_STATUSES = {"planned": "planned", "under_way": "under way", "done": "done", "dropped": "dropped"}
+# How often a metric is reported: a date in a file becomes the period of this frequency that contains it.
+FREQUENCIES = {"annual": "annual", "school_year": "school year", "fiscal_year": "fiscal year", "quarter": "quarter",
+               "month": "month", "as_written": "as written"}
+# A catalog place is one of the community's own, or a place the community compares itself with.
+PLACE_ROLES = {"community": "community", "comparison": "comparison"}
 
 # Extra spellings people write, beyond the code and the label.
 _SYNONYMS: dict[int, dict[str, str]] = {
@@ -77,7 +82,25 @@ _SYNONYMS: dict[int, dict[str, str]] = {
                           "complete": "done", "completed": "done", "cancelled": "dropped", "canceled": "dropped",
                           "not started": "planned"},
     id(PHASES): {"1": "I", "2": "II", "3": "III", "phase i": "I", "phase ii": "II", "phase iii": "III"},
+    id(FREQUENCIES): {"calendar year": "annual", "yearly": "annual", "year": "annual", "academic year": "school_year",
+                      "financial year": "fiscal_year", "fy": "fiscal_year", "quarterly": "quarter", "monthly": "month",
+                      "as in the file": "as_written"},
+    id(PLACE_ROLES): {"own": "community", "ours": "community", "member": "community", "part of the community": "community",
+                      "benchmark": "comparison", "peer": "comparison", "compare": "comparison"},
 }
+MONTH_NAMES = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+               "november", "december"]
+
+
+def month_number(raw: object) -> int | None:
+    """1-12 from '7', 7, 'July' or 'Jul', else None."""
+    text = str(raw).strip().lower() if raw is not None else ""
+    if text.endswith(".0"):
+        text = text[:-2]
+    if text.isdigit() and 1 <= int(text) <= 12:
+        return int(text)
+    matches = [i for i, name in enumerate(MONTH_NAMES, start=1) if len(text) >= 3 and name.startswith(text)]
+    return matches[0] if len(matches) == 1 else None
 
 
 def _fold(text: str) -> str:

@@ -1,5 +1,7 @@
 """Upload: a partner sends a workbook, sees what the reader found, fixes a column mapping, loads, and can undo."""
 
+import logging
+
 import pandas as pd
 import streamlit as st
 
@@ -12,6 +14,16 @@ from backbone.intake.reader.workbook import limits_help
 from backbone.intake.staging import stage_upload
 from backbone.show.formatting import md, plural
 from backbone.store import auth
+
+
+def failed(exc: Exception, what: str) -> None:
+    """A failure in plain words, never a traceback: a mistake Backbone can explain, or a fault (logged) to retry."""
+    if isinstance(exc, BackboneError):
+        st.error(f"{what}: {exc}", icon=":material/error:")
+        return
+    logging.getLogger(__name__).exception("upload failed")
+    st.error(f"{what}. Something went wrong inside Backbone (it has been logged for its developers). Try again; if it "
+             "happens again, send the file to the backbone team.", icon=":material/error:")
 
 
 def show_load(state: dict) -> None:
@@ -52,11 +64,12 @@ organisations = {code: name for code, name in zip(partners.partner_code, partner
 partner = ui.choose("Your organisation", organisations, "partner", disabled=len(organisations) == 1)
 ui.template_download()
 st.caption("The template has an instructions sheet, a Data sheet with a dropdown of the metrics, and a Metrics sheet "
-           "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods or .csv.")
+           "that explains each one. Files up to 50 MB; .xlsx, .xls, .ods, .csv, or tab-separated .tsv / .txt.")
 
 
 prepare_reader()  # the sandboxed reader starts while the partner picks a file, not after
-uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv"], key="workbook", help=limits_help())
+uploaded = st.file_uploader("Your workbook", type=["xlsx", "xls", "ods", "csv", "tsv", "txt"], key="workbook",
+                            help=limits_help())
 state = st.session_state.setdefault("upload", {})
 if uploaded is None:
     if state.get("loaded") is not None:
@@ -70,8 +83,12 @@ if (state.get("file_id"), state.get("partner")) != (uploaded.file_id, partner):
                  path=str(stage_upload(uploaded.getvalue(), uploaded.name)))
 if state["result"] is None:
     with st.status(f"Reading {md(uploaded.name)}…", expanded=False) as progress:
-        state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
-                                      column_map=state["mapping"], uploaded_by=user.email, actor=user)
+        try:
+            state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
+                                          column_map=state["mapping"], uploaded_by=user.email, actor=user)
+        except Exception as exc:  # noqa: BLE001 - a partner never sees a traceback (the reader's own faults are findings)
+            failed(exc, f"Backbone could not read {md(uploaded.name)}")
+            st.stop()
         progress.update(label=f"Read and checked {md(uploaded.name)}", state="complete")
 result = state["result"]
 
@@ -133,8 +150,8 @@ if not result.errors:
         try:
             state["loaded"] = ingest_file(state["path"], partner, original_name=state["name"], column_map=state["mapping"],
                                           uploaded_by=user.email, actor=user, checked_before=result)
-        except BackboneError as exc:
-            st.error(str(exc))
+        except Exception as exc:  # noqa: BLE001 - a partner never sees a traceback; nothing was written
+            failed(exc, f"{md(state['name'])} was not loaded; nothing was written")
             st.stop()
         ui.clear_caches()
         st.rerun()

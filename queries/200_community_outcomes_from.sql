@@ -4,8 +4,10 @@
 -- One row per (metric, period, geography, dimension, group) across all partners.
 -- Counts and dollars add; rates are recomputed from summed numerators and denominators, never averaged.
 -- geography = 'Community' is the whole community: what partners reported for it directly, or else the
--- sum of every place. A value that cannot be combined honestly (rates reported without counts, from more
--- than one source) is left out rather than estimated; a suppressed contribution suppresses the total.
+-- sum of the community's places (place_role 'place'; rows loaded before places had roles count as places). Parts
+-- inside a place (the schools of a district) and comparison places (the state, the nation) are shown under their
+-- own names and never summed into it. A value that cannot be combined honestly (rates reported without counts, from
+-- more than one source) is left out rather than estimated; a suppressed contribution suppresses the total.
 CREATE OR REPLACE MACRO community_outcomes_from(source) AS TABLE
 WITH observed AS (
     SELECT c.*, m.unit,
@@ -25,7 +27,7 @@ contributions AS (
     FROM observed AS o
     ANTI JOIN reported_for_community AS r
         USING (metric_code, period_label, dimension, group_value)
-    WHERE o.geography <> 'Community'
+    WHERE o.geography <> 'Community' AND coalesce(o.place_role, 'place') = 'place'
 ),
 combined AS (
     SELECT

@@ -1,4 +1,5 @@
-"""The catalog workbook (metrics, partners, roles, targets, milestones, expectations) read and checked: all or nothing."""
+"""The catalog workbook (metrics, partners, places, settings, roles, targets, milestones, expectations) read and
+checked: all or nothing."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 from backbone import vocab
 from backbone.errors import BackboneError, Finding
+from backbone.intake.reader.labels import level_of
 from backbone.intake.reader.periods import parse_period
 from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.staging import file_sha256, stage_upload
@@ -19,8 +21,10 @@ from backbone.text import fold_label, is_blank, text_of
 
 SHEET_COLUMNS = {
     "Metrics": ["code", "name", "definition", "unit", "direction", "level", "activity", "component", "phase",
-                "horizon", "rba", "outcome_area", "aliases", "source", "suppression_threshold", "notes"],
-    "Partners": ["code", "name", "sector", "contact"],
+                "horizon", "rba", "outcome_area", "aliases", "source", "suppression_threshold", "notes", "frequency"],
+    "Partners": ["code", "name", "sector", "contact", "fiscal_year_start"],
+    "Places": ["place", "level", "role", "aliases"],
+    "Settings": ["setting", "value"],
     "Roles": ["partner", "role", "since", "note"],
     "Targets": ["metric", "geography", "dimension", "group", "year", "kind", "value"],
     "Milestones": ["phase", "component", "milestone", "status", "date", "note"],
@@ -29,6 +33,8 @@ SHEET_COLUMNS = {
 REQUIRED_COLUMNS = {
     "Metrics": ["code", "name", "unit", "direction", "level"],
     "Partners": ["code", "name"],
+    "Places": ["place", "role"],
+    "Settings": ["setting", "value"],
     "Roles": ["partner", "role"],
     "Targets": ["metric", "year", "value"],
     "Milestones": ["phase", "component", "milestone"],
@@ -134,6 +140,10 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
     if "Partners" in readers:
         parsed["Partners"] = _parse_partners(readers["Partners"])
         partner_codes |= {p[0] for p in parsed["Partners"] if p[0]}
+    if "Places" in readers:
+        parsed["Places"] = _parse_places(readers["Places"])
+    if "Settings" in readers:
+        parsed["Settings"] = _parse_settings(readers["Settings"])
     lookup = Catalog([Metric(m[0], m[1] or m[0], m[3], m[4]) for m in parsed.get("Metrics", [])], parsed.get("Aliases", []))
     existing = Catalog.from_store(cur)
 
@@ -228,6 +238,7 @@ def _parse_metrics(sheet: SheetReader) -> tuple[list[tuple], list[tuple[str, str
             sheet.choice(row, r, "horizon", vocab.HORIZONS), sheet.choice(row, r, "rba", vocab.RBA_QUESTIONS),
             sheet.text(row, r, "outcome_area"), sheet.text(row, r, "source"),
             int(threshold) if threshold is not None else None, sheet.text(row, r, "notes"), now,
+            sheet.choice(row, r, "frequency", vocab.FREQUENCIES),
         ))
         for alias in (sheet.text(row, r, "aliases") or "").split(";"):
             if alias.strip() and code:
@@ -245,7 +256,50 @@ def _parse_partners(sheet: SheetReader) -> list[tuple]:
             sheet.errors.append(Finding(sheet.name, row, "code", f"'{code}' is already defined on row {seen[code]}"))
         seen[code] = row
         partners.append((code, sheet.text(row, r, "name", True), sheet.text(row, r, "sector"), sheet.text(row, r, "contact"),
-                         datetime.now()))
+                         datetime.now(), _month(sheet, row, r, "fiscal_year_start")))
     return partners
+
+
+def _month(sheet: SheetReader, row: int, record: dict, column: str) -> int | None:
+    raw = record.get(column)
+    if is_blank(raw):
+        return None
+    month = vocab.month_number(raw)
+    if month is None:
+        sheet.errors.append(Finding(sheet.name, row, column, f"'{text_of(raw)}' is not a month; write 1-12 or a month's "
+                                                             "name (July, 4 for April, 10 for October)"))
+    return month
+
+
+def _parse_places(sheet: SheetReader) -> list[tuple]:
+    places, seen = [], {}
+    for row, r in sheet.records():
+        name = sheet.text(row, r, "place", True)
+        folded = fold_label(name)
+        if folded in seen:
+            sheet.errors.append(Finding(sheet.name, row, "place", f"'{name}' is already listed on row {seen[folded]}"))
+        seen[folded] = row
+        level = sheet.text(row, r, "level")
+        aliases = [a.strip() for a in (sheet.text(row, r, "aliases") or "").split(";") if a.strip()]
+        places.append((name, level_of(level) or (level.lower() if level else None),
+                       sheet.choice(row, r, "role", vocab.PLACE_ROLES, True), aliases))
+    return places
+
+
+SETTINGS = {"fiscal year start month": "fiscal_year_start_month", "fiscal year start": "fiscal_year_start_month"}
+
+
+def _parse_settings(sheet: SheetReader) -> list[tuple[str, str]]:
+    settings = []
+    for row, r in sheet.records():
+        key = SETTINGS.get(fold_label(r.get("setting")))
+        if key is None:
+            sheet.errors.append(Finding(sheet.name, row, "setting", f"'{text_of(r.get('setting'))}' is not a setting; "
+                                        f"the settings are: {', '.join(sorted(set(SETTINGS.values())))}"))
+            continue
+        month = _month(sheet, row, r, "value")
+        if month is not None:
+            settings.append((key, str(month)))
+    return settings
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import logging
 import shutil
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
@@ -27,8 +29,9 @@ from backbone.store.privacy import public_rows, refresh_public_outcomes, replace
 OBSERVATION_COLUMNS = [
     "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
     "dimension", "group_value", "value", "numerator", "denominator", "suppressed", "suppression_mark", "note",
-    "source_sheet", "source_row",
+    "source_sheet", "source_row", "place_role",
 ]
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,6 +49,8 @@ class IngestResult:
     rows_suppressed: int = 0
     rows_missing: int = 0
     missing_reasons: dict[str, int] = field(default_factory=dict)
+    # Rows read but not loaded for a stated reason (places outside the community, summary rows...), counted as reported.
+    skipped: dict[str, int] = field(default_factory=dict)
     sheets_used: list[str] = field(default_factory=list)
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
@@ -101,12 +106,14 @@ def ingest_file(
         known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
         raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
     sha = file_sha256(path)
-    previous = _loaded_with_sha(cur, partner_code, sha)
+    basis = Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
+                   Catalog.from_store(cur))
+    # The same file read again with a different mapping is read again: only the same file and mapping is a duplicate
+    # (no mapping given means the one remembered for the partner, or none).
+    same_mapping = [_mapping_text(column_map)] if column_map else [None, _mapping_text(basis.remembered and basis.remembered[0])]
+    previous = _loaded_with_sha(cur, partner_code, sha, same_mapping)
     if previous:
         return IngestResult(status="duplicate", file_name=name, partner_code=partner_code, duplicate_of=previous)
-
-    basis = _Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
-                   Catalog.from_store(cur))
     if checked_before is not None and checked_before.checked is not None and checked_before.checked.basis == basis:
         result = replace(checked_before, file_name=name, status="rejected")
     else:
@@ -125,7 +132,7 @@ def ingest_file(
     def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
         # Checked again inside the transaction: two identical uploads at the same moment load once (on a lake, the
         # second one's COMMIT conflicts on the load counter, and when run again it finds the first).
-        previous = _loaded_with_sha(wcur, partner_code, sha)
+        previous = _loaded_with_sha(wcur, partner_code, sha, same_mapping)
         if previous:
             result.status, result.duplicate_of = "duplicate", previous
             return result
@@ -142,10 +149,13 @@ def ingest_file(
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
             wcur.execute(
-                "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, NULL, NULL)",
+                "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"
+                " stored_path, status, rows_loaded, rows_new, rows_changed, rows_unchanged, rows_suppressed, rows_missing,"
+                " replaced_uploads, mapping_json)"
+                " VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
                 [upload_id, load_seq, partner_code, uploaded_by, uploaded_at, name, sha, str(stored),
                  result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
-                 result.rows_missing, ",".join(replaced) or None],
+                 result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used)],
             )
             rows = public.result()
         replace_public_rows(wcur, codes, rows)
@@ -201,7 +211,7 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]
 
 
 @dataclass(frozen=True)
-class _Basis:
+class Basis:
     """Everything a file's check depends on: the same basis gives the same checked rows."""
 
     sha: str
@@ -213,18 +223,47 @@ class _Basis:
 
 @dataclass(frozen=True)
 class _CheckedRows:
-    basis: _Basis
+    basis: Basis
     rows: pa.Table | None
 
 
-def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
-    """Read the file in the sandbox, find its tables and check every row: the result, with its rows to load."""
+def _mapping_text(column_map: dict | None) -> str | None:
+    """A mapping as stored with its upload (sorted JSON), so two loads can be compared by it."""
+    return json.dumps(column_map, sort_keys=True, default=str) if column_map else None
+
+
+def _read_and_check(path: Path, name: str, basis: Basis) -> IngestResult:
+    """Read the file in the sandbox, find its tables and check every row: the result, with its rows to load.
+
+    Never raises for anything in the file or the mapping: a failure anywhere in reading, mapping or checking becomes a
+    located finding in plain words (and the traceback goes to the log, for the developers)."""
     result = IngestResult(status="rejected", file_name=name, partner_code=basis.partner_code)
     try:
         grids = read_untrusted(path)
     except BackboneError as exc:
         result.errors.append(Finding("(whole file)", None, None, str(exc)))
         return result
+    except Exception:  # noqa: BLE001 - the reader's own fault: a finding, and the traceback in the log
+        log.exception("reading %s failed", name)
+        result.errors.append(Finding("(whole file)", None, None, "Backbone could not read this file (a fault in "
+                                     "Backbone, now logged for its developers). Save it again from Excel and upload "
+                                     "that copy, or copy the table into the template from the Upload page."))
+        return result
+    try:
+        return check_grids(grids, result, basis)
+    except Exception:  # noqa: BLE001 - a partner never sees a traceback; the log keeps it
+        log.exception("reading %s with mapping %s failed", name, basis.column_map)
+        result.errors = [Finding("(whole file)", None, None,
+                                 "Backbone could not make sense of this file's layout with this mapping (a fault in "
+                                 "Backbone, now logged for its developers). Check the mapping names real headers, or "
+                                 "copy the table into the template from the Upload page and upload that.")]
+        result.warnings, result.checked = [], None
+        return result
+
+
+def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult:
+    """Find the tables of the read grids, map their columns and check every row into `result` (raises on a fault:
+    the corpus fuzz test calls it directly so that a fault cannot hide behind the catch-all above)."""
     catalog, column_map, saved = basis.catalog, basis.column_map, basis.remembered
     tables = find_tables(grids, column_map, catalog)
     if column_map:
@@ -234,12 +273,13 @@ def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
         tables.warnings.insert(0, Finding("(whole file)", None, None,
                                           f"read with the column mapping confirmed for {basis.partner_code} on "
                                           f"{saved[1]:%Y-%m-%d}; change it if this file is laid out differently"))
-    checked = check_blocks(tables.blocks, catalog)
+    checked = check_blocks(tables.blocks, catalog, catalog.fiscal_start_for(basis.partner_code))
     result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
     result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
     result.errors = tables.errors + checked.errors
     result.warnings = tables.warnings + checked.warnings
     result.missing_reasons = dict(checked.missing)
+    result.skipped = dict(checked.skipped)
     result.rows_missing = sum(checked.missing.values())
     result.rows_suppressed = checked.rows_suppressed
     result.cells, result.rows_not_data = dict(checked.cells), tables.rows_not_data
@@ -249,12 +289,13 @@ def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
     return result
 
 
-def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str) -> str | None:
-    row = cur.execute(
-        "SELECT upload_id FROM uploads WHERE sha256 = ? AND partner_code = ? AND status = 'loaded' LIMIT 1",
+def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str, mappings_: list[str | None]) -> str | None:
+    """A loaded upload of these bytes for this partner, read with one of these mappings (as stored, None for none)."""
+    rows = cur.execute(
+        "SELECT upload_id, mapping_json FROM uploads WHERE sha256 = ? AND partner_code = ? AND status = 'loaded'",
         [sha, partner_code],
-    ).fetchone()
-    return row[0] if row else None
+    ).fetchall()
+    return next((upload_id for upload_id, mapping in rows if mapping in mappings_), None)
 
 
 def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, result: IngestResult) -> list[str]:

@@ -293,3 +293,34 @@ CREATE TABLE IF NOT EXISTS counters (
 INSERT INTO counters
 SELECT name, 0 FROM (VALUES ('load_seq'), ('milestones_seeded'), ('demo_claimed'), ('plan_seq')) AS wanted(name)
 WHERE name NOT IN (SELECT name FROM counters);
+
+-- The community's own places and the places it compares itself with (catalog sheet Places). A file's rows for a
+-- place named here as 'community' (or inside one) are loaded; 'comparison' places are loaded as benchmarks shown beside
+-- the community, never summed into it; rows for other places are skipped with a count. With no places here, every
+-- place a file names is loaded and summed into the community as before.
+CREATE TABLE IF NOT EXISTS places (
+    place VARCHAR,
+    level VARCHAR,
+    role VARCHAR
+);
+
+-- Other names files use for a place (matched case- and punctuation-insensitively): 'JCPS', 'Jefferson County (KY)'.
+CREATE TABLE IF NOT EXISTS place_aliases (
+    place VARCHAR,
+    alias VARCHAR
+);
+
+-- Catalog-wide settings (catalog sheet Settings): fiscal_year_start_month (1-12, default 7).
+CREATE TABLE IF NOT EXISTS catalog_settings (
+    setting VARCHAR,
+    value VARCHAR
+);
+
+-- Added with issue 13 (agency files): a metric's reporting frequency (annual, school year, fiscal year, quarter,
+-- month; empty: periods as written), a partner's own fiscal-year start month, how a loaded row's place relates to the
+-- community ('place' sums into it, 'part' lies inside a place, 'comparison' is a benchmark), and the mapping a load
+-- used (the same file read with another mapping is not a duplicate).
+ALTER TABLE metrics ADD COLUMN IF NOT EXISTS frequency VARCHAR;
+ALTER TABLE partners ADD COLUMN IF NOT EXISTS fiscal_year_start INTEGER;
+ALTER TABLE observations ADD COLUMN IF NOT EXISTS place_role VARCHAR;
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS mapping_json VARCHAR;

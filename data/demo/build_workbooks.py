@@ -346,10 +346,19 @@ def catalog_sheets(data: dict[str, list[list]], ky: list[list]) -> dict[str, tup
         else:
             received = period_end(period) + dt.timedelta(days=90)
         expected.append([partner, metric, period, due, received])
+    # The community's own places: Baltimore's 55 neighbourhoods (CSAs) and the Kentucky school district, and the
+    # state as a comparison place: a state-wide agency file's other districts are skipped, its state total shown beside.
+    csas = sorted({r[2] for rows in data.values() for r in rows if r[2] not in ("Community", KY_GEO)})
+    places = [[csa, "neighbourhood", "community", None] for csa in csas]
+    places.append([KY_GEO, "district", "community", "Jefferson County; Jefferson County Public Schools; JCPS"])
+    places.append(["Kentucky", "state", "comparison", "KY"])
+    frequency = {"grad_rate_4yr": "school year"}
     return {
         "Metrics": (["code", "name", "definition", "unit", "direction", "level", "activity", "component", "phase",
-                     "horizon", "rba", "outcome_area", "aliases", "source", "suppression_threshold", "notes"], metrics),
+                     "horizon", "rba", "outcome_area", "aliases", "source", "suppression_threshold", "notes", "frequency"],
+                    [[*m, frequency.get(m[0])] for m in metrics]),
         "Partners": (["code", "name", "sector", "contact"], [list(p) for p in PARTNERS]),
+        "Places": (["place", "level", "role", "aliases"], places),
         "Roles": (["partner", "role", "since", "note"], [list(r) for r in ROLES]),
         "Targets": (["metric", "geography", "dimension", "group", "year", "kind", "value"], targets),
         "Milestones": (["phase", "component", "milestone", "status", "date", "note"], [list(m) for m in MILESTONES]),

@@ -506,6 +506,32 @@ def test_upload_same_file_again_is_recognised(writable_demo_store, app, graduati
     assert len(uploads_in_store(writable_demo_store, KY)) == 2
 
 
+def test_upload_reads_a_tab_separated_text_file_in_windows_1252(writable_demo_store, app):
+    """A system's .txt export (tabs, Windows-1252): accepted by the uploader and read like a workbook."""
+    text = "\r\n".join("\t".join(map(str, row)) for row in (
+        ["metric", "period", "geography", "value", "numerator", "denominator", "note"],
+        [*NEW_GRADUATION_ROW[:3], *NEW_GRADUATION_ROW[5:8], "±0.5 (état)"]))
+    at = app(UPLOAD)
+    at.selectbox(key="partner").set_value(KY_NAME).run()
+    at.file_uploader(key="workbook").set_value(("export.txt", text.encode("cp1252"), "text/plain")).run()
+    no_exception(at)
+    assert metric_values(at)["Rows to load"] == "1" and not at.error, texts(at.error)
+
+
+def test_upload_never_shows_a_traceback(writable_demo_store, app, graduation_2020_21, monkeypatch):
+    """Whatever goes wrong underneath, the partner reads a sentence, never an exception."""
+    from backbone.intake import ingest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(ingest, "ingest_file", broken)
+    at = choose_file(app(UPLOAD), KY_NAME, "grad-2020-21.xlsx", graduation_2020_21)
+    no_exception(at)
+    assert any("Something went wrong inside Backbone" in text for text in texts(at.error)), texts(at.error)
+    assert not any("disk on fire" in text or "Traceback" in text for text in texts(at.error))
+
+
 # --- data and history -----------------------------------------------------------------------------------------------
 
 def test_history_lists_the_demo_uploads(demo_store, app):
@@ -547,19 +573,20 @@ def test_history_undo_form_takes_a_load_back(writable_demo_store, app, graduatio
 def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store, app, tmp_path):
     from tests.workbooks import write_workbook
 
+    # Two columns of numbers and neither header says which is the value (the reader finds the metric by its cells).
     book = write_workbook(tmp_path / "export.xlsx", {"Export": [
-        ["Indicator of interest", "School Year", "Place", "Rate"],
-        ["4-year graduation rate", "2020-21", "Jefferson County, KY", 84.2]]})
+        ["Indicator of interest", "School Year", "Place", "Score", "Students"],
+        ["4-year graduation rate", "2020-21", "Jefferson County, KY", 84.2, 1000]]})
     at = app(UPLOAD)
     choose_file(at, "County School District (KY)", "export.xlsx", book.read_bytes())
-    assert not [b for b in at.button if b.label.startswith("Load ")], "a file whose metric column is unknown must not load"
+    assert not [b for b in at.button if b.label.startswith("Load ")], "a file whose value column is unknown must not load"
     rows = at.session_state["upload"]["result"].headers_seen["Export"]
-    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Indicator of interest"): {"read as": "metric"}},
+    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Score"): {"read as": "value"}},
                                           "added_rows": [], "deleted_rows": []}
     at.run()
     button(at, "Read again with these columns").click().run()
     assert not at.exception
-    assert at.session_state["upload"]["mapping"] == {"Indicator of interest": "metric"}
+    assert at.session_state["upload"]["mapping"] == {"Score": "value"}
     button(at, "Load 1 value").click().run()
     assert texts(at.success)[0].startswith("Loaded 1 value from export.xlsx")
     loaded = database.query("SELECT value, geography FROM current_observations WHERE period_label = '2020-21'", path=writable_demo_store)

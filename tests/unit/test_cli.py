@@ -139,3 +139,20 @@ def test_a_restore_that_does_not_match_its_manifest_changes_nothing(cli_db, tmp_
     code, _, err = run(capsys, "restore", str(tmp_path / "backup"))
     assert code == 2 and "differ from the backup's manifest" in err
     assert database.query("SELECT status FROM uploads ORDER BY load_seq", path=cli_db).status.tolist() == before
+
+
+def test_ingest_never_prints_a_traceback(cli_db, tmp_path, capsys, monkeypatch):
+    """A fault inside Backbone while ingesting is a plain answer (JSON with --json), exit 1, never a traceback."""
+    from backbone.intake import ingest
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("store on fire")
+
+    monkeypatch.setattr(ingest, "ingest_file", broken)
+    book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, None, None, None, 40]])
+    code, out, err = run(capsys, "ingest", str(book), "--partner", "SCHOOLS", "--json")
+    answer = json.loads(out)
+    assert code == 1 and answer["status"] == "error" and "nothing was written" in answer["message"]
+    assert "Traceback" not in out + err and "store on fire" not in out + err
+    code, out, err = run(capsys, "ingest", str(book), "--partner", "SCHOOLS")
+    assert code == 1 and err.startswith("Error: 'a.xlsx' was not loaded") and "Traceback" not in err

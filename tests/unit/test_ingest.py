@@ -164,7 +164,8 @@ def test_a_crash_midway_leaves_the_store_exactly_as_it_was(catalog_db, tmp_path,
     (["KRA", 2022, None, None, None, 140], "value", "above 100"),
     (["children_served", 2022, None, None, None, -3], "value", "negative"),
     (["KRA", 2022, None, None, None, "lots"], "value", "'lots' is not a number"),
-    (["KRA", 2022, None, None, None, 40, 50, "x"], "denominator", "'x' is not a number"),
+    # ('x' alone is the UK's suppression mark, so the garbage here is 'xx')
+    (["KRA", 2022, None, None, None, 40, 50, "xx"], "denominator", "'xx' is not a number"),
     (["infant_mortality", 2022, None, None, None, 7, 12, 1000], None, None),  # a rate per 1,000 may exceed 100... and is fine
 ])
 def test_each_rule_names_its_row_and_column(catalog_db, tmp_path, row, column, words):
@@ -214,7 +215,10 @@ def test_a_workbook_without_the_template_header_says_how_to_fix_it(catalog_db, t
     result = ingest_file(book, "SCHOOLS", db=catalog_db)
     assert result.status == "rejected"
     assert "Download the template" in result.errors[0].message
-    assert result.sheets_skipped == {"Sheet1": "no header row naming at least a metric, a period and a value column"}
+    # It says what it did read (a place and the one column of numbers) and what it still needs.
+    assert result.sheets_skipped == {"Sheet1": "header row 1 read 'School' as geography, 'Score' as value, but no column "
+                                               "or mapping gives the metric or the period (map a column, or name a "
+                                               "constant such as {\"metric\": \"=...\"})"}
 
 
 def test_two_uploads_at_the_same_moment_both_land(catalog_db, tmp_path):

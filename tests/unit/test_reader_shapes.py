@@ -89,7 +89,7 @@ def agency_export(path, lincoln: int = 40):
     cover.append(["About this file"])
     cover.append(["Prepared by the state for partners."])
     data = book.create_sheet("2022-23")
-    data.append(["Kindergarten readiness by school"])
+    data.append(["Readiness by school"])  # (a title naming a catalog metric would give the metric: test_reader_agency)
     data.append(["2022-23"])
     data.append(["District", "School", "Student group", "Ready", None])
     data.append([None, None, None, "Number", "Percent"])

@@ -12,31 +12,56 @@ from backbone.text import text_of
 
 # Marks that agencies print in place of a small number: kept as suppressed, never read as 0.
 _SUPPRESSION_PATTERNS = [
-    re.compile(r"^[*‡†]+$"),  # *, ***, ‡
-    re.compile(r"^[<>≤≥]=?\s*\d+(\.\d+)?\s*%?$"),  # <10, < 5.0%, > 95.0%
-    re.compile(r"^(suppressed|ds|s|n<\d+|fewer than \d+)$", re.IGNORECASE),
+    re.compile(r"^[*‡†]+$"),  # *, ***, ‡ (NAEP: reporting standards not met)
+    re.compile(r"^[<>≤≥]=?\s*\d+(\.\d+)?\s*%?$"),  # <10, < 5.0%, > 95.0%, <11 (NDIS), <0.1
+    re.compile(r"^(suppressed|supp\.?|ds|s|n<\d+|fewer than \d+|less than \d+|too small|confidential)$", re.IGNORECASE),
     re.compile(r"^--$"),
+    # UK: x (not shown to protect confidentiality), c (confidential); Australia: np (not published); Census: (B) (base
+    # too small); (S) and (D) (withheld to avoid disclosure).
+    re.compile(r"^(x|c|np|n\.p\.|\(b\)|\(s\)|\(d\)|\(x\)|\(c\))$", re.IGNORECASE),
 ]
 # Cells that say "no value here", with the reason reported back to the partner.
 _MISSING_REASONS = {
     "": "blank",
     "n/a": "not applicable (N/A)",
     "na": "not available (NA)",
+    "n.a.": "not available (n.a.)",
     "lne": "low numbers excluded (LNE)",
     "-": "no value (-)",
     ".": "no value (.)",
+    "..": "not applicable (..)",
+    ". .": "not applicable (. .)",
+    "...": "not available (...)",
+    "\u2026": "not available (\u2026)",
+    ":": "not available (:)",
+    "\u2014": "nil or rounded to zero (\u2014)",
+    "\u2013": "nil or rounded to zero (\u2013)",
+    "z": "not applicable (z)",
+    "n": "not available (N)",
+    "nr": "not reported (NR)",
+    "n/r": "not reported (N/R)",
+    "nreq": "not required (NReq)",
+    "nd": "no data (ND)",
+    "no data": "no data",
+    "not available": "not available",
+    "not applicable": "not applicable",
+    "not reported": "not reported",
     "#div/0!": "spreadsheet error #DIV/0!",
     "#value!": "spreadsheet error #VALUE!",
     "#n/a": "spreadsheet error #N/A",
     "#ref!": "spreadsheet error #REF!",
     "#num!": "spreadsheet error #NUM!",
     "#name?": "spreadsheet error #NAME?",
+    "#null!": "spreadsheet error #NULL!",
     "null": "no value (null)",
 }
 # What a Y/N suppression-flag column beside the values says (Kentucky's SUPPRESSED 4 YEAR); blank means not flagged.
 _FLAG_SUPPRESSED = {"y", "yes", "true", "1", "x", "suppressed"}
 _FLAG_SHOWN = {"", "n", "no", "false", "0"}
 _NUMBER = re.compile(r"^\(?[-+]?\$?\s*(\d{1,3}(,\d{3})+|\d+)?(\.\d+)?\)?$")
+# Footnote marks glued to a number ('176~', '5^**', ' 17~', '12(r)', '234 R'): the number stands, the mark is kept.
+_GLUED_MARK = re.compile(r"^(.*?\d)\s*([~^*†‡#\"¹²³⁴⁵⁶⁷⁸⁹⁰]+|\((?:[a-z]|\d{1,2})\)|\[(?:[a-z]|\d{1,2})\]|[rpeRPE])$")
+SUPPRESSED, MISSING = "suppressed", "missing"
 
 
 @dataclass(frozen=True)
@@ -50,9 +75,9 @@ class Cell:
     percent_sign: bool = False
 
 
-
-def parse_number(raw: object) -> Cell:
-    """Read a numeric cell as a partner meant it: '1,234' and ' 45 ' are numbers, '45%' is 45 percent."""
+def parse_number(raw: object, declared: dict[str, str] | None = None) -> Cell:
+    """Read a numeric cell as a partner meant it: '1,234' and ' 45 ' are numbers, '45%' is 45 percent, '176~' is 176
+    marked '~'. `declared` holds the partner's own codes (folded text -> 'suppressed' or 'missing'), which come first."""
     if raw == NO_CACHED_VALUE:
         return Cell("invalid", reason="a formula with no saved result; open the file in Excel, let it calculate, save it "
                                       "and upload it again")
@@ -64,8 +89,12 @@ def parse_number(raw: object) -> Cell:
         return Cell("number", number=float(raw))
     if isinstance(raw, (datetime, date)):
         return Cell("invalid", reason=f"'{raw}' is a date, not a number")
-    text = "" if raw is None else str(raw).strip()
+    text = "" if raw is None else " ".join(str(raw).replace("\xa0", " ").split())
     folded = text.lower()
+    if declared and folded in declared:
+        if declared[folded] == SUPPRESSED:
+            return Cell("suppressed", mark=text)
+        return Cell("missing", reason=f"declared missing ({text})")
     if folded in _MISSING_REASONS:
         return Cell("missing", reason=_MISSING_REASONS[folded])
     if any(p.match(text) for p in _SUPPRESSION_PATTERNS):
@@ -76,7 +105,26 @@ def parse_number(raw: object) -> Cell:
         negative = body.startswith("(") and body.endswith(")")
         number = float(body.strip("()").replace(",", "").replace("$", "").replace(" ", ""))
         return Cell("number", number=-number if negative else number, percent_sign=percent_sign)
+    if (glued := _GLUED_MARK.match(text)) and not glued.group(1).endswith("%"):
+        cell = parse_number(glued.group(1))
+        if cell.kind == "number":
+            return Cell("number", number=cell.number, mark=glued.group(2), percent_sign=cell.percent_sign)
     return Cell("invalid", reason=f"'{text}' is not a number")
+
+
+def declared_codes(raw: object) -> tuple[dict[str, str], list[str]]:
+    """A mapping's "codes" entry ({"NReq": "missing", "-": "suppressed"}) as folded code -> kind, and its problems."""
+    if not isinstance(raw, dict):
+        return {}, ['"codes" is an object such as {"NReq": "missing", "-": "suppressed"}']
+    codes, problems = {}, []
+    for code, kind in raw.items():
+        folded = " ".join(str(code).split()).lower()
+        kind = str(kind).strip().lower()
+        if kind in (SUPPRESSED, MISSING):
+            codes[folded] = kind
+        else:
+            problems.append(f"code '{code}': say \"suppressed\" or \"missing\", not '{kind}'")
+    return codes, problems
 
 
 def parse_flag(raw: object) -> str:

@@ -44,7 +44,11 @@ class Grid:
 
     def head(self, count: int) -> list[list[str | None]]:
         """The first `count` rows as lists of cells."""
-        part = self.table.slice(0, count)
+        return self.rows(0, count)
+
+    def rows(self, start: int, count: int) -> list[list[str | None]]:
+        """`count` rows from 0-based row `start` as lists of cells."""
+        part = self.table.slice(start, max(count, 0))
         columns = [part.column(j).to_pylist() for j in range(part.num_columns)]
         return [[column[i] for column in columns] for i in range(part.num_rows)]
 

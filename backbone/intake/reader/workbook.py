@@ -138,6 +138,6 @@ def read_csv_rows(path: Path) -> list[list[object]]:
 def limits_help(limits: dict[str, int] | None = None) -> str:
     """The reading limits in one plain sentence, for the upload page's help."""
     limits = limits or read_limits()
-    return (f"Files up to {limits['MAX_FILE_MB']} MB (.xlsx, .xls, .ods, .csv); a sheet may use up to "
+    return (f"Files up to {limits['MAX_FILE_MB']} MB (.xlsx, .xls, .ods, .csv, .tsv, .txt); a sheet may use up to "
             f"{limits['MAX_ROWS']:,} rows, {limits['MAX_COLUMNS']:,} columns and {limits['MAX_CELLS']:,} cells. "
             "Workbooks with macros or a password, and files that unpack to far more than their size, are refused.")

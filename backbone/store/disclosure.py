@@ -25,11 +25,12 @@ from collections import deque
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import qr
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import breadth_first_order, connected_components
 
 TOLERANCE = 1e-9
+# Random null-space vectors drawn per table: a free unknown is 0 in all of them only by a chance of measure zero.
+DIRECTIONS = 3
 # Rounds of "audit, then hide one more cell for each determined one" before giving up on a table (never reached in
 # the fuzz of thousands of tables: most need one or two).
 MAX_ROUNDS = 60
@@ -41,24 +42,32 @@ _F = 0  # the free node
 
 @dataclass(frozen=True)
 class LinkedCells:
-    """The cells of some linked tables as integer codes, one entry per cell (codes from sorted names: deterministic)."""
+    """The cells of some linked tables as integer codes, one entry per cell (codes from sorted names: deterministic).
+
+    `value` is each cell's true number (NaN where even the store does not know it: a partner's suppression mark). An
+    equation counts only where the data bear it out (or cannot say): a community figure a partner reported that is not
+    the sum of the places, or groups that do not cover everyone, give an attacker a wrong answer, not an exact one.
+    """
 
     table: np.ndarray  # which table (metric x period)
     place: np.ndarray  # which place; the community has a code of its own
     community: np.ndarray  # True for the whole community's cells
     dimension: np.ndarray  # which dimension; -1 for everyone
     group: np.ndarray  # which group; -1 for everyone
+    value: np.ndarray | None = None
 
     def __len__(self) -> int:
         return len(self.table)
 
     def subset(self, rows: np.ndarray) -> LinkedCells:
         """The cells at `rows` (indices or a mask)."""
-        return LinkedCells(self.table[rows], self.place[rows], self.community[rows], self.dimension[rows], self.group[rows])
+        return LinkedCells(self.table[rows], self.place[rows], self.community[rows], self.dimension[rows],
+                           self.group[rows], None if self.value is None else self.value[rows])
 
 
 class _Keys:
-    """Integer keys of the equations a cell is in: its place's total (R), its column's community cell (K)."""
+    """Integer keys of the equations a cell is in (its place's total R, its column's community cell K, the community
+    total T), and which of those equations exist and hold."""
 
     def __init__(self, cells: LinkedCells):
         self.n_place = int(cells.place.max(initial=0)) + 1
@@ -68,12 +77,37 @@ class _Keys:
         self.place_key = cells.table.astype(np.int64) * self.n_place + cells.place  # (table, place)
         self.row_key = self.place_key * self.n_dim + (cells.dimension + 1)  # (table, place, dimension)
         self.column_key = (cells.table.astype(np.int64) * self.n_dim + (cells.dimension + 1)) * self.n_group + (cells.group + 1)
-        # Which equations exist: a place's rows need its total; a column needs its community cell; T the community total.
-        self.places_with_total = np.unique(self.place_key[self.total])
-        self.columns_with_community = np.unique(self.column_key[cells.community & ~self.total])
-        self.community_total = cells.community & self.total
-        self.tables_with_community_total = np.unique(cells.table[self.community_total])
-        self.rows_present = np.unique(self.row_key[~self.total])  # (table, place, dimension) with any group cell
+        value = np.zeros(len(cells)) if cells.value is None else np.asarray(cells.value, dtype=float)
+        group, place = ~self.total, ~cells.community
+        # R: a place's total and its groups in one dimension.
+        self.rows_holding = _holding(self.row_key[group], value[group], self.place_key[self.total],
+                                     value[self.total], self.row_key[group] // self.n_dim)
+        # K: the community's cell of a group and the places' cells of it.
+        self.columns_holding = _holding(self.column_key[group & place], value[group & place],
+                                        self.column_key[group & cells.community], value[group & cells.community])
+        # T: the community's total and the places' totals.
+        self.tables_holding = _holding(cells.table[self.total & place], value[self.total & place],
+                                       cells.table[self.total & cells.community], value[self.total & cells.community])
+
+
+def _holding(member_key: np.ndarray, member_value: np.ndarray, total_key: np.ndarray, total_value: np.ndarray,
+             member_total_key: np.ndarray | None = None) -> np.ndarray:
+    """The keys of the sums that exist (a total with at least one member) and hold: the total equals its members' sum,
+    or a value no one knows (NaN) is among them. Members find their total by `member_total_key` (default: same key)."""
+    link = member_key if member_total_key is None else member_total_key
+    keys, first = np.unique(member_key, return_index=True)
+    sums = np.zeros(len(keys))
+    unknown = np.zeros(len(keys), dtype=bool)
+    at = np.searchsorted(keys, member_key)
+    np.add.at(sums, at, np.nan_to_num(member_value))
+    np.logical_or.at(unknown, at, np.isnan(member_value))
+    totals, where = np.unique(total_key, return_index=True)
+    position = np.minimum(np.searchsorted(totals, link[first]), max(len(totals) - 1, 0))
+    exists = (totals[position] == link[first]) if len(totals) else np.zeros(len(keys), dtype=bool)
+    total = total_value[where][position] if len(totals) else np.zeros(len(keys))
+    unknown |= np.isnan(total)
+    holds = unknown | (np.abs(np.nan_to_num(total) - sums) <= 1e-6 * np.maximum(1.0, np.abs(np.nan_to_num(total))))
+    return keys[exists & holds]
 
 
 class _Graph:
@@ -82,8 +116,8 @@ class _Graph:
     def __init__(self, cells: LinkedCells, keys: _Keys, unknown: np.ndarray):
         self.edge_cell = np.flatnonzero(unknown & ~keys.total)
         rows, cols = keys.row_key[self.edge_cell], keys.column_key[self.edge_cell]
-        has_row = np.isin(keys.place_key[self.edge_cell], keys.places_with_total)
-        has_col = np.isin(cols, keys.columns_with_community)
+        has_row = np.isin(rows, keys.rows_holding)
+        has_col = np.isin(cols, keys.columns_holding)
         self.row_nodes = np.unique(rows[has_row])
         self.col_nodes = np.unique(cols[has_col])
         self.n = 1 + len(self.row_nodes) + len(self.col_nodes)
@@ -99,6 +133,13 @@ class _Graph:
             return np.full(len(row_key), -1)
         at = np.minimum(np.searchsorted(self.row_nodes, row_key), len(self.row_nodes) - 1)
         return np.where(self.row_nodes[at] == row_key, 1 + at, -1)
+
+    def col_node(self, column_key: np.ndarray) -> np.ndarray:
+        """The node of each (table, dimension, group) key, or -1 when it has no hidden edge."""
+        if not len(self.col_nodes):
+            return np.full(len(column_key), -1)
+        at = np.minimum(np.searchsorted(self.col_nodes, column_key), len(self.col_nodes) - 1)
+        return np.where(self.col_nodes[at] == column_key, 1 + len(self.row_nodes) + at, -1)
 
     def _spanning_tree(self) -> None:
         # One BFS from an extra root joined to one node per component (F for its own), so F is never below a bridge.
@@ -167,11 +208,11 @@ class _Graph:
 
 
 def _supply_space(cells: LinkedCells, keys: _Keys, graph: _Graph, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For each hidden unknown total: the norm of its row of the supplies' null space and two random projections of it
-    (its free supply, in two directions); 0 for a total the equations pin down."""
+    """For each hidden unknown total: how free it is (0 for a total the equations pin down) and its supply in
+    DIRECTIONS random vectors of the supplies' null space."""
     totals = np.flatnonzero(unknown & keys.total)
     norms = np.zeros(len(cells))
-    projections = np.zeros((len(cells), 2))
+    projections = np.zeros((len(cells), DIRECTIONS))
     if not len(totals):
         return norms, projections
     sign = np.where(cells.community[totals], -1.0, 1.0)
@@ -181,7 +222,6 @@ def _supply_space(cells: LinkedCells, keys: _Keys, graph: _Graph, unknown: np.nd
     component = np.where(node >= 0, graph.component[np.maximum(node, 0)], -1 - np.arange(len(node)))
     free = (node >= 0) & (component == graph.component[_F])
     owner, component = owner[~free], component[~free]
-    rng = np.random.default_rng(7)
     table_of_total = cells.table[totals]
     tables = np.unique(table_of_total)
     by_table = np.argsort(table_of_total, kind="stable")
@@ -196,31 +236,34 @@ def _supply_space(cells: LinkedCells, keys: _Keys, graph: _Graph, unknown: np.nd
         constraint, row = np.unique(component[pairs], return_inverse=True)
         matrix = np.zeros((len(constraint) + 1, len(mine)))
         matrix[row, column[owner[pairs]]] = sign[owner[pairs]]
-        if table in keys.tables_with_community_total:
+        if table in keys.tables_holding:
             matrix[-1] = sign[mine]
-        null = _null_space(matrix)
-        norms[totals[mine]] = np.linalg.norm(null, axis=1) if null.size else 0.0
-        if null.size:
-            projections[totals[mine]] = null @ rng.standard_normal((null.shape[1], 2))
+        free = free_directions(matrix)
+        projections[totals[mine]] = free
+        norms[totals[mine]] = np.abs(free).max(axis=1)
     return norms, projections
 
 
 def _rows_of_totals(keys: _Keys, totals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (index into `totals`, (table, place, dimension) key) for every dimension each total's place has."""
-    start = np.searchsorted(keys.rows_present, keys.place_key[totals] * keys.n_dim)
-    end = np.searchsorted(keys.rows_present, (keys.place_key[totals] + 1) * keys.n_dim)
+    start = np.searchsorted(keys.rows_holding, keys.place_key[totals] * keys.n_dim)
+    end = np.searchsorted(keys.rows_holding, (keys.place_key[totals] + 1) * keys.n_dim)
     owner = np.repeat(np.arange(len(totals)), end - start)
     offsets = np.arange(len(owner)) - np.repeat(np.cumsum(end - start) - (end - start), end - start)
-    return owner, keys.rows_present[np.repeat(start, end - start) + offsets]
+    return owner, keys.rows_holding[np.repeat(start, end - start) + offsets]
 
 
-def _null_space(matrix: np.ndarray) -> np.ndarray:
-    """An orthonormal basis (columns) of the null space of `matrix`.
+def free_directions(matrix: np.ndarray, rng: np.random.Generator | None = None) -> np.ndarray:
+    """DIRECTIONS random vectors of the null space of `matrix` (as columns; one row per unknown). An unknown the
+    equations pin down is 0 in every one; any other is 0 in all of them only by a chance of measure zero (and that
+    error would only hide more).
 
-    Rows with one nonzero pin their unknown to 0: those are peeled first (and again as peeling makes more), so the
-    SVD sees only the rows that tie two or more unknowns together.
+    Rows with one nonzero pin their unknown to 0: those are peeled first (and again as peeling makes more). The rest
+    is a projection: a random vector less its least-squares fit by the rows, which costs the unknowns times the
+    square of the rows left (few), where a basis of the null space would cost the square of the unknowns.
     """
     n = matrix.shape[1]
+    rng = rng or np.random.default_rng(7)
     live = np.ones(n, dtype=bool)
     rows = matrix[np.abs(matrix).sum(axis=1) > 0] if matrix.size else matrix.reshape(0, n)
     while len(rows):
@@ -230,22 +273,16 @@ def _null_space(matrix: np.ndarray) -> np.ndarray:
         live &= ~(rows[single] != 0).any(axis=0)
         rows = rows[~single]
         rows = rows[(rows[:, live] != 0).any(axis=1)]
-    basis = np.zeros((n, 0))
+    directions = np.zeros((n, DIRECTIONS))
     if not live.any():
-        return basis
-    reduced = np.unique(rows[:, live], axis=0) if len(rows) else np.zeros((0, int(live.sum())))
-    if len(reduced):
-        # The null space is the orthogonal complement of the rows' span: the last columns of a full QR of the transpose
-        # (cost grows with the square of the unknowns times the rows, and the rows left are few).
-        q, r, _ = qr(reduced.T, mode="full", pivoting=True)
-        diagonal = np.abs(np.diag(r)) if r.size else np.zeros(0)
-        rank = int((diagonal > TOLERANCE * max(reduced.shape)).sum())
-        free = q[:, rank:]
-    else:
-        free = np.eye(int(live.sum()))
-    basis = np.zeros((n, free.shape[1]))
-    basis[live] = free
-    return basis
+        return directions
+    start = rng.standard_normal((int(live.sum()), DIRECTIONS))
+    if len(rows):
+        reduced = rows[:, live].T  # unknowns x equations
+        fit, *_ = np.linalg.lstsq(reduced, start, rcond=None)
+        start = start - reduced @ fit
+    directions[live] = np.where(np.abs(start) > TOLERANCE, start, 0.0)
+    return directions
 
 
 @dataclass
@@ -265,13 +302,13 @@ def audit(cells: LinkedCells, unknown: np.ndarray) -> Audit:
     norms, projections = _supply_space(cells, keys, graph, unknown)
     determined = unknown & keys.total & (norms < TOLERANCE)
     # Supplies at the rows: a place's free total at each of its dimension rows (the community's as a demand).
-    supply = np.zeros((graph.n, 2))
+    supply = np.zeros((graph.n, DIRECTIONS))
     totals = np.flatnonzero(unknown & keys.total & (norms >= TOLERANCE))
     owner, row_keys = _rows_of_totals(keys, totals)
     nodes = graph.row_node(row_keys)
     owner, nodes = totals[owner[nodes >= 0]], nodes[nodes >= 0]
     np.add.at(supply, nodes, np.where(cells.community[owner], -1.0, 1.0)[:, None] * projections[owner])
-    flow = np.column_stack([graph.subtree_sums(supply[:, 0]), graph.subtree_sums(supply[:, 1])])
+    flow = np.column_stack([graph.subtree_sums(supply[:, i]) for i in range(DIRECTIONS)])
     bridge = graph.on_no_cycle()
     child = np.maximum(graph.child, 0)
     stuck = bridge & (np.abs(flow[child]).max(axis=1) < TOLERANCE)
@@ -287,44 +324,150 @@ def determined_cells(cells: LinkedCells, unknown: np.ndarray) -> np.ndarray:
 
 
 def equation_matrix(cells: LinkedCells) -> np.ndarray:
-    """Every published equation over the cells (rows; coefficients +1 for a total, -1 for its parts), dense."""
+    """Every published equation that holds, over the cells (rows; +1 for a total, -1 for its parts), dense."""
     keys = _Keys(cells)
-    index = np.arange(len(cells))
     rows: list[np.ndarray] = []
-    # R: a place's total is the sum of its groups in each dimension it has.
-    groups = ~keys.total & np.isin(keys.place_key, keys.places_with_total)
-    total_of_place = dict(zip(keys.place_key[keys.total].tolist(), index[keys.total].tolist(), strict=True))
-    for row_key in np.unique(keys.row_key[groups]):
-        row = np.zeros(len(cells))
-        row[index[keys.row_key == row_key]] = -1.0
-        row[total_of_place[int(row_key // keys.n_dim)]] = 1.0
-        rows.append(row)
-    # K: the community's cell of a group is the sum of the places' cells of it.
-    for column_key in keys.columns_with_community:
-        row = np.zeros(len(cells))
+    for row_key in keys.rows_holding:  # R
+        rows.append(np.where(keys.row_key == row_key, -1.0, 0.0)
+                    + np.where(keys.total & (keys.place_key == row_key // keys.n_dim), 1.0, 0.0))
+    for column_key in keys.columns_holding:  # K
         members = keys.column_key == column_key
-        row[members & ~cells.community] = -1.0
-        row[members & cells.community] = 1.0
-        rows.append(row)
-    # T: the community's total is the sum of the places' totals.
-    for table in keys.tables_with_community_total:
-        row = np.zeros(len(cells))
+        rows.append(np.where(members & cells.community, 1.0, 0.0) - np.where(members & ~cells.community, 1.0, 0.0))
+    for table in keys.tables_holding:  # T
         mine = keys.total & (cells.table == table)
-        row[mine & ~cells.community] = -1.0
-        row[mine & cells.community] = 1.0
-        rows.append(row)
+        rows.append(np.where(mine & cells.community, 1.0, 0.0) - np.where(mine & ~cells.community, 1.0, 0.0))
     return np.array(rows) if rows else np.zeros((0, len(cells)))
 
 
 def determined_by_rank(matrix: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     """The rank test itself, densely: an unknown is determined when every null vector of the equations over the unknowns
-    is 0 there (its unit vector lies in their row space). For checking the fast test, and for stacked versions."""
+    is 0 there (its unit vector lies in their row space). For stacked versions, and for checking the fast test."""
     determined = np.zeros(len(unknown), dtype=bool)
     columns = np.flatnonzero(unknown)
-    if not len(columns):
-        return determined
-    sub = matrix[:, columns]
-    sub = sub[np.abs(sub).sum(axis=1) > 0]
-    null = _null_space(sub)
-    determined[columns] = (np.linalg.norm(null, axis=1) < 1e-7) if null.size else True
+    if len(columns):
+        determined[columns] = ~free_directions(matrix[:, columns]).any(axis=1)
     return determined
+
+
+def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCells, np.ndarray]], can_hide: np.ndarray,
+            preference: np.ndarray, reluctant: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Hide more cells until no view determines a hidden cell; returns the new hidden mask and how many stay determined
+    (0 unless a table runs out of cells to hide).
+
+    Each view is the cells with one quantity's values (which sums hold) and a mask of what one observer knows besides
+    the shown cells (cells published with the same value before, a partner's own cells); `can_hide` the cells that may
+    be hidden to protect another; `preference` orders those (smaller first: the smallest cells, the first by name among
+    equals, so every rebuild hides the same ones); `reluctant` cells (zeros) are hidden only when nothing else will do.
+    """
+    reluctant = np.zeros(len(cells), dtype=bool) if reluctant is None else reluctant
+    hidden = hidden.copy()
+    remaining = 0
+    for _ in range(MAX_ROUNDS):
+        remaining, changed = 0, False
+        for view_cells, known in views:
+            found = audit(view_cells, hidden & ~known)
+            keys = found.keys
+            determined = np.flatnonzero(found.determined)
+            remaining += len(determined)
+            touched: set[int] = set()
+            for cell in determined[np.lexsort((cells.group[determined], cells.dimension[determined],
+                                               cells.place[determined], cells.table[determined]))]:
+                margins = {int(keys.row_key[cell]), -1 - int(keys.column_key[cell]), -(1 << 62) - int(keys.place_key[cell])}
+                if margins & touched:
+                    continue  # a cell hidden for a neighbour this round may already free it: see next round
+                choice = _complement(view_cells, found, cell, hidden, known, can_hide & ~reluctant, preference)
+                if choice is None:
+                    choice = _complement(view_cells, found, cell, hidden, known, can_hide, preference)
+                if choice is not None:
+                    hidden[choice] = True
+                    touched |= margins
+                    changed = True
+        if not changed:
+            break
+    return hidden, remaining
+
+
+def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray, known: np.ndarray,
+                can_hide: np.ndarray, preference: np.ndarray) -> int | None:
+    """The cell to hide so that `cell` is no longer determined: one that closes a cycle through it if there is one,
+    else one of the smallest sharing an equation with it that frees it, else the smallest of those."""
+    keys = found.keys
+    table = cells.table == cells.table[cell]
+    open_cells = table & can_hide & ~hidden & ~known
+    if not open_cells.any():
+        return None
+    edge = found.edge_of_cell[cell]
+    if edge >= 0 and found.graph.child[edge] >= 0:
+        crossing = _crossing(keys, found, edge, open_cells & (cells.dimension == cells.dimension[cell]))
+        if len(crossing):
+            return int(crossing[np.argmin(preference[crossing])])
+    if keys.total[cell]:
+        near = (keys.place_key == keys.place_key[cell]) | keys.total
+    else:
+        place_total = keys.total & (keys.place_key == keys.place_key[cell])
+        near = (keys.row_key == keys.row_key[cell]) | (keys.column_key == keys.column_key[cell]) | place_total
+    candidates = np.flatnonzero(open_cells & near)
+    if not len(candidates):
+        candidates = np.flatnonzero(open_cells)
+    candidates = candidates[np.argsort(preference[candidates], kind="stable")]
+    rows = np.flatnonzero(table)
+    local = cells.subset(rows)
+    where = np.searchsorted(rows, cell)
+    for candidate in candidates[:CANDIDATES_TRIED]:
+        trial = hidden[rows] & ~known[rows]
+        trial[np.searchsorted(rows, candidate)] = True
+        if not audit(local, trial).determined[where]:
+            return int(candidate)
+    return int(candidates[0])
+
+
+def _crossing(keys: _Keys, found: Audit, edge: int, open_cells: np.ndarray) -> np.ndarray:
+    """Cells among `open_cells` whose two ends lie on the two sides of bridge `edge`: hiding one closes a cycle."""
+    graph = found.graph
+    child = int(graph.child[edge])
+    below = np.zeros(graph.n, dtype=bool)
+    below[list(graph.subtree_nodes(child))] = True
+    candidates = np.flatnonzero(open_cells)
+    has_row = np.isin(keys.row_key[candidates], keys.rows_holding)
+    has_col = np.isin(keys.column_key[candidates], keys.columns_holding)
+    a = np.where(has_row, graph.row_node(keys.row_key[candidates]), _F)
+    b = np.where(has_col, graph.col_node(keys.column_key[candidates]), _F)
+    component = graph.component[child]
+    inside = (a >= 0) & (b >= 0)
+    a, b = np.maximum(a, 0), np.maximum(b, 0)
+    same = inside & (graph.component[a] == component) & (graph.component[b] == component)
+    return candidates[same & (below[a] != below[b])]
+
+
+def holding_sums(cells: LinkedCells) -> dict[str, np.ndarray]:
+    """The equations that exist and hold, as codes: "R" rows (table, place, dimension), "K" columns (table,
+    dimension, group) and "T" tables (each as a 2-d array, one equation per row)."""
+    keys = _Keys(cells)
+    place_part, dim_part = np.divmod(keys.rows_holding, keys.n_dim)
+    table_r, place_r = np.divmod(place_part, keys.n_place)
+    rest, group_k = np.divmod(keys.columns_holding, keys.n_group)
+    table_k, dim_k = np.divmod(rest, keys.n_dim)
+    return {"R": np.column_stack([table_r, place_r, dim_part - 1]),
+            "K": np.column_stack([table_k, dim_k - 1, group_k - 1]),
+            "T": keys.tables_holding.reshape(-1, 1)}
+
+
+def determined_across_versions(systems: list[tuple[np.ndarray, list]]) -> set:
+    """The rank test over several published versions at once: each system is (equations over its unknowns, one label
+    per unknown); an unknown with the same label in two versions is the same number (a cell whose value did not
+    change). Returns the labels of the unknowns the versions together determine."""
+    labels: dict = {}
+    for _, names in systems:
+        for name in names:
+            labels.setdefault(name, len(labels))
+    if not labels:
+        return set()
+    stacked = []
+    for matrix, names in systems:
+        if matrix.size:
+            wide = np.zeros((matrix.shape[0], len(labels)))
+            wide[:, [labels[n] for n in names]] = matrix
+            stacked.append(wide)
+    whole = np.vstack(stacked) if stacked else np.zeros((0, len(labels)))
+    determined = determined_by_rank(whole, np.ones(len(labels), dtype=bool))
+    return {name for name, i in labels.items() if determined[i]}

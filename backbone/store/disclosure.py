@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -40,7 +41,7 @@ CANDIDATES_TRIED = 6
 _F = 0  # the free node
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False)
 class LinkedCells:
     """The cells of some linked tables as integer codes, one entry per cell (codes from sorted names: deterministic).
 
@@ -58,6 +59,11 @@ class LinkedCells:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    @cached_property
+    def keys(self) -> _Keys:
+        """The equations' keys and which equations hold (worked out once per set of cells)."""
+        return _Keys(self)
 
     def subset(self, rows: np.ndarray) -> LinkedCells:
         """The cells at `rows` (indices or a mask)."""
@@ -297,7 +303,7 @@ class Audit:
 
 def audit(cells: LinkedCells, unknown: np.ndarray) -> Audit:
     """Which of the `unknown` cells the published equations pin down exactly (see the module's docstring)."""
-    keys = _Keys(cells)
+    keys = cells.keys
     graph = _Graph(cells, keys, unknown)
     norms, projections = _supply_space(cells, keys, graph, unknown)
     determined = unknown & keys.total & (norms < TOLERANCE)
@@ -313,6 +319,8 @@ def audit(cells: LinkedCells, unknown: np.ndarray) -> Audit:
     child = np.maximum(graph.child, 0)
     stuck = bridge & (np.abs(flow[child]).max(axis=1) < TOLERANCE)
     determined[graph.edge_cell[stuck]] = True
+    if cells.value is not None:
+        determined &= cells.value != 0  # a zero is published as such by the rules: working one out reveals nothing
     edge_of_cell = np.full(len(cells), -1)
     edge_of_cell[graph.edge_cell] = np.arange(len(graph.edge_cell))
     return Audit(determined, graph, keys, edge_of_cell)
@@ -325,7 +333,7 @@ def determined_cells(cells: LinkedCells, unknown: np.ndarray) -> np.ndarray:
 
 def equation_matrix(cells: LinkedCells) -> np.ndarray:
     """Every published equation that holds, over the cells (rows; +1 for a total, -1 for its parts), dense."""
-    keys = _Keys(cells)
+    keys = cells.keys
     rows: list[np.ndarray] = []
     for row_key in keys.rows_holding:  # R
         rows.append(np.where(keys.row_key == row_key, -1.0, 0.0)
@@ -350,9 +358,11 @@ def determined_by_rank(matrix: np.ndarray, unknown: np.ndarray) -> np.ndarray:
 
 
 def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCells, np.ndarray]], can_hide: np.ndarray,
-            preference: np.ndarray, reluctant: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """Hide more cells until no view determines a hidden cell; returns the new hidden mask and how many stay determined
-    (0 unless a table runs out of cells to hide).
+            preference: np.ndarray, reluctant: np.ndarray | None = None,
+            sensitive: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Hide more cells until no view determines a `sensitive` hidden cell (default: any hidden cell; a cell hidden only
+    to protect another may be worked out, which the test then treats as shown); returns the new hidden mask and how
+    many sensitive cells stay determined (0 unless a table runs out of cells to hide).
 
     Each view is the cells with one quantity's values (which sums hold) and a mask of what one observer knows besides
     the shown cells (cells published with the same value before, a partner's own cells); `can_hide` the cells that may
@@ -360,6 +370,7 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCell
     equals, so every rebuild hides the same ones); `reluctant` cells (zeros) are hidden only when nothing else will do.
     """
     reluctant = np.zeros(len(cells), dtype=bool) if reluctant is None else reluctant
+    sensitive = np.ones(len(cells), dtype=bool) if sensitive is None else sensitive
     hidden = hidden.copy()
     remaining = 0
     for _ in range(MAX_ROUNDS):
@@ -367,7 +378,7 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCell
         for view_cells, known in views:
             found = audit(view_cells, hidden & ~known)
             keys = found.keys
-            determined = np.flatnonzero(found.determined)
+            determined = np.flatnonzero(found.determined & sensitive)
             remaining += len(determined)
             touched: set[int] = set()
             for cell in determined[np.lexsort((cells.group[determined], cells.dimension[determined],
@@ -442,7 +453,7 @@ def _crossing(keys: _Keys, found: Audit, edge: int, open_cells: np.ndarray) -> n
 def holding_sums(cells: LinkedCells) -> dict[str, np.ndarray]:
     """The equations that exist and hold, as codes: "R" rows (table, place, dimension), "K" columns (table,
     dimension, group) and "T" tables (each as a 2-d array, one equation per row)."""
-    keys = _Keys(cells)
+    keys = cells.keys
     place_part, dim_part = np.divmod(keys.rows_holding, keys.n_dim)
     table_r, place_r = np.divmod(place_part, keys.n_place)
     rest, group_k = np.divmod(keys.columns_holding, keys.n_group)
@@ -452,22 +463,24 @@ def holding_sums(cells: LinkedCells) -> dict[str, np.ndarray]:
             "T": keys.tables_holding.reshape(-1, 1)}
 
 
-def determined_across_versions(systems: list[tuple[np.ndarray, list]]) -> set:
+def determined_across_versions(systems: list[tuple[np.ndarray, list, np.ndarray]]) -> set:
     """The rank test over several published versions at once: each system is (equations over its unknowns, one label
-    per unknown); an unknown with the same label in two versions is the same number (a cell whose value did not
-    change). Returns the labels of the unknowns the versions together determine."""
+    per unknown, which unknowns are sensitive); an unknown with the same label in two versions is the same number (a
+    cell whose value did not change). Returns the labels of the sensitive unknowns the versions together determine."""
     labels: dict = {}
-    for _, names in systems:
+    sensitive = {name for _, names, flags in systems for name, flag in zip(names, flags, strict=True) if flag}
+    for _, names, _ in systems:
         for name in names:
             labels.setdefault(name, len(labels))
     if not labels:
         return set()
     stacked = []
-    for matrix, names in systems:
+    for matrix, names, _ in systems:
         if matrix.size:
             wide = np.zeros((matrix.shape[0], len(labels)))
             wide[:, [labels[n] for n in names]] = matrix
             stacked.append(wide)
     whole = np.vstack(stacked) if stacked else np.zeros((0, len(labels)))
     determined = determined_by_rank(whole, np.ones(len(labels), dtype=bool))
-    return {name for name, i in labels.items() if determined[i]}
+    # A label ends with the cell's number: a zero is published as such by the rules, so working one out reveals nothing.
+    return {name for name, i in labels.items() if determined[i] and name[-1] != 0 and name in sensitive}

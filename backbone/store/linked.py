@@ -8,11 +8,23 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from backbone.store import disclosure, published
 from backbone.store.disclosure import LinkedCells
 
 COMPLEMENT_REASON = "hidden so that another small cell cannot be worked out"
+# Why a cell is hidden that was hidden in an earlier version of its period, with another number then.
+STICKY_REASON = "hidden in an earlier version of this period"
+# A sum whose parts fall short of its total (a group or a place a partner did not send) has a remainder: the people
+# in no listed part. Anyone can work it out where everything else is shown, and a later version that lists the part
+# gives it a name, so the audit counts it as a cell of its own, never shown: a "(not listed)" group or place.
+UNLISTED = "(not listed)"
+REMAINDER_REASON = "the people in no listed group or place"
+SMALL_REMAINDER_REASON = "fewer than {} people in no listed group or place"
+# Cells hidden for these reasons protect others; they may themselves be worked out (then they protect nothing, and the
+# audit, which tests every cell, does not count on them).
+NOT_SENSITIVE = {COMPLEMENT_REASON, STICKY_REASON, REMAINDER_REASON}
 # Rounds of "stack the versions, hide one more cell near each determined one" for a table that changed.
 MAX_VERSION_ROUNDS = 30
 
@@ -34,8 +46,10 @@ class LinkedRows:
     hidden: np.ndarray
     reason: np.ndarray  # why each hidden row is hidden
     can_hide: np.ndarray
+    sensitive: np.ndarray  # hidden for its own sake (small, a partner's mark...), not only to protect another
     sole_partner: np.ndarray | None = None  # the partner whose values alone make the cell
     history: published.History | None = None  # known: per row, whether each quantity was shown before
+    real: int | None = None  # rows after this many are "(not listed)" remainders (with_remainders)
 
     def column(self, name: str) -> np.ndarray:
         """A CELL_KEY column as names."""
@@ -43,6 +57,102 @@ class LinkedRows:
             return self.names["geography"][self.place]
         codes = self.dimension if name == "dimension" else self.group
         return np.where(codes < 0, "All", self.names[name][np.maximum(codes, 0)]).astype(object)
+
+
+def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
+    """`rows`, and after them a "(not listed)" cell for every sum whose parts fall short of its total: per place and
+    dimension (groups short of the place's total, the community being a place here), then per group and for everyone
+    (places short of the community's figure, the unlisted group's too). A remainder that is negative (groups that
+    overlap) or unknown (a partner's mark) is NaN, which frees its sum. Remainders are hidden (a 0 is known), never
+    shown or chosen, and sensitive when small (1 to k-1 in a count, numerator, denominator or their difference);
+    `threshold` is k per row."""
+    n_place, n_group = len(rows.names["geography"]), len(rows.names["group_value"])
+    n_dim = int(rows.dimension.max(initial=0)) + 2
+    community_code = np.flatnonzero(rows.names["geography"] == "Community")
+    cells = {"table": rows.table.astype(np.int64), "place": rows.place, "dimension": rows.dimension, "group": rows.group,
+             "ratio": rows.ratio, "k": threshold, **{f"q_{q}": v for q, v in rows.quantities.items()},
+             "partner": rows.sole_partner if rows.sole_partner is not None else np.full(len(rows.table), None, dtype=object)}
+
+    def key(*parts: np.ndarray) -> np.ndarray:
+        out = np.zeros(len(parts[0]), dtype=np.int64)
+        for part, size in zip(parts, (1 << 40, n_place + 2, n_dim + 1, n_group + 2), strict=False):
+            out = out * size + part + 1
+        return out
+
+    total = cells["dimension"] < 0
+    by_place = _shortfalls(cells, ~total, key(cells["table"], cells["place"], cells["dimension"]),
+                           key(cells["table"], cells["place"]), total, key(cells["table"], cells["place"]))
+    by_place["group"] = np.full(len(by_place["table"]), n_group)
+    cells = {c: np.concatenate([cells[c], by_place[c]]) for c in cells}
+    community = np.isin(cells["place"], community_code)
+    column = key(cells["table"], np.zeros_like(cells["table"]), cells["dimension"], cells["group"])
+    by_column = _shortfalls(cells, ~community, column, column, community, column)
+    by_column["place"] = np.full(len(by_column["table"]), n_place)
+    extra = {c: np.concatenate([by_place[c], by_column[c]]) for c in by_place}
+    count = len(extra["table"])
+    values = {q: extra[f"q_{q}"] for q in rows.quantities}
+    small = np.zeros(count, dtype=bool)
+    rest = values["denominator"] - values["numerator"]
+    for part in (np.where(extra["ratio"], values["numerator"], values["value"]), np.where(extra["ratio"], values["denominator"], np.nan),
+                 np.where(extra["ratio"], rest, np.nan)):
+        small |= (part >= 1) & (part < extra["k"])
+    nonzero = np.zeros(count, dtype=bool)
+    for v, applies in ((values["value"], ~extra["ratio"]), (values["numerator"], extra["ratio"]), (values["denominator"], extra["ratio"])):
+        nonzero |= applies & (np.isnan(v) | (v != 0))
+    known = rows.history.known if rows.history is not None and rows.history.known is not None else None
+    history = rows.history
+    if history is not None:
+        zero = {q: np.nan_to_num(values[q], nan=1.0) == 0 for q in values}
+        known = {q: np.concatenate([known[q] if known is not None else np.zeros(len(rows.table), bool), zero[q]]) for q in values}
+        history = published.History(history.versions, history.sticky, known)
+    reason = np.where(small, [SMALL_REMAINDER_REASON.format(k) for k in extra["k"]], REMAINDER_REASON).astype(object)
+    return LinkedRows(
+        tables=rows.tables, table=np.concatenate([rows.table, extra["table"]]),
+        place=np.concatenate([rows.place, extra["place"]]), dimension=np.concatenate([rows.dimension, extra["dimension"]]),
+        group=np.concatenate([rows.group, extra["group"]]),
+        names={**rows.names, "geography": np.append(rows.names["geography"], UNLISTED),
+               "group_value": np.append(rows.names["group_value"], UNLISTED)},
+        quantities={q: np.concatenate([rows.quantities[q], values[q]]) for q in rows.quantities},
+        ratio=np.concatenate([rows.ratio, extra["ratio"]]), size=np.concatenate([rows.size, np.full(count, np.nan)]),
+        hidden=np.concatenate([rows.hidden, nonzero]), reason=np.concatenate([rows.reason, reason]),
+        can_hide=np.concatenate([rows.can_hide, np.zeros(count, dtype=bool)]),
+        sensitive=np.concatenate([rows.sensitive, small & nonzero]),
+        sole_partner=np.concatenate([cells["partner"][: len(rows.table)], extra["partner"]]),
+        history=history, real=len(rows.table))
+
+
+def _shortfalls(cells: dict, member: np.ndarray, group_key: np.ndarray, top_key_of_member: np.ndarray, top: np.ndarray,
+                top_key: np.ndarray) -> dict:
+    """For every set of members (same group_key) whose total exists: a cell like its total, holding the total less the
+    members' sum in each quantity (NaN when negative or unknown), owned by the one partner who sent them all if so."""
+    members = np.flatnonzero(member)
+    keys, first, at = np.unique(group_key[members], return_index=True, return_inverse=True)
+    tops = np.flatnonzero(top)
+    order = np.argsort(top_key[tops], kind="stable")
+    sorted_keys = top_key[tops][order]
+    wanted = top_key_of_member[members[first]]
+    where = np.minimum(np.searchsorted(sorted_keys, wanted), max(len(sorted_keys) - 1, 0))
+    found = (sorted_keys[where] == wanted) if len(sorted_keys) else np.zeros(len(keys), dtype=bool)
+    total_row = tops[order][where[found]] if len(sorted_keys) else np.zeros(0, dtype=np.int64)
+    out = {c: cells[c][total_row].copy() for c in cells}
+    out["dimension"] = cells["dimension"][members[first][found]]
+    out["group"] = cells["group"][members[first][found]]
+    for name in [c for c in cells if c.startswith("q_")]:
+        sums = np.zeros(len(keys))
+        np.add.at(sums, at, cells[name][members])
+        left = cells[name][total_row] - sums[found]
+        out[name] = np.where(left < -1e-9, np.nan, np.maximum(left, 0.0))
+    # Whose: the partner of the total, when every member is that partner's too.
+    partner = cells["partner"][members]
+    codes, partner_code = pd.factorize(pd.Series(partner, dtype=object), use_na_sentinel=True)
+    lowest = np.full(len(keys), np.iinfo(np.int64).max)
+    highest = np.full(len(keys), -2)
+    np.minimum.at(lowest, at, codes)
+    np.maximum.at(highest, at, codes)
+    one = (lowest == highest) & (lowest >= 0)
+    owner = np.where(one, partner_code.to_numpy(object)[np.maximum(lowest, 0)] if len(partner_code) else None, None)[found]
+    out["partner"] = np.where(owner == cells["partner"][total_row], owner, None).astype(object)
+    return out
 
 
 @dataclass
@@ -76,7 +186,8 @@ def protect_linked(rows: LinkedRows) -> Outcome:
     preference[order] = np.arange(len(order))
     views = _views(rows, cells)
     hidden, determined = disclosure.protect(cells, rows.hidden, [(v.cells, v.known) for v in views], rows.can_hide,
-                                            preference, rows.size == 0)
+                                            preference, rows.size == 0, rows.sensitive)
+    rows.reason[hidden & ~rows.hidden] = COMPLEMENT_REASON
     fingerprints = _Fingerprints(rows)
     hidden, left_across_versions = _across_versions(rows, views, hidden, preference, fingerprints)
     return Outcome(hidden, _versions(rows, views, hidden, fingerprints), determined + left_across_versions)
@@ -126,6 +237,7 @@ class _Fingerprints:
 
     def __init__(self, rows: LinkedRows):
         self.rows = rows
+        self.real = np.arange(len(rows.table)) < (rows.real if rows.real is not None else len(rows.table))
         key = np.zeros(len(rows.table), dtype=np.uint64)
         for name in published.CELL_KEY:
             key = _mix(key, pd.util.hash_array(rows.column(name)))
@@ -135,10 +247,10 @@ class _Fingerprints:
         self.key, self.numbers = key, numbers
 
     def of_values(self, table: int) -> str:
-        return _per_table(self.numbers, self.rows.table == table)
+        return _per_table(self.numbers, (self.rows.table == table) & self.real)
 
     def of_hidden(self, table: int, hidden: np.ndarray) -> str:
-        return _per_table(self.key, (self.rows.table == table) & hidden)
+        return _per_table(self.key, (self.rows.table == table) & hidden & self.real)
 
 
 def _mix(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -159,7 +271,7 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
         return hidden, 0
     hidden = hidden.copy()
     left = 0
-    for table in np.unique(rows.table[hidden]):
+    for table in np.unique(rows.table[(hidden & fingerprints.real) | rows.sensitive]):
         earlier = history.versions.get(rows.tables[table], [])
         values = fingerprints.of_values(table)
         if not any(v.values_fingerprint != values for v in earlier):
@@ -235,8 +347,9 @@ def _sums(rows: LinkedRows, view: _View, hidden: np.ndarray, which: np.ndarray |
     return found
 
 
-def _system(version: published.Version, view: _View) -> tuple[np.ndarray, list]:
-    """One version's sums over the hidden cells the view does not know, with each unknown's label (cell and number)."""
+def _system(version: published.Version, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
+    """One version's sums over the hidden cells the view does not know, with each unknown's label (cell and number)
+    and whether it was hidden for its own sake."""
     cells, sums = version.hidden, version.sums
     sums = sums[sums.quantity == view.quantity] if len(sums) else sums
     ratio = cells.numerator.notna() | cells.denominator.notna()
@@ -264,14 +377,16 @@ def _system(version: published.Version, view: _View) -> tuple[np.ndarray, list]:
             matrix[i] = np.where(member & community, 1.0, 0.0) - np.where(member & ~community, 1.0, 0.0)
         else:
             matrix[i] = np.where(total & community, 1.0, 0.0) - np.where(total & ~community, 1.0, 0.0)
-    return matrix, labels
+    sensitive = ~cells.suppression_reason.isin(NOT_SENSITIVE).to_numpy()
+    return matrix, labels, sensitive
 
 
 def _near(rows: LinkedRows, mine: np.ndarray, hidden: np.ndarray, labels: set, preference: np.ndarray) -> np.ndarray:
     """For each determined label, the preferred cell of this table still shown that shares a sum with it."""
     geography, dimension, group = (rows.column(c)[mine] for c in published.CELL_KEY)
     total = (dimension == "All") & (group == "All")
-    open_cells = rows.can_hide[mine] & ~hidden[mine]
+    known = _known(rows, "value") & (_known(rows, "denominator") | ~rows.ratio)
+    open_cells = rows.can_hide[mine] & ~hidden[mine] & ~known[mine]
     chosen = []
     for p, d, g, _ in sorted(labels, key=str):
         if d == "All" and g == "All":
@@ -291,7 +406,7 @@ def _near(rows: LinkedRows, mine: np.ndarray, hidden: np.ndarray, labels: set, p
 def _versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, fingerprints: _Fingerprints) -> list[dict]:
     """The history rows of the tables whose published state is new."""
     changed = []
-    for table in np.unique(rows.table[hidden]):
+    for table in np.unique(rows.table[(hidden & fingerprints.real) | rows.sensitive]):
         latest = rows.history.latest(rows.tables[table]) if rows.history else None
         state = (fingerprints.of_values(table), fingerprints.of_hidden(table, hidden))
         if latest is None or (latest.values_fingerprint, latest.hidden_fingerprint) != state:
@@ -300,13 +415,24 @@ def _versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, fingerpr
         return []
     tables = np.array([t for t, _, _ in changed])
     which = np.flatnonzero(hidden & np.isin(rows.table, tables))
-    cells = _hidden_cells(rows, which).assign(table=rows.table[which])
-    public = [v for v in views if v.partner is None and (v.quantity == "value" or rows.ratio.any())]
+    cells = _arrow(_hidden_cells(rows, which), rows.table[which])
+    public = [v for v in views if v.partner is None]
     ratio_tables = np.unique(rows.table[rows.ratio])
     sums = pd.concat([found[found.table.isin(ratio_tables)] if v.quantity == "denominator" else found
                       for v in public for found in [_sums(rows, v, hidden)]], ignore_index=True)
-    cells_by_table = dict(tuple(cells.groupby("table", sort=False)))
-    sums_by_table = dict(tuple(sums.groupby("table", sort=False))) if len(sums) else {}
-    empty_sums = sums.iloc[:0]
-    return [published.record(rows.tables[table], version, state, cells_by_table[table],
-                             sums_by_table.get(table, empty_sums)) for table, state, version in changed]
+    sums = _arrow(sums.drop(columns="table"), sums.table.to_numpy())
+    return [published.record(rows.tables[table], version, state, _of_table(cells, table), _of_table(sums, table))
+            for table, state, version in changed]
+
+
+def _arrow(frame: pd.DataFrame, table: np.ndarray) -> pa.Table:
+    """`frame` as Arrow, sorted by `table` (kept as a column), so each table's rows are one slice."""
+    order = np.argsort(table, kind="stable")
+    arrow = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
+    return arrow.append_column("table", pa.array(table[order]))
+
+
+def _of_table(arrow: pa.Table, table: int) -> pa.Table:
+    codes = arrow.column("table").to_numpy()
+    start, end = np.searchsorted(codes, table), np.searchsorted(codes, table, side="right")
+    return arrow.slice(start, end - start)

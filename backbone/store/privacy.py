@@ -106,9 +106,14 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
         reason[rows] = [text.format(n) for n in k[rows]]
     if history is not None and history.sticky is not None and len(history.sticky):
         # Hidden once, hidden for good: a cell shown in a later version would give itself (or its neighbour) away.
-        before = outcomes[GROUP_MARGIN + ["group_value"]].merge(history.sticky, how="left", on=GROUP_MARGIN + ["group_value"])
+        before = outcomes[GROUP_MARGIN + ["group_value"]].merge(history.sticky, how="left", on=GROUP_MARGIN + ["group_value"],
+                                                                  suffixes=("_now", ""))
         again = before.suppression_reason.notna().to_numpy() & pd.isna(reason)
-        reason[again] = before.suppression_reason.to_numpy(object)[again]
+        same = np.ones(len(outcomes), dtype=bool)
+        for column, now in (("value", value), ("numerator", numerator), ("denominator", denominator)):
+            then = before[column].to_numpy(dtype=float, na_value=np.nan)
+            same &= (then == now) | (np.isnan(then) & np.isnan(now))
+        reason[again] = np.where(same[again], before.suppression_reason.to_numpy(object)[again], linked.STICKY_REASON)
 
     display = np.full(len(outcomes), None, dtype=object)
     percent = per_row(info.unit.eq("percent")) & small_part & ~at_source
@@ -127,15 +132,15 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
     equal = _equal_to_total(place, is_total, in_a_dimension, size, eligible & ~hidden)
     reason[equal] = "the whole group: equal to its total"
     hidden |= equal
-    linked = _protect_linked(outcomes, key, factorized, eligible & protected, is_ratio, size, hidden,
-                             reason, at_source, per_row(info.unit.isin(list(UNIT_SCALE))), history)
-    hidden = linked.hidden
+    outcome = _protect_linked(outcomes, key, factorized, eligible & protected, is_ratio, size, hidden,
+                             reason, at_source, per_row(info.unit.isin(list(UNIT_SCALE))), k, history)
+    hidden = outcome.hidden
     display[~hidden] = None
     unstable = per_row(info.unit.isin(list(RATE_UNITS))) & ~hidden & (numerator < UNSTABLE_BELOW)  # NaN < 20 is False
     # Object columns: pandas would otherwise copy every row's text into a string array first.
     flags = pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.Series(reason, dtype=object),
                           "display": pd.Series(display, dtype=object), "unstable": unstable})
-    return Decision(flags, linked.versions, linked.determined)
+    return Decision(flags, outcome.versions, outcome.determined)
 
 
 def _small_besides_one_partner(outcomes: pd.DataFrame, is_count: np.ndarray, is_ratio: np.ndarray, small) -> np.ndarray:
@@ -167,17 +172,15 @@ def _equal_to_total(place: np.ndarray, is_total: np.ndarray, in_a_dimension: np.
 
 def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkable: np.ndarray, is_ratio: np.ndarray,
                     size: np.ndarray, hidden: np.ndarray, reason: np.ndarray, at_source: np.ndarray, ratio_metric: np.ndarray,
-                    history: published.History | None) -> linked.Outcome:
-    """Complementary suppression across all linked sums (linked.py) for the tables with a hidden cell; `reason` gets
-    the reason of every cell it hides."""
+                    k: np.ndarray, history: published.History | None) -> linked.Outcome:
+    """Complementary suppression across all linked sums (linked.py), remainders of sums that fall short included;
+    `reason` gets the reason of every cell it hides."""
     is_total = (outcomes.dimension.eq("All") & outcomes.group_value.eq("All")).to_numpy()
     shaped = is_total | outcomes.dimension.ne("All").to_numpy()  # "All" with a group is no cell of the sums
     # A rate's row takes part with its counts; a partner-hidden one (no counts known) too: it is an unknown of the sums.
     takes_part = linkable & shaped & (~ratio_metric | is_ratio | at_source)
     table = _ids(key["metric_code"], key["period_label"])
-    with_hidden = np.zeros(int(table.max(initial=-1)) + 1, dtype=bool)
-    with_hidden[table[takes_part & hidden]] = True
-    rows = np.flatnonzero(takes_part & with_hidden[table])
+    rows = np.flatnonzero(takes_part)
     if not len(rows):
         return linked.Outcome(hidden, [], 0)
     if history is not None and history.known is not None:
@@ -186,7 +189,7 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
     table_codes = pd.factorize(table[rows])[0]
     metric_names, period_names = (np.asarray(factorized[c][1], dtype=object) for c in ("metric_code", "period_label"))
     first_row = rows[np.unique(table_codes, return_index=True)[1]]
-    result = linked.protect_linked(linked.LinkedRows(
+    result = linked.protect_linked(linked.with_remainders(linked.LinkedRows(
         tables=list(zip(metric_names[key["metric_code"][first_row]], period_names[key["period_label"][first_row]], strict=True)),
         table=table_codes, place=key["geography"][rows], dimension=cell_dimension,
         group=np.where(cell_dimension < 0, -1, key["group_value"][rows]),
@@ -194,12 +197,13 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
         quantities={c: outcomes[c].to_numpy(dtype=float, na_value=np.nan)[rows] for c in ("value", "numerator", "denominator")},
         ratio=ratio_metric[rows], size=np.where(at_source[rows], np.nan, size[rows]), hidden=hidden[rows].copy(),
         reason=reason[rows].copy(), can_hide=~hidden[rows] & ~at_source[rows] & ~np.isnan(size[rows]),
+        sensitive=hidden[rows] & ~pd.Series(reason[rows]).isin(linked.NOT_SENSITIVE).to_numpy(),
         sole_partner=outcomes.sole_partner.to_numpy(object)[rows] if "sole_partner" in outcomes else None,
-        history=history))
-    added = rows[result.hidden & ~hidden[rows]]
-    reason[added] = linked.COMPLEMENT_REASON
+        history=history), k[rows]))
+    decided = result.hidden[: len(rows)]
+    reason[rows[decided & ~hidden[rows]]] = linked.COMPLEMENT_REASON
     everything = hidden.copy()
-    everything[rows] = result.hidden
+    everything[rows] = decided
     return linked.Outcome(everything, result.versions, result.determined)
 
 

@@ -37,7 +37,7 @@ class History:
     """The published past of some tables, as the suppression needs it."""
 
     versions: dict[tuple[str, str], list[Version]] = field(default_factory=dict)
-    # Cells hidden in an earlier version (TABLE_KEY + CELL_KEY, with the reason they were last hidden for).
+    # Cells hidden in an earlier version (TABLE_KEY + CELL_KEY, with their numbers and reason when last hidden).
     sticky: pd.DataFrame | None = None
     # Per quantity (value, numerator, denominator), per row of the outcomes being published: shown before with the
     # same number.
@@ -58,11 +58,12 @@ def read(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcome
                                FROM suppression_history WHERE {_WHICH} ORDER BY version""", codes).fetchall():
         table, version = (row[0], row[1]), Version(row[2], row[3], row[4], _from_bytes(row[5]), _from_bytes(row[6]))
         history.versions.setdefault(table, []).append(version)
-    sticky = [v.hidden.assign(metric_code=t[0], period_label=t[1]).loc[:, TABLE_KEY + CELL_KEY + ["suppression_reason"]]
-              for t, versions in history.versions.items() for v in versions]
-    # Cells hidden now (before this rebuild): a store from before this history was kept starts from them.
-    sticky.append(cur.execute(f"""SELECT {', '.join(TABLE_KEY + CELL_KEY)}, suppression_reason FROM public_outcomes
-                                  WHERE suppressed AND {_WHICH}""", codes).df())
+    # Cells hidden now (before this rebuild; their numbers unknown here): a store from before this history was kept
+    # starts from them. Then every version's, the latest last.
+    sticky = [cur.execute(f"""SELECT {', '.join(TABLE_KEY + CELL_KEY + QUANTITIES)}, suppression_reason
+                              FROM public_outcomes WHERE suppressed AND {_WHICH}""", codes).df()]
+    sticky += [v.hidden.assign(metric_code=t[0], period_label=t[1]).loc[:, TABLE_KEY + CELL_KEY + QUANTITIES + ["suppression_reason"]]
+               for t, versions in history.versions.items() for v in versions]
     history.sticky = pd.concat(sticky, ignore_index=True).drop_duplicates(TABLE_KEY + CELL_KEY, keep="last")
     history.known = _known(cur, metric_codes, outcomes)
     return history
@@ -95,13 +96,12 @@ def _known(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outco
     return known
 
 
-def record(table: tuple[str, str], version: int, fingerprints: tuple[str, str], hidden: pd.DataFrame,
-           sums: pd.DataFrame) -> dict:
+def record(table: tuple[str, str], version: int, fingerprints: tuple[str, str], hidden: pa.Table, sums: pa.Table) -> dict:
     """A suppression_history row: version `version` of `table`, with its (values, hidden) fingerprints, hidden cells
     (HIDDEN_COLUMNS) and the sums over them (SUMS_COLUMNS)."""
     return {"metric_code": table[0], "period_label": table[1], "version": version,
             "values_fingerprint": fingerprints[0], "hidden_fingerprint": fingerprints[1], "published_at": datetime.now(),
-            "hidden_cells": _to_bytes(hidden[HIDDEN_COLUMNS]), "sums": _to_bytes(sums[SUMS_COLUMNS])}
+            "hidden_cells": _to_bytes(hidden.select(HIDDEN_COLUMNS)), "sums": _to_bytes(sums.select(SUMS_COLUMNS))}
 
 
 def write(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, versions: list[dict]) -> None:
@@ -121,8 +121,7 @@ def write(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, versio
         cur.unregister("new_versions")
 
 
-def _to_bytes(frame: pd.DataFrame) -> bytes:
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+def _to_bytes(table: pa.Table) -> bytes:
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, table.schema) as writer:
         writer.write_table(table)

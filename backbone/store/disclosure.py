@@ -21,13 +21,12 @@ only hide more); flows of supply with two random projections of the null space (
 
 from __future__ import annotations
 
-from collections import deque
 from dataclasses import dataclass
 from functools import cached_property
 
 import numpy as np
 from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import breadth_first_order, connected_components
+from scipy.sparse.csgraph import breadth_first_order, connected_components, depth_first_order
 
 TOLERANCE = 1e-9
 # Random null-space vectors drawn per table: a free unknown is 0 in all of them only by a chance of measure zero.
@@ -198,19 +197,22 @@ class _Graph:
         covered = self.subtree_sums(at_node, xor=True)
         return self.tree & (covered[np.maximum(self.child, 0)] == 0) & (self.a != self.b)
 
-    def subtree_nodes(self, node: int) -> set[int]:
-        """The nodes below `node` in the spanning tree, itself included."""
-        children: dict[int, list[int]] = {}
-        members = np.flatnonzero(self.component == self.component[node])
-        for v in members:
-            if self.pred[v] >= 0:
-                children.setdefault(int(self.pred[v]), []).append(int(v))
-        found, queue = {node}, deque([node])
-        while queue:
-            for w in children.get(queue.popleft(), ()):
-                found.add(w)
-                queue.append(w)
-        return found
+    def below(self, node: int) -> np.ndarray:
+        """Per node: whether it lies in `node`'s subtree of the spanning tree (itself included)."""
+        if not hasattr(self, "_preorder"):
+            # A depth-first order of the tree puts every subtree in one run of positions.
+            has_parent = self.pred >= 0
+            tree = coo_matrix((np.ones(int(has_parent.sum()) + self.n_components),
+                               (np.r_[self.pred[has_parent], np.full(self.n_components, self.n)],
+                                np.r_[np.flatnonzero(has_parent), np.flatnonzero(~has_parent)])),
+                              shape=(self.n + 1, self.n + 1)).tocsr()
+            order = depth_first_order(tree, self.n, directed=True, return_predecessors=False)
+            self._preorder = np.empty(self.n + 1, dtype=np.int64)
+            self._preorder[order] = np.arange(len(order))
+            self._size = self.subtree_sums(np.ones(self.n))
+        start = self._preorder[node]
+        position = self._preorder[: self.n]
+        return (position >= start) & (position < start + self._size[node])
 
 
 def _supply_space(cells: LinkedCells, keys: _Keys, graph: _Graph, unknown: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -373,13 +375,18 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCell
     sensitive = np.ones(len(cells), dtype=bool) if sensitive is None else sensitive
     hidden = hidden.copy()
     remaining = 0
+    # Hiding more never makes another cell determined (null vectors stay null vectors with zeros added), so a view
+    # with nothing determined needs no second look.
+    pending = list(views)
     for _ in range(MAX_ROUNDS):
-        remaining, changed = 0, False
-        for view_cells, known in views:
+        remaining, changed, still = 0, False, []
+        for view_cells, known in pending:
             found = audit(view_cells, hidden & ~known)
             keys = found.keys
             determined = np.flatnonzero(found.determined & sensitive)
             remaining += len(determined)
+            if len(determined):
+                still.append((view_cells, known))
             touched: set[int] = set()
             for cell in determined[np.lexsort((cells.group[determined], cells.dimension[determined],
                                                cells.place[determined], cells.table[determined]))]:
@@ -393,6 +400,7 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCell
                     hidden[choice] = True
                     touched |= margins
                     changed = True
+        pending = still
         if not changed:
             break
     return hidden, remaining
@@ -436,8 +444,7 @@ def _crossing(keys: _Keys, found: Audit, edge: int, open_cells: np.ndarray) -> n
     """Cells among `open_cells` whose two ends lie on the two sides of bridge `edge`: hiding one closes a cycle."""
     graph = found.graph
     child = int(graph.child[edge])
-    below = np.zeros(graph.n, dtype=bool)
-    below[list(graph.subtree_nodes(child))] = True
+    below = graph.below(child)
     candidates = np.flatnonzero(open_cells)
     has_row = np.isin(keys.row_key[candidates], keys.rows_holding)
     has_col = np.isin(keys.column_key[candidates], keys.columns_holding)

@@ -25,7 +25,11 @@ PUBLIC_VIEWS = [
 TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
     "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
+    "suppression_history", "published_values",
 ]
+# What has been published cannot be unpublished: a restore adds a backup's record of it to the store's own rather
+# than replacing it, so cells hidden before the restore stay hidden after it (store/published.py).
+PUBLISHED_RECORD = {"suppression_history", "published_values"}
 
 
 def read_relation(name: str, db: str | None = None) -> pd.DataFrame:
@@ -119,12 +123,15 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
         raise BackboneError(f"The backup in '{directory}' is incomplete: {', '.join(missing) or 'no tables'} missing.")
     def replace_everything(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
         for table in TABLES:
-            cur.execute(f"DELETE FROM {table}")
+            if table not in PUBLISHED_RECORD:
+                cur.execute(f"DELETE FROM {table}")
         for table in backed_up:
-            cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet($path)",
-                        {"path": str(directory / f"{table}.parquet")})
+            keep_ours = f" EXCEPT SELECT * FROM {table}" if table in PUBLISHED_RECORD else ""
+            rows = "SELECT * FROM read_parquet($path)" + keep_ours
+            cur.execute(f"INSERT INTO {table} BY NAME {rows}", {"path": str(directory / f"{table}.parquet")})
         counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in backed_up}
-        if counts != {t: manifest["rows"][t] for t in backed_up}:
+        replaced = [t for t in backed_up if t not in PUBLISHED_RECORD]
+        if {t: counts[t] for t in replaced} != {t: manifest["rows"][t] for t in replaced}:
             # Raised inside the transaction, so the store is left exactly as it was.
             raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
         # The kept originals move with the store: point each upload at its file in this store's uploads folder.

@@ -105,7 +105,9 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
         zero = {q: np.nan_to_num(values[q], nan=1.0) == 0 for q in values}
         known = {q: np.concatenate([known[q] if known is not None else np.zeros(len(rows.table), bool), zero[q]]) for q in values}
         history = published.History(history.versions, history.sticky, known)
-    reason = np.where(small, [SMALL_REMAINDER_REASON.format(k) for k in extra["k"]], REMAINDER_REASON).astype(object)
+    reason = np.full(count, REMAINDER_REASON, dtype=object)
+    for k in np.unique(extra["k"][small]):
+        reason[small & (extra["k"] == k)] = SMALL_REMAINDER_REASON.format(k)
     return LinkedRows(
         tables=rows.tables, table=np.concatenate([rows.table, extra["table"]]),
         place=np.concatenate([rows.place, extra["place"]]), dimension=np.concatenate([rows.dimension, extra["dimension"]]),
@@ -239,8 +241,10 @@ class _Fingerprints:
         self.rows = rows
         self.real = np.arange(len(rows.table)) < (rows.real if rows.real is not None else len(rows.table))
         key = np.zeros(len(rows.table), dtype=np.uint64)
-        for name in published.CELL_KEY:
-            key = _mix(key, pd.util.hash_array(rows.column(name)))
+        for name, codes in (("geography", rows.place), ("dimension", rows.dimension), ("group_value", rows.group)):
+            # Each name hashed once, then looked up by code ("All" for the -1 of everyone).
+            hashes = pd.util.hash_array(np.append(np.asarray(rows.names[name], dtype=object), "All"))
+            key = _mix(key, hashes[np.where(codes < 0, len(rows.names[name]), codes)])
         numbers = key
         for quantity in published.QUANTITIES:
             numbers = _mix(numbers, pd.util.hash_array(rows.quantities[quantity]))
@@ -282,7 +286,7 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
             for view in views:
                 if not _applies(rows, view, mine):
                     continue
-                current = published.Version(0, "", "", _hidden_cells(rows, mine[hidden[mine]]),
+                current = published.Version(0, "", "", published.decoded(_hidden_cells(rows, mine[hidden[mine]])),
                                             _sums(rows, view, hidden, mine))
                 systems = [_system(current, view)] + [_system(v, view) for v in earlier]
                 labels |= disclosure.determined_across_versions(systems)
@@ -304,17 +308,34 @@ def _applies(rows: LinkedRows, view: _View, mine: np.ndarray) -> bool:
     return view.partner is None or bool((rows.sole_partner[mine] == view.partner).any())
 
 
-def _hidden_cells(rows: LinkedRows, which: np.ndarray) -> pd.DataFrame:
+def _hidden_cells(rows: LinkedRows, which: np.ndarray) -> pa.Table:
     """The given rows as published.HIDDEN_COLUMNS (true numbers, reason, whose, known before)."""
-    frame = pd.DataFrame({name: rows.column(name)[which] for name in published.CELL_KEY})
-    for quantity in published.QUANTITIES:
-        frame[quantity] = rows.quantities[quantity][which]
-    frame["suppression_reason"] = rows.reason[which]
-    frame["sole_partner"] = rows.sole_partner[which] if rows.sole_partner is not None else None
+    columns = {name: _names(rows, name, which) for name in published.CELL_KEY}
+    columns |= {quantity: pa.array(rows.quantities[quantity][which]) for quantity in published.QUANTITIES}
+    columns["suppression_reason"] = _labels(rows.reason[which])
+    columns["sole_partner"] = _labels(rows.sole_partner[which] if rows.sole_partner is not None else np.full(len(which), None))
     known = rows.history.known if rows.history is not None else None
     for quantity in published.QUANTITIES:
-        frame[f"known_{quantity}"] = known[quantity][which] if known is not None else np.zeros(len(frame), dtype=bool)
-    return frame
+        columns[f"known_{quantity}"] = pa.array(known[quantity][which] if known is not None else np.zeros(len(which), dtype=bool))
+    return pa.table(columns)
+
+
+def _names(rows: LinkedRows, name: str, which: np.ndarray) -> pa.DictionaryArray:
+    """A CELL_KEY column of the given rows as Arrow, coded (no string per row is made)."""
+    names = rows.names[name]
+    if name == "geography":
+        codes = rows.place[which]
+    else:
+        codes = np.where(rows.dimension[which] < 0, len(names), (rows.dimension if name == "dimension" else rows.group)[which])
+        names = np.append(names, "All")
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(names.astype(str)))
+
+
+def _labels(values: np.ndarray) -> pa.DictionaryArray:
+    """Repeated text (a reason, a partner) as coded Arrow, None kept."""
+    codes, uniques = pd.factorize(pd.Series(values, dtype=object))
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0),
+                                          pa.array(np.asarray(uniques, dtype=object), type=pa.string()))
 
 
 def _sums(rows: LinkedRows, view: _View, hidden: np.ndarray, which: np.ndarray | None = None) -> pd.DataFrame:
@@ -334,17 +355,15 @@ def _sums(rows: LinkedRows, view: _View, hidden: np.ndarray, which: np.ndarray |
     touches_k = np.isin((k[:, 0] * n_dim + k[:, 1] + 1) * n_group + k[:, 2] + 1, column_key[hidden & ~total])
     touches_t = np.isin(t, table[hidden & total])
     geography, dimension, group = (rows.names[c] for c in published.CELL_KEY)
-    parts = [
-        pd.DataFrame({"table": r[touches_r, 0], "kind": "R", "geography": geography[r[touches_r, 1]],
-                      "dimension": dimension[r[touches_r, 2]], "group_value": None}),
-        pd.DataFrame({"table": k[touches_k, 0], "kind": "K", "geography": None, "dimension": dimension[k[touches_k, 1]],
-                      "group_value": group[k[touches_k, 2]]}),
-        pd.DataFrame({"table": t[touches_t], "kind": "T", "geography": None, "dimension": None, "group_value": None}),
-    ]
-    found = pd.concat([p for p in parts if len(p)], ignore_index=True) if any(len(p) for p in parts) else \
-        pd.DataFrame(columns=["table", "kind", "geography", "dimension", "group_value"])
-    found.insert(0, "quantity", view.quantity)
-    return found
+    kind = np.repeat(np.array(["R", "K", "T"], dtype=object), [touches_r.sum(), touches_k.sum(), touches_t.sum()])
+    none = np.full(touches_k.sum() + touches_t.sum(), None, dtype=object)
+    return pd.DataFrame({
+        "quantity": view.quantity, "table": np.concatenate([r[touches_r, 0], k[touches_k, 0], t[touches_t]]), "kind": kind,
+        "geography": np.concatenate([geography[r[touches_r, 1]], none]),
+        "dimension": np.concatenate([dimension[r[touches_r, 2]], dimension[k[touches_k, 1]], none[: touches_t.sum()]]),
+        "group_value": np.concatenate([np.full(touches_r.sum(), None, dtype=object), group[k[touches_k, 2]],
+                                       none[: touches_t.sum()]]),
+    })
 
 
 def _system(version: published.Version, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
@@ -415,21 +434,20 @@ def _versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, fingerpr
         return []
     tables = np.array([t for t, _, _ in changed])
     which = np.flatnonzero(hidden & np.isin(rows.table, tables))
-    cells = _arrow(_hidden_cells(rows, which), rows.table[which])
+    cells = _sorted(_hidden_cells(rows, which), rows.table[which])
     public = [v for v in views if v.partner is None]
     ratio_tables = np.unique(rows.table[rows.ratio])
     sums = pd.concat([found[found.table.isin(ratio_tables)] if v.quantity == "denominator" else found
                       for v in public for found in [_sums(rows, v, hidden)]], ignore_index=True)
-    sums = _arrow(sums.drop(columns="table"), sums.table.to_numpy())
+    sums = _sorted(pa.Table.from_pandas(sums.drop(columns="table"), preserve_index=False), sums.table.to_numpy())
     return [published.record(rows.tables[table], version, state, _of_table(cells, table), _of_table(sums, table))
             for table, state, version in changed]
 
 
-def _arrow(frame: pd.DataFrame, table: np.ndarray) -> pa.Table:
-    """`frame` as Arrow, sorted by `table` (kept as a column), so each table's rows are one slice."""
+def _sorted(arrow: pa.Table, table: np.ndarray) -> pa.Table:
+    """`arrow` sorted by `table` (kept as a column), so each table's rows are one slice."""
     order = np.argsort(table, kind="stable")
-    arrow = pa.Table.from_pandas(frame.iloc[order], preserve_index=False)
-    return arrow.append_column("table", pa.array(table[order]))
+    return arrow.take(order).append_column("table", pa.array(table[order]))
 
 
 def _of_table(arrow: pa.Table, table: int) -> pa.Table:

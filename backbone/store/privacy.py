@@ -105,15 +105,7 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
                         "another partner's part is fewer than {} people")):
         reason[rows] = [text.format(n) for n in k[rows]]
     if history is not None and history.sticky is not None and len(history.sticky):
-        # Hidden once, hidden for good: a cell shown in a later version would give itself (or its neighbour) away.
-        before = outcomes[GROUP_MARGIN + ["group_value"]].merge(history.sticky, how="left", on=GROUP_MARGIN + ["group_value"],
-                                                                  suffixes=("_now", ""))
-        again = before.suppression_reason.notna().to_numpy() & pd.isna(reason)
-        same = np.ones(len(outcomes), dtype=bool)
-        for column, now in (("value", value), ("numerator", numerator), ("denominator", denominator)):
-            then = before[column].to_numpy(dtype=float, na_value=np.nan)
-            same &= (then == now) | (np.isnan(then) & np.isnan(now))
-        reason[again] = np.where(same[again], before.suppression_reason.to_numpy(object)[again], linked.STICKY_REASON)
+        _keep_hidden(outcomes, history.sticky, reason, (value, numerator, denominator))
 
     display = np.full(len(outcomes), None, dtype=object)
     percent = per_row(info.unit.eq("percent")) & small_part & ~at_source
@@ -141,6 +133,23 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
     flags = pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.Series(reason, dtype=object),
                           "display": pd.Series(display, dtype=object), "unstable": unstable})
     return Decision(flags, outcome.versions, outcome.determined)
+
+
+def _keep_hidden(outcomes: pd.DataFrame, sticky: pd.DataFrame, reason: np.ndarray, numbers: tuple) -> None:
+    """Hidden once, hidden in every later version of the period (showing it, or the neighbour it protected, next to
+    the earlier version would give it away), with its reason then; except a cell one partner alone sent, and sent
+    again with another number (its own correction: it knew both, no one else did), which the rules judge afresh."""
+    before = outcomes[GROUP_MARGIN + ["group_value"]].merge(sticky, how="left", on=GROUP_MARGIN + ["group_value"])
+    again = before.suppression_reason.notna().to_numpy() & pd.isna(reason)
+    same = np.ones(len(outcomes), dtype=bool)
+    for column, now in zip(("value", "numerator", "denominator"), numbers, strict=True):
+        then = before[column].to_numpy(dtype=float, na_value=np.nan)
+        same &= (then == now) | (np.isnan(then) & np.isnan(now))
+    partner_now = outcomes.sole_partner.to_numpy(object) if "sole_partner" in outcomes else np.full(len(outcomes), None)
+    partner_then = before.sole_partner.to_numpy(object)
+    own_correction = ~same & pd.notna(partner_now) & (partner_now == partner_then)
+    again &= ~own_correction
+    reason[again] = np.where(same[again], before.suppression_reason.to_numpy(object)[again], linked.STICKY_REASON)
 
 
 def _small_besides_one_partner(outcomes: pd.DataFrame, is_count: np.ndarray, is_ratio: np.ndarray, small) -> np.ndarray:

@@ -37,7 +37,8 @@ class History:
     """The published past of some tables, as the suppression needs it."""
 
     versions: dict[tuple[str, str], list[Version]] = field(default_factory=dict)
-    # Cells hidden in an earlier version (TABLE_KEY + CELL_KEY, with their numbers and reason when last hidden).
+    # Cells hidden in an earlier version (TABLE_KEY + CELL_KEY, with their numbers, reason and sole partner when last
+    # hidden).
     sticky: pd.DataFrame | None = None
     # Per quantity (value, numerator, denominator), per row of the outcomes being published: shown before with the
     # same number.
@@ -60,9 +61,11 @@ def read(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcome
         history.versions.setdefault(table, []).append(version)
     # Cells hidden now (before this rebuild; their numbers unknown here): a store from before this history was kept
     # starts from them. Then every version's, the latest last.
-    sticky = [cur.execute(f"""SELECT {', '.join(TABLE_KEY + CELL_KEY + QUANTITIES)}, suppression_reason
+    kept = TABLE_KEY + CELL_KEY + QUANTITIES + ["suppression_reason", "sole_partner"]
+    sticky = [cur.execute(f"""SELECT {', '.join(TABLE_KEY + CELL_KEY + QUANTITIES)}, suppression_reason,
+                                     NULL::VARCHAR AS sole_partner
                               FROM public_outcomes WHERE suppressed AND {_WHICH}""", codes).df()]
-    sticky += [v.hidden.assign(metric_code=t[0], period_label=t[1]).loc[:, TABLE_KEY + CELL_KEY + QUANTITIES + ["suppression_reason"]]
+    sticky += [v.hidden.assign(metric_code=t[0], period_label=t[1]).loc[:, kept]
                for t, versions in history.versions.items() for v in versions]
     history.sticky = pd.concat(sticky, ignore_index=True).drop_duplicates(TABLE_KEY + CELL_KEY, keep="last")
     history.known = _known(cur, metric_codes, outcomes)
@@ -129,4 +132,12 @@ def _to_bytes(table: pa.Table) -> bytes:
 
 
 def _from_bytes(data: bytes) -> pd.DataFrame:
-    return pa.ipc.open_stream(data).read_all().to_pandas()
+    return decoded(pa.ipc.open_stream(data).read_all())
+
+
+def decoded(table: pa.Table) -> pd.DataFrame:
+    """An Arrow table as pandas with coded (dictionary) columns as plain text."""
+    for i, column in enumerate(table.columns):
+        if pa.types.is_dictionary(column.type):
+            table = table.set_column(i, table.field(i).name, column.cast(column.type.value_type))
+    return table.to_pandas()

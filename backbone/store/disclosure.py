@@ -359,20 +359,20 @@ def determined_by_rank(matrix: np.ndarray, unknown: np.ndarray) -> np.ndarray:
     return determined
 
 
-def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCells, np.ndarray]], can_hide: np.ndarray,
-            preference: np.ndarray, reluctant: np.ndarray | None = None,
-            sensitive: np.ndarray | None = None) -> tuple[np.ndarray, int]:
-    """Hide more cells until no view determines a `sensitive` hidden cell (default: any hidden cell; a cell hidden only
-    to protect another may be worked out, which the test then treats as shown); returns the new hidden mask and how
-    many sensitive cells stay determined (0 unless a table runs out of cells to hide).
+def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide: np.ndarray, preference: np.ndarray,
+            reluctant: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+    """Hide more cells until no view determines a hidden cell it must not; returns the new hidden mask and how many
+    such cells stay determined (0 unless a table runs out of cells to hide).
 
-    Each view is the cells with one quantity's values (which sums hold) and a mask of what one observer knows besides
-    the shown cells (cells published with the same value before, a partner's own cells); `can_hide` the cells that may
-    be hidden to protect another; `preference` orders those (smaller first: the smallest cells, the first by name among
-    equals, so every rebuild hides the same ones); `reluctant` cells (zeros) are hidden only when nothing else will do.
+    Each view is (the cells with one quantity's values: which sums hold; what one observer knows besides the shown
+    cells: values published before, a partner's own cells; and optionally which hidden cells that observer must not
+    work out, by default all: a cell hidden only to protect another may be worked out, and then protects nothing).
+    `can_hide` are the cells that may be hidden to protect another; `preference` orders those (smaller first: the
+    smallest, the first by name among equals, so every rebuild hides the same ones); `reluctant` cells (zeros) are
+    hidden only when nothing else will do.
     """
     reluctant = np.zeros(len(cells), dtype=bool) if reluctant is None else reluctant
-    sensitive = np.ones(len(cells), dtype=bool) if sensitive is None else sensitive
+    views = [(v[0], v[1], v[2] if len(v) > 2 else np.ones(len(cells), dtype=bool)) for v in views]
     hidden = hidden.copy()
     remaining = 0
     # Hiding more never makes another cell determined (null vectors stay null vectors with zeros added), so a view
@@ -380,13 +380,13 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple[LinkedCell
     pending = list(views)
     for _ in range(MAX_ROUNDS):
         remaining, changed, still = 0, False, []
-        for view_cells, known in pending:
+        for view_cells, known, sensitive in pending:
             found = audit(view_cells, hidden & ~known)
             keys = found.keys
             determined = np.flatnonzero(found.determined & sensitive)
             remaining += len(determined)
             if len(determined):
-                still.append((view_cells, known))
+                still.append((view_cells, known, sensitive))
             touched: set[int] = set()
             for cell in determined[np.lexsort((cells.group[determined], cells.dimension[determined],
                                                cells.place[determined], cells.table[determined]))]:

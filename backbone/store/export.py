@@ -103,7 +103,8 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
         counts[table] = arrow.num_rows
     uploads = config.uploads_dir(db)
     if uploads.exists():
-        shutil.copytree(uploads, directory / "uploads")
+        # Files still being checked are no part of the store (and a hostile one must not travel with its backups).
+        shutil.copytree(uploads, directory / "uploads", ignore=lambda folder, _: ["incoming"] if Path(folder) == uploads else [])
     manifest = {"schema_version": database.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return counts

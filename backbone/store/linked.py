@@ -14,6 +14,8 @@ from backbone.store import disclosure, published
 from backbone.store.disclosure import LinkedCells
 
 COMPLEMENT_REASON = "hidden so that another small cell cannot be worked out"
+# The contributor rule's reason: a partner taking its own part from the cell would be left with another's small number.
+CONTRIBUTOR_REASON = "another partner's part is fewer than {} people"
 # Why a cell is hidden that was hidden in an earlier version of its period, with another number then.
 STICKY_REASON = "hidden in an earlier version of this period"
 # A sum whose parts fall short of its total (a group or a place a partner did not send) has a remainder: the people
@@ -48,6 +50,8 @@ class LinkedRows:
     can_hide: np.ndarray
     sensitive: np.ndarray  # hidden for its own sake (small, a partner's mark...), not only to protect another
     sole_partner: np.ndarray | None = None  # the partner whose values alone make the cell
+    exposed_to: np.ndarray | None = None  # the partners the contributor rule hides the cell from (tuples), or None
+    partner_tables: dict | None = None  # per partner, the tables it sent to that other partners sent to as well
     history: published.History | None = None  # known: per row, whether each quantity was shown before
     real: int | None = None  # rows after this many are "(not listed)" remainders (with_remainders)
 
@@ -120,7 +124,9 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
         can_hide=np.concatenate([rows.can_hide, np.zeros(count, dtype=bool)]),
         sensitive=np.concatenate([rows.sensitive, small & nonzero]),
         sole_partner=np.concatenate([cells["partner"][: len(rows.table)], extra["partner"]]),
-        history=history, real=len(rows.table))
+        exposed_to=np.concatenate([rows.exposed_to if rows.exposed_to is not None else np.full(len(rows.table), None, object),
+                                   np.full(count, None, dtype=object)]),
+        partner_tables=rows.partner_tables, history=history, real=len(rows.table))
 
 
 def _shortfalls(cells: dict, member: np.ndarray, group_key: np.ndarray, top_key_of_member: np.ndarray, top: np.ndarray,
@@ -165,6 +171,7 @@ class _View:
     quantity: str  # "value" (a count's value or a rate's numerator) or "denominator"
     cells: LinkedCells
     known: np.ndarray
+    sensitive: np.ndarray  # the hidden cells this observer must not work out
     partner: str | None = None
 
 
@@ -187,8 +194,8 @@ def protect_linked(rows: LinkedRows) -> Outcome:
     preference = np.empty(len(order), dtype=np.int64)
     preference[order] = np.arange(len(order))
     views = _views(rows, cells)
-    hidden, determined = disclosure.protect(cells, rows.hidden, [(v.cells, v.known) for v in views], rows.can_hide,
-                                            preference, rows.size == 0, rows.sensitive)
+    hidden, determined = disclosure.protect(cells, rows.hidden, [(v.cells, v.known, v.sensitive) for v in views],
+                                            rows.can_hide, preference, rows.size == 0)
     rows.reason[hidden & ~rows.hidden] = COMPLEMENT_REASON
     fingerprints = _Fingerprints(rows)
     hidden, left_across_versions = _across_versions(rows, views, hidden, preference, fingerprints)
@@ -214,22 +221,24 @@ def _known(rows: LinkedRows, quantity: str) -> np.ndarray:
 
 def _views(rows: LinkedRows, cells: LinkedCells) -> list[_View]:
     """Who may try to work a cell out, per quantity: the public (knowing what was shown before), and each partner that
-    alone sent some hidden cell of a table others sent to as well (knowing its own cells too)."""
-    partner = rows.sole_partner
+    sent to a table others sent to as well (knowing its own cells too). Every observer must not work out a cell hidden
+    for its own sake; a cell the contributor rule hides is kept from the partners it names."""
+    count = len(rows.table)
+    exposed = rows.exposed_to if rows.exposed_to is not None else np.full(count, None, dtype=object)
+    contributor_only = pd.Series(rows.reason).astype(str).str.startswith(CONTRIBUTOR_REASON.split("{")[0]).to_numpy()
+    public_sensitive = rows.sensitive & ~contributor_only
     views = []
-    for quantity, applies in (("value", np.ones(len(rows.table), dtype=bool)), ("denominator", rows.ratio)):
+    for quantity, applies in (("value", np.ones(count, dtype=bool)), ("denominator", rows.ratio)):
         if not applies.any():
             continue
         known = _known(rows, quantity) | ~applies
         with_values = replace(cells, value=_quantity_values(rows, quantity))
-        views.append(_View(quantity, with_values, known))
-        if partner is None:
-            continue
-        for code in pd.unique(partner[rows.hidden & pd.notna(partner)]):
-            own = partner == code
-            tables = np.intersect1d(np.unique(rows.table[rows.hidden & own]), np.unique(rows.table[rows.hidden & ~own]))
-            if len(tables):
-                views.append(_View(quantity, with_values, known | own | ~np.isin(rows.table, tables), code))
+        views.append(_View(quantity, with_values, known, public_sensitive))
+        for partner, tables in sorted((rows.partner_tables or {}).items()):
+            own = rows.sole_partner == partner if rows.sole_partner is not None else np.zeros(count, dtype=bool)
+            kept_from_it = np.array([partner in e if e else False for e in exposed], dtype=bool)
+            views.append(_View(quantity, with_values, known | own | ~np.isin(rows.table, tables),
+                               public_sensitive | (contributor_only & kept_from_it), partner))
     return views
 
 
@@ -305,7 +314,7 @@ def _applies(rows: LinkedRows, view: _View, mine: np.ndarray) -> bool:
     """Whether a view concerns a table: denominators only for rates; a partner only where it sent something."""
     if view.quantity == "denominator" and not rows.ratio[mine].any():
         return False
-    return view.partner is None or bool((rows.sole_partner[mine] == view.partner).any())
+    return view.partner is None or np.isin(rows.table[mine[0]], (rows.partner_tables or {}).get(view.partner, []))
 
 
 def _hidden_cells(rows: LinkedRows, which: np.ndarray) -> pa.Table:
@@ -314,6 +323,8 @@ def _hidden_cells(rows: LinkedRows, which: np.ndarray) -> pa.Table:
     columns |= {quantity: pa.array(rows.quantities[quantity][which]) for quantity in published.QUANTITIES}
     columns["suppression_reason"] = _labels(rows.reason[which])
     columns["sole_partner"] = _labels(rows.sole_partner[which] if rows.sole_partner is not None else np.full(len(which), None))
+    exposed = rows.exposed_to[which] if rows.exposed_to is not None else np.full(len(which), None)
+    columns["exposed_to"] = _labels(np.array([";".join(e) if e else None for e in exposed], dtype=object))
     known = rows.history.known if rows.history is not None else None
     for quantity in published.QUANTITIES:
         columns[f"known_{quantity}"] = pa.array(known[quantity][which] if known is not None else np.zeros(len(which), dtype=bool))
@@ -396,7 +407,12 @@ def _system(version: published.Version, view: _View) -> tuple[np.ndarray, list, 
             matrix[i] = np.where(member & community, 1.0, 0.0) - np.where(member & ~community, 1.0, 0.0)
         else:
             matrix[i] = np.where(total & community, 1.0, 0.0) - np.where(total & ~community, 1.0, 0.0)
-    sensitive = ~cells.suppression_reason.isin(NOT_SENSITIVE).to_numpy()
+    # Hidden for its own sake; a cell the contributor rule hides, only from the partners it names.
+    reason = cells.suppression_reason.astype(str)
+    contributor = reason.str.startswith(CONTRIBUTOR_REASON.split("{")[0]).to_numpy()
+    exposed = cells.exposed_to if "exposed_to" in cells else pd.Series(None, index=cells.index, dtype=object)
+    kept_from_view = exposed.fillna("").str.split(";").apply(lambda names: view.partner in names).to_numpy(bool)
+    sensitive = ~reason.isin(NOT_SENSITIVE).to_numpy() & (~contributor | kept_from_view)
     return matrix, labels, sensitive
 
 

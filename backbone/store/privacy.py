@@ -69,9 +69,10 @@ class Decision:
     determined: int
 
 
-def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.History | None = None) -> Decision:
-    """The small-cell rules over `outcomes` (RULE_INPUTS, and sole_partner / others_* when known), given what was
-    published before (`history`); see suppress."""
+def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.History | None = None,
+           parts: pd.DataFrame | None = None) -> Decision:
+    """The small-cell rules over `outcomes` (RULE_INPUTS, and sole_partner when known), given the parts several partners
+    sent of a cell (`parts`, from _with_contributors) and what was published before (`history`); see suppress."""
     # Codes in name order: between members of equal size the first by name is hidden, so every rebuild hides the same
     # cells whatever order the rows come in (two versions hiding different cells would give both values away).
     factorized = {c: pd.factorize(outcomes[c], sort=True, use_na_sentinel=False) for c in GROUP_MARGIN + ["group_value"]}
@@ -92,6 +93,8 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
     def small(count: np.ndarray) -> np.ndarray:
         return (count >= 1) & (count < k)
 
+    # The contributor rule: which partners would be left with another's small number by subtracting their own part.
+    exposed_to = _exposed_to(outcomes, parts, k, is_count, is_ratio)
     # Reasons are written only for the rows that get one: string work on every row costs more than the rules.
     reason = np.full(len(outcomes), None, dtype=object)
     at_source = outcomes.suppressed.fillna(False).astype(bool).to_numpy()
@@ -101,8 +104,7 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
     small_part = protected & is_ratio & ~small_group & (small(numerator) | small(rest))
     for rows, text in ((~at_source & small_count, "fewer than {} people"), (~at_source & small_group, "group of fewer than {} people"),
                        (~at_source & small_part & pd.isna(reason), "fewer than {} people in this result"),
-                       (~at_source & protected & _small_besides_one_partner(outcomes, is_count, is_ratio, small) & pd.isna(reason),
-                        "another partner's part is fewer than {} people")):
+                       (~at_source & protected & pd.notna(exposed_to) & pd.isna(reason), linked.CONTRIBUTOR_REASON)):
         reason[rows] = [text.format(n) for n in k[rows]]
     if history is not None and history.sticky is not None and len(history.sticky):
         _keep_hidden(outcomes, history.sticky, reason, (value, numerator, denominator))
@@ -125,7 +127,7 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
     reason[equal] = "the whole group: equal to its total"
     hidden |= equal
     outcome = _protect_linked(outcomes, key, factorized, eligible & protected, is_ratio, size, hidden,
-                             reason, at_source, per_row(info.unit.isin(list(UNIT_SCALE))), k, history)
+                             reason, at_source, per_row(info.unit.isin(list(UNIT_SCALE))), k, exposed_to, parts, history)
     hidden = outcome.hidden
     display[~hidden] = None
     unstable = per_row(info.unit.isin(list(RATE_UNITS))) & ~hidden & (numerator < UNSTABLE_BELOW)  # NaN < 20 is False
@@ -152,14 +154,25 @@ def _keep_hidden(outcomes: pd.DataFrame, sticky: pd.DataFrame, reason: np.ndarra
     reason[again] = np.where(same[again], before.suppression_reason.to_numpy(object)[again], linked.STICKY_REASON)
 
 
-def _small_besides_one_partner(outcomes: pd.DataFrame, is_count: np.ndarray, is_ratio: np.ndarray, small) -> np.ndarray:
-    """The contributor rule: a combined cell whose total less some partner's own part is small (that partner would
-    learn the others' small number by subtraction)."""
-    if "others_value" not in outcomes:
-        return np.zeros(len(outcomes), dtype=bool)
-    others = {c: outcomes[f"others_{c}"].to_numpy(dtype=float, na_value=np.nan) for c in ("value", "numerator", "denominator", "rest")}
-    return (is_count & small(others["value"])) | (is_ratio & (small(others["numerator"]) | small(others["denominator"])
-                                                              | small(others["rest"])))
+def _exposed_to(outcomes: pd.DataFrame, parts: pd.DataFrame | None, k: np.ndarray, is_count: np.ndarray,
+                is_ratio: np.ndarray) -> np.ndarray:
+    """Per row: the partners who, taking their own part from the cell, would be left with another's count of 1 to k-1
+    (a tuple), or None. The contributor rule hides such a cell, and the audit keeps it from those partners."""
+    exposed = np.full(len(outcomes), None, dtype=object)
+    if parts is None or not len(parts):
+        return exposed
+    row = parts.row.to_numpy(dtype=np.int64)
+    others = {c: parts[f"others_{c}"].to_numpy(dtype=float, na_value=np.nan) for c in ("value", "numerator", "denominator", "rest")}
+
+    def small(count: np.ndarray) -> np.ndarray:
+        return (count >= 1) & (count < k[row])
+
+    hit = (is_count[row] & small(others["value"])) | (is_ratio[row] & (small(others["numerator"]) | small(others["denominator"])
+                                                                       | small(others["rest"])))
+    hit &= parts.n_partners.to_numpy() > 1
+    for r, group in parts[hit].groupby("row").partner_code:
+        exposed[int(r)] = tuple(sorted(group))
+    return exposed
 
 
 def _ids(*codes: np.ndarray) -> np.ndarray:
@@ -179,9 +192,19 @@ def _equal_to_total(place: np.ndarray, is_total: np.ndarray, in_a_dimension: np.
     return open_rows & in_a_dimension & (theirs > 0) & (size == theirs)
 
 
+def _partner_tables(parts: pd.DataFrame | None, table_of_row: np.ndarray, rows: np.ndarray) -> dict:
+    """Per partner, the tables (as linked codes) it sent to that other partners sent to as well."""
+    if parts is None or not len(parts):
+        return {}
+    tables = table_of_row[parts.row.to_numpy(dtype=np.int64)]
+    found = parts.assign(table=tables)[tables >= 0]
+    return {partner: np.unique(group.to_numpy()) for partner, group in found.groupby("partner_code").table}
+
+
 def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkable: np.ndarray, is_ratio: np.ndarray,
                     size: np.ndarray, hidden: np.ndarray, reason: np.ndarray, at_source: np.ndarray, ratio_metric: np.ndarray,
-                    k: np.ndarray, history: published.History | None) -> linked.Outcome:
+                    k: np.ndarray, exposed_to: np.ndarray, parts: pd.DataFrame | None,
+                    history: published.History | None) -> linked.Outcome:
     """Complementary suppression across all linked sums (linked.py), remainders of sums that fall short included;
     `reason` gets the reason of every cell it hides."""
     is_total = (outcomes.dimension.eq("All") & outcomes.group_value.eq("All")).to_numpy()
@@ -196,6 +219,8 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
         history = published.History(history.versions, history.sticky, {q: k[rows] for q, k in history.known.items()})
     cell_dimension = np.where(outcomes.dimension.eq("All").to_numpy(), -1, key["dimension"])[rows]
     table_codes = pd.factorize(table[rows])[0]
+    table_of_row = np.full(len(outcomes), -1)
+    table_of_row[rows] = table_codes
     metric_names, period_names = (np.asarray(factorized[c][1], dtype=object) for c in ("metric_code", "period_label"))
     first_row = rows[np.unique(table_codes, return_index=True)[1]]
     result = linked.protect_linked(linked.with_remainders(linked.LinkedRows(
@@ -208,6 +233,7 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
         reason=reason[rows].copy(), can_hide=~hidden[rows] & ~at_source[rows] & ~np.isnan(size[rows]),
         sensitive=hidden[rows] & ~pd.Series(reason[rows]).isin(linked.NOT_SENSITIVE).to_numpy(),
         sole_partner=outcomes.sole_partner.to_numpy(object)[rows] if "sole_partner" in outcomes else None,
+        exposed_to=exposed_to[rows], partner_tables=_partner_tables(parts, table_of_row, rows),
         history=history), k[rows]))
     decided = result.hidden[: len(rows)]
     reason[rows[decided & ~hidden[rows]]] = linked.COMPLEMENT_REASON
@@ -249,34 +275,39 @@ def public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None =
     if not outcomes.num_rows:
         return PublicRows(outcomes, [])
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
-    frame = _with_contributors(cur, outcomes.select(RULE_INPUTS).to_pandas(), params)
-    decision = decide(frame, metrics, published.read(cur, _codes(metric_codes), outcomes))
+    frame, parts = _with_contributors(cur, outcomes.select(RULE_INPUTS).to_pandas(), params)
+    decision = decide(frame, metrics, published.read(cur, _codes(metric_codes), outcomes), parts)
     rows = outcomes.drop_columns(FLAG_COLUMNS)
     for name in FLAG_COLUMNS:
         rows = rows.append_column(name, pa.array(decision.flags[name], from_pandas=True))
     return PublicRows(rows, decision.versions, decision.determined)
 
 
-def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> pd.DataFrame:
-    """`frame` with, per cell, the partner that alone sent it (sole_partner) and, where several did, the smallest
-    remainder once one partner's own part is taken away (others_*: see outcome_contributors_from)."""
+def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`frame` with, per cell, the partner that alone sent it (sole_partner); and, for the tables several partners sent
+    to, each cell's parts: one row per cell (`row`, its index in frame) and partner, with the cell less that partner's
+    part (others_*: see outcome_contributors_from)."""
     partners = cur.execute(f"""SELECT metric_code, period_label, count(DISTINCT partner_code) AS partners,
                                       any_value(partner_code) AS partner
                                FROM query_table($current) WHERE {_WHICH} GROUP BY ALL""", params).df()
     frame = frame.merge(partners, how="left", on=["metric_code", "period_label"])
     frame["sole_partner"] = frame.partner.where(frame.partners.eq(1))
     shared = partners[partners.partners > 1]
+    parts = pd.DataFrame(columns=["row", "partner_code", "n_partners", "others_value", "others_numerator",
+                                  "others_denominator", "others_rest"])
     if len(shared):
         cur.register("shared_tables", shared[["metric_code", "period_label"]])
-        parts = cur.execute(f"""SELECT * FROM outcome_contributors_from($current) WHERE {_WHICH}
+        found = cur.execute(f"""SELECT * FROM outcome_contributors_from($current) WHERE {_WHICH}
                                   AND (metric_code, period_label) IN (SELECT (metric_code, period_label) FROM shared_tables)""",
                             params).df()
         cur.unregister("shared_tables")
-        frame = frame.merge(parts, how="left", on=GROUP_MARGIN + ["group_value"], suffixes=("", "_shared"))
-        in_shared = frame.partners.gt(1)
-        frame["sole_partner"] = frame.sole_partner.where(~in_shared, frame.sole_partner_shared)
-        frame = frame.drop(columns=["sole_partner_shared"])
-    return frame.drop(columns=["partners", "partner"])
+        keys = GROUP_MARGIN + ["group_value"]
+        parts = found.merge(frame[keys].reset_index(names="row"), on=keys).drop(columns=keys)
+        sole = parts[parts.n_partners.eq(1)]
+        in_shared = frame.partners.gt(1).to_numpy()
+        frame.loc[in_shared, "sole_partner"] = None
+        frame.loc[sole.row.to_numpy(), "sole_partner"] = sole.partner_code.to_numpy()
+    return frame.drop(columns=["partners", "partner"]), parts
 
 
 def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, public: PublicRows) -> int:

@@ -15,7 +15,7 @@ import pyarrow as pa
 TABLE_KEY = ["metric_code", "period_label"]
 CELL_KEY = ["geography", "dimension", "group_value"]
 QUANTITIES = ["value", "numerator", "denominator"]
-HIDDEN_COLUMNS = CELL_KEY + QUANTITIES + ["suppression_reason", "sole_partner"] + [f"known_{q}" for q in QUANTITIES]
+HIDDEN_COLUMNS = CELL_KEY + QUANTITIES + ["suppression_reason", "sole_partner", "exposed_to"] + [f"known_{q}" for q in QUANTITIES]
 SUMS_COLUMNS = ["quantity", "kind", "geography", "dimension", "group_value"]
 _WHICH = "($codes IS NULL OR list_contains($codes, metric_code))"
 

@@ -58,7 +58,26 @@ READ_LIMIT_DEFAULTS = {
     "MAX_CELLS": 20_000_000,  # rows x columns of one sheet's used range
     "READ_TIMEOUT_S": 60,  # the sandboxed reader is stopped after this long
     "READ_MEMORY_MB": 2_048,  # the sandboxed reader's address-space limit
+    "MAX_MERGED_RANGES": 5_000,  # merged ranges in one sheet (real exports merge a few header cells)
 }
+
+
+# The largest number a value may hold, per unit (BACKBONE_MAX_VALUE_<UNIT>): beyond it a number is a typing or export
+# error, not a measure (1e308 children would make the community's total infinite). Numerators and denominators count
+# people, so they take the count's limit.
+VALUE_LIMIT_DEFAULTS = {
+    "count": 1e9, "percent": 100.0, "rate_per_1000": 1e5, "rate_per_100000": 1e7, "dollars": 1e13, "number": 1e12,
+    "index": 1e9,
+}
+
+
+def value_limit(unit: str) -> float:
+    """The largest value a unit may hold: `BACKBONE_MAX_VALUE_<UNIT>` from the environment, else its default."""
+    raw = os.environ.get(f"BACKBONE_MAX_VALUE_{unit.upper()}")
+    try:
+        return float(raw) if raw else VALUE_LIMIT_DEFAULTS[unit]
+    except ValueError:
+        return VALUE_LIMIT_DEFAULTS[unit]
 
 
 def read_limit(name: str) -> int:

@@ -12,6 +12,7 @@ import streamlit as st
 from backbone import config
 from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
+from backbone.intake.staging import sweep
 from backbone.intake.template import template_bytes
 from backbone.show import charts
 from backbone.show.formatting import Status, direction_words, md, status
@@ -39,6 +40,7 @@ THIS_RUN_USER_KEY = "signed-in-this-run"
 def _open_store(db: str) -> bool:
     """Open (create, upgrade) the store once per process, loading the demo into an empty one."""
     database.connect(db)
+    sweep(db)  # staged files and kept originals a killed process left behind
     return ensure_demo(db)
 
 
@@ -119,7 +121,7 @@ def _sign_in_form() -> None:
             try:
                 st.session_state["user"] = auth.sign_in(email, password, config.db_path())
             except BackboneError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(str(exc)), icon=":material/error:")
             else:
                 st.rerun()
 

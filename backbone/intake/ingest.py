@@ -221,7 +221,7 @@ def _read_and_check(path: Path, name: str, basis: _Basis) -> IngestResult:
     """Read the file in the sandbox, find its tables and check every row: the result, with its rows to load."""
     result = IngestResult(status="rejected", file_name=name, partner_code=basis.partner_code)
     try:
-        grids = read_untrusted(path)
+        grids = read_untrusted(path, name=name)
     except BackboneError as exc:
         result.errors.append(Finding("(whole file)", None, None, str(exc)))
         return result

@@ -7,6 +7,7 @@ Every value cell read ends in exactly one of: loaded, suppressed, missing (with 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -14,6 +15,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from backbone import config
 from backbone.errors import Finding
 from backbone.intake.reader.cells import parse_flag, parse_number
 from backbone.intake.reader.mapping import FLAG_FIELD
@@ -127,6 +129,9 @@ def _lookups(con: duckdb.DuckDBPyConnection, catalog: Catalog) -> None:
     con.register("flag_lookup", pa.table({"raw": pa.array(flags, pa.string()),
                                           "kind": pa.array([parse_flag(raw) for raw in flags], pa.string())}))
     con.register("unit_scale", pa.table({"unit": list(UNIT_SCALE), "scale": list(UNIT_SCALE.values())}))
+    units = list(config.VALUE_LIMIT_DEFAULTS)
+    con.register("value_limits", pa.table({"unit": units, "max_value": [config.value_limit(u) for u in units],
+                                           "max_count": [config.value_limit("count")] * len(units)}))
 
 
 def _cell_sql(column: str, prefix: str) -> str:
@@ -144,7 +149,8 @@ def _cell_sql(column: str, prefix: str) -> str:
 # read_cells, parsed and keyed are views: each is read once or twice, and writing 200,000 wide rows into a table costs more.
 _RULES_SQL = f"""
 CREATE TEMP VIEW read_cells AS
-SELECT c.*, m.code, m.unit, s.scale, p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
+SELECT c.*, m.code, m.unit, s.scale, l.max_value, l.max_count, p.label AS p_label, p.p_start, p.p_end,
+       coalesce(f.kind, 'shown') AS flag_kind,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        coalesce(nullif(trim(c.geography), ''), 'Community') AS geo,
        CASE WHEN lower(trim(c."group")) IN {EVERYONE} THEN NULL ELSE nullif(trim(c."group"), '') END AS grp,
@@ -153,6 +159,7 @@ FROM cand c
 LEFT JOIN metric_lookup m ON m.raw = c.metric
 LEFT JOIN period_lookup p ON p.raw = c.period
 LEFT JOIN unit_scale s ON s.unit = m.unit
+LEFT JOIN value_limits l ON l.unit = m.unit
 LEFT JOIN cell_lookup v ON v.raw = c.value
 LEFT JOIN cell_lookup n ON n.raw = c.numerator
 LEFT JOIN cell_lookup d ON d.raw = c.denominator
@@ -189,7 +196,9 @@ SELECT * EXCLUDE (geography, dimension, "group", value, numerator, denominator, 
   NOT early_error AND v_kind = 'missing' AND val IS NULL AS is_missing,
   NOT early_error AND NOT (v_kind = 'missing' AND val IS NULL) AND (
       coalesce(num > den, false) OR coalesce(unit = 'percent' AND val > 100, false)
-      OR coalesce(unit IN {SIGNED_UNITS} AND val < 0, false)) AS late_error
+      OR coalesce(unit IN {SIGNED_UNITS} AND val < 0, false)
+      OR NOT coalesce(isfinite(val) AND abs(val) <= max_value, val IS NULL)
+      OR coalesce(num > max_count OR den > max_count, false)) AS late_error
 FROM valued;
 
 CREATE TEMP VIEW keyed AS
@@ -296,8 +305,17 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
             out.add("error", "suppression flag not Y or N", blk, row, FLAG_FIELD,
                     f"'{text_of(flag)}' in a suppression flag column; write Y for a suppressed value, N or nothing for a "
                     "value shown (or map the column to ignore if it is not a flag)")
-    for blk, row, unit, val, num, den in con.execute(
-            "SELECT blk, srow, unit, val, num, den FROM checked WHERE late_error ORDER BY seq").fetchall():
+    for blk, row, unit, val, num, den, max_value, max_count in con.execute(
+            "SELECT blk, srow, unit, val, num, den, max_value, max_count FROM checked WHERE late_error ORDER BY seq").fetchall():
+        for column, number in (("numerator", num), ("denominator", den)):
+            if number is not None and number > max_count:
+                out.add("error", f"{column} too large", blk, row, column,
+                        f"{number:g} is more people than any {column} can count (Backbone takes up to {max_count:,.0f}, "
+                        "the setting BACKBONE_MAX_VALUE_COUNT); check the cell for a typing or export error")
+        if val is not None and (not math.isfinite(val) or (abs(val) > max_value and unit != "percent")):
+            out.add("error", "value out of range", blk, row, "value",
+                    f"{val:g} is beyond any {unit.replace('_', ' ')} Backbone accepts (up to {max_value:,.0f}, the "
+                    f"setting BACKBONE_MAX_VALUE_{unit.upper()}); check the cell for a typing or export error")
         if num is not None and den is not None and num > den:
             out.add("error", "numerator above denominator", blk, row, "numerator",
                     f"numerator {num:g} is greater than denominator {den:g}; check the two columns are not swapped")

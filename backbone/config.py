@@ -39,6 +39,14 @@ def uploads_dir(store_path: str | None = None) -> Path:
     return Path(target).resolve().parent / "uploads"
 
 
+def backups_dir(store_path: str | None = None) -> Path:
+    """Where the Backup button writes: `BACKBONE_BACKUPS`, default `backups/` beside the store's files."""
+    configured = os.environ.get("BACKBONE_BACKUPS")
+    if configured:
+        return Path(configured)
+    return uploads_dir(store_path).parent / "backups"
+
+
 def autoload_demo() -> bool:
     """Whether the app loads the demo initiative into an empty store (`BACKBONE_DEMO=0` turns it off)."""
     return os.environ.get("BACKBONE_DEMO", "1") not in ("0", "false", "no")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import random
+import re
 import threading
 import time
 import uuid
@@ -18,7 +19,7 @@ import duckdb
 import pandas as pd
 
 from backbone import config
-from backbone.errors import BackboneError
+from backbone.errors import BackboneError, StoreInUse
 from backbone.store import lake
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -47,10 +48,26 @@ def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
             else:
                 if path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(path)
+                con = _open_file(path)
             _retrying_conflicts(lambda: apply_schema(con))
             _connections[path] = con
         return con
+
+
+def _open_file(path: str) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, saying plainly what to do when another program holds it."""
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        holder = re.search(r"held in (\S+) \(PID (\d+)\)", str(exc))
+        who = f"program {Path(holder.group(1)).name} (process {holder.group(2)})" if holder else "program"
+        raise StoreInUse(
+            f"The store {path} is open in another {who}, most likely the Backbone app: a DuckDB file can be open in one "
+            "program at a time. Stop the app and run this again; or, to back up while it runs, use the Backup button "
+            "on the Data and history page (directors)."
+        ) from None
 
 
 def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:

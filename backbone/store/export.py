@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 from backbone import config
 from backbone.errors import BackboneError
 from backbone.store import database
+from backbone.store.auth import User, require
 from backbone.store.privacy import refresh_public_outcomes
 
 PUBLIC_VIEWS = [
@@ -108,6 +109,14 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
     manifest = {"schema_version": database.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
     return counts
+
+
+def backup_now(actor: User, db: str | None = None) -> str:
+    """A director's backup from the app: a new dated folder under config.backups_dir; returns its name there."""
+    require(actor, "edit")
+    folder = config.backups_dir(db) / datetime.now().strftime("backbone-%Y-%m-%d-%H%M%S")
+    backup(folder, db)
+    return f"{folder.parent.name}/{folder.name}"
 
 
 def restore(directory: Path, db: str | None = None) -> dict[str, int]:

@@ -290,14 +290,19 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
         if not any(v.values_fingerprint != values for v in earlier):
             continue  # never published with other values: this version's own audit covers it
         mine = np.flatnonzero(rows.table == table)
+        before = [_VersionCells(v) for v in earlier]
         for _ in range(MAX_VERSION_ROUNDS):
             labels: set = set()
+            now = {}
             for view in views:
                 if not _applies(rows, view, mine):
                     continue
-                current = published.Version(0, "", "", published.decoded(_hidden_cells(rows, mine[hidden[mine]])),
-                                            _sums(rows, view, hidden, mine))
-                systems = [_system(current, view)] + [_system(v, view) for v in earlier]
+                if view.quantity not in now:
+                    sums = pd.concat([_sums(rows, v, hidden, mine) for v in views
+                                      if v.partner is None and _applies(rows, v, mine)], ignore_index=True)
+                    now[view.quantity] = _VersionCells(published.Version(
+                        0, "", "", published.plain(_hidden_cells(rows, mine[hidden[mine]])), sums))
+                systems = [now[view.quantity].system(view)] + [v.system(view) for v in before]
                 labels |= disclosure.determined_across_versions(systems)
             if not labels:
                 break
@@ -377,43 +382,65 @@ def _sums(rows: LinkedRows, view: _View, hidden: np.ndarray, which: np.ndarray |
     })
 
 
-def _system(version: published.Version, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
-    """One version's sums over the hidden cells the view does not know, with each unknown's label (cell and number)
-    and whether it was hidden for its own sake."""
-    cells, sums = version.hidden, version.sums
-    sums = sums[sums.quantity == view.quantity] if len(sums) else sums
-    ratio = cells.numerator.notna() | cells.denominator.notna()
-    if view.quantity == "denominator":
-        number, known = cells.denominator, cells.known_denominator.to_numpy(bool)
-    else:
-        number = cells.numerator.where(ratio, cells.value)
-        known = np.where(ratio, cells.known_numerator, cells.known_value).astype(bool)
-    unknown = ~known
-    if view.partner is not None:
-        unknown &= cells.sole_partner.to_numpy(object) != view.partner
-    # A number only its partner knows (suppressed at source) is labelled the same in every version: the stricter guess.
-    number = number.astype(float).round(9).astype(object).where(number.notna(), "?")[unknown]
-    cells = cells.loc[unknown]
-    labels = list(zip(cells.geography, cells.dimension, cells.group_value, number, strict=True))
-    geography, dimension, group = (cells[c].to_numpy(object) for c in published.CELL_KEY)
-    total = (dimension == "All") & (group == "All")
-    community = geography == "Community"
-    matrix = np.zeros((len(sums), len(cells)))
-    for i, (kind, p, d, g) in enumerate(zip(sums.kind, sums.geography, sums.dimension, sums.group_value, strict=True)):
-        if kind == "R":
-            matrix[i] = np.where((geography == p) & total, 1.0, 0.0) - np.where((geography == p) & (dimension == d), 1.0, 0.0)
-        elif kind == "K":
-            member = (dimension == d) & (group == g)
-            matrix[i] = np.where(member & community, 1.0, 0.0) - np.where(member & ~community, 1.0, 0.0)
+class _VersionCells:
+    """One version's hidden cells and sums as plain arrays, worked out once and reused for every view and round."""
+
+    def __init__(self, version: published.Version):
+        sums = version.sums
+
+        def column(name: str, kind=object) -> np.ndarray:
+            if name not in version.hidden.column_names:
+                return np.full(version.hidden.num_rows, None, dtype=object)
+            values = version.hidden.column(name).to_numpy(zero_copy_only=False)
+            return values.astype(kind) if kind is not object else np.asarray(values, dtype=object)
+
+        self.geography, self.dimension, self.group = (column(c) for c in published.CELL_KEY)
+        self.total = (self.dimension == "All") & (self.group == "All")
+        self.community = self.geography == "Community"
+        numerator, denominator, value = (np.asarray(column(q, float), dtype=float) for q in ("numerator", "denominator", "value"))
+        ratio = ~np.isnan(numerator) | ~np.isnan(denominator)
+        numbers = {"value": np.where(ratio, numerator, value), "denominator": denominator}
+        self.labels = {q: [(*key, "?" if np.isnan(n) else round(float(n), 9)) for key, n in
+                           zip(zip(self.geography, self.dimension, self.group, strict=True), numbers[q], strict=True)]
+                       for q in numbers}
+        known = {q: np.asarray(column(f"known_{q}", bool), dtype=bool) for q in ("value", "numerator", "denominator")}
+        self.known = {"value": np.where(ratio, known["numerator"], known["value"]), "denominator": known["denominator"]}
+        self.sole = column("sole_partner")
+        reason = column("suppression_reason")
+        self.own_sake = ~np.isin(reason, list(NOT_SENSITIVE))
+        prefix = CONTRIBUTOR_REASON.split("{")[0]
+        self.contributor = np.array([isinstance(r, str) and r.startswith(prefix) for r in reason], dtype=bool)
+        self.exposed = [set(e.split(";")) if isinstance(e, str) and e else set() for e in column("exposed_to")]
+        if isinstance(sums, pa.Table):
+            sums = {c: np.asarray(sums.column(c).to_numpy(zero_copy_only=False), dtype=object) for c in published.SUMS_COLUMNS}
         else:
-            matrix[i] = np.where(total & community, 1.0, 0.0) - np.where(total & ~community, 1.0, 0.0)
-    # Hidden for its own sake; a cell the contributor rule hides, only from the partners it names.
-    reason = cells.suppression_reason.astype(str)
-    contributor = reason.str.startswith(CONTRIBUTOR_REASON.split("{")[0]).to_numpy()
-    exposed = cells.exposed_to if "exposed_to" in cells else pd.Series(None, index=cells.index, dtype=object)
-    kept_from_view = exposed.fillna("").str.split(";").apply(lambda names: view.partner in names).to_numpy(bool)
-    sensitive = ~reason.isin(NOT_SENSITIVE).to_numpy() & (~contributor | kept_from_view)
-    return matrix, labels, sensitive
+            sums = {c: sums[c].to_numpy(object) for c in published.SUMS_COLUMNS}
+        self.matrix = {q: self._matrix({c: v[sums["quantity"] == q] for c, v in sums.items()}) for q in ("value", "denominator")}
+
+    def _matrix(self, sums: dict) -> np.ndarray:
+        matrix = np.zeros((len(sums["kind"]), len(self.geography)))
+        for i, (kind, p, d, g) in enumerate(zip(sums["kind"], sums["geography"], sums["dimension"], sums["group_value"],
+                                                strict=True)):
+            if kind == "R":
+                matrix[i] = np.where((self.geography == p) & self.total, 1.0, 0.0) - np.where(
+                    (self.geography == p) & (self.dimension == d), 1.0, 0.0)
+            elif kind == "K":
+                member = (self.dimension == d) & (self.group == g)
+                matrix[i] = np.where(member & self.community, 1.0, 0.0) - np.where(member & ~self.community, 1.0, 0.0)
+            else:
+                matrix[i] = np.where(self.total & self.community, 1.0, 0.0) - np.where(self.total & ~self.community, 1.0, 0.0)
+        return matrix
+
+    def system(self, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
+        """The sums over the hidden cells the view does not know, each unknown's label (cell and number), and which
+        unknowns it must not work out (hidden for their own sake; a contributor-rule cell only from its partners)."""
+        unknown = ~self.known[view.quantity]
+        if view.partner is not None:
+            unknown &= self.sole != view.partner
+        labels = [label for label, keep in zip(self.labels[view.quantity], unknown, strict=True) if keep]
+        kept_from_view = np.array([view.partner in e for e in self.exposed], dtype=bool)
+        sensitive = self.own_sake & (~self.contributor | kept_from_view)
+        return self.matrix[view.quantity][:, unknown], labels, sensitive[unknown]
 
 
 def _near(rows: LinkedRows, mine: np.ndarray, hidden: np.ndarray, labels: set, preference: np.ndarray) -> np.ndarray:

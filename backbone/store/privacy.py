@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 
 import duckdb
@@ -13,6 +14,7 @@ from backbone.config import DEFAULT_SUPPRESSION_THRESHOLD
 from backbone.store import linked, published
 from backbone.vocab import UNIT_SCALE
 
+log = logging.getLogger(__name__)
 # A rate built on fewer events than this moves a lot by chance (NCHS practice): shown, but flagged.
 UNSTABLE_BELOW = 20
 RATE_UNITS = {"rate_per_1000", "rate_per_100000"}
@@ -313,6 +315,10 @@ def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, para
 def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, public: PublicRows) -> int:
     """Put `public` (from public_rows) in place of the given metrics' public_outcomes rows, recording the tables' new
     versions (published.py); returns rows written."""
+    if public.determined:
+        # Every cell that could hide them was shown in an earlier version with the same value: nothing left to hide.
+        log.warning("%d hidden cells could be worked out: every cell that would protect them was published before",
+                    public.determined)
     cur.register("public_rows", public.rows)
     published.write(cur, _codes(metric_codes), public.versions)
     cur.execute(f"DELETE FROM public_outcomes WHERE {_WHICH}", {"codes": _codes(metric_codes)})

@@ -28,8 +28,8 @@ class Version:
     version: int
     values_fingerprint: str
     hidden_fingerprint: str
-    hidden: pd.DataFrame
-    sums: pd.DataFrame
+    hidden: pa.Table  # HIDDEN_COLUMNS
+    sums: pa.Table | pd.DataFrame  # SUMS_COLUMNS
 
 
 @dataclass
@@ -57,7 +57,7 @@ def read(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcome
     for row in cur.execute(f"""SELECT metric_code, period_label, version, values_fingerprint, hidden_fingerprint,
                                       hidden_cells, sums
                                FROM suppression_history WHERE {_WHICH} ORDER BY version""", codes).fetchall():
-        table, version = (row[0], row[1]), Version(row[2], row[3], row[4], _from_bytes(row[5]), _from_bytes(row[6]))
+        table, version = (row[0], row[1]), Version(row[2], row[3], row[4], plain(_arrow(row[5])), plain(_arrow(row[6])))
         history.versions.setdefault(table, []).append(version)
     # Cells hidden now (before this rebuild; their numbers unknown here): a store from before this history was kept
     # starts from them. Then every version's, the latest last.
@@ -65,8 +65,11 @@ def read(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcome
     sticky = [cur.execute(f"""SELECT {', '.join(TABLE_KEY + CELL_KEY + QUANTITIES)}, suppression_reason,
                                      NULL::VARCHAR AS sole_partner
                               FROM public_outcomes WHERE suppressed AND {_WHICH}""", codes).df()]
-    sticky += [v.hidden.assign(metric_code=t[0], period_label=t[1]).loc[:, kept]
-               for t, versions in history.versions.items() for v in versions]
+    hidden = [v.hidden.append_column("metric_code", pa.array([t[0]] * v.hidden.num_rows, pa.string()))
+              .append_column("period_label", pa.array([t[1]] * v.hidden.num_rows, pa.string()))
+              for t, versions in history.versions.items() for v in versions]
+    if hidden:
+        sticky.append(pa.concat_tables(hidden, promote_options="default").select(kept).to_pandas())
     history.sticky = pd.concat(sticky, ignore_index=True).drop_duplicates(TABLE_KEY + CELL_KEY, keep="last")
     history.known = _known(cur, metric_codes, outcomes)
     return history
@@ -131,13 +134,17 @@ def _to_bytes(table: pa.Table) -> bytes:
     return sink.getvalue().to_pybytes()
 
 
+def _arrow(data: bytes) -> pa.Table:
+    return pa.ipc.open_stream(data).read_all()
+
+
 def _from_bytes(data: bytes) -> pd.DataFrame:
-    return decoded(pa.ipc.open_stream(data).read_all())
+    return plain(_arrow(data)).to_pandas()
 
 
-def decoded(table: pa.Table) -> pd.DataFrame:
-    """An Arrow table as pandas with coded (dictionary) columns as plain text."""
+def plain(table: pa.Table) -> pa.Table:
+    """An Arrow table with coded (dictionary) columns as plain text."""
     for i, column in enumerate(table.columns):
         if pa.types.is_dictionary(column.type):
             table = table.set_column(i, table.field(i).name, column.cast(column.type.value_type))
-    return table.to_pandas()
+    return table

@@ -15,6 +15,7 @@ never negative: scipy's linprog), with the narrowest and how many are narrower t
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import statistics
 import time
@@ -27,13 +28,23 @@ from scipy.optimize import linprog
 from backbone.intake.catalog_workbook import load_catalog_workbook
 from backbone.intake.ingest import ingest_file, undo_upload
 from backbone.store import database
-from backbone.store.privacy import public_rows
 from bench.common import ROOT  # noqa: F401  (puts the project on sys.path)
 from tests.disclosure_check import CELL, PROTECTING_ONLY, RATIO_UNITS, _sums, worked_out
 from tests.unit.test_small_numbers import UNITS, random_tables
 from tests.workbooks import data_workbook, small_catalog
 
 THRESHOLD = 11
+
+
+class _Unprotectable(logging.Handler):
+    """Adds up the cells the suppression reports it could not protect (store/privacy.py logs them)."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += int(record.args[0]) if record.args else 0
 
 
 def published(db: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -115,7 +126,9 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     # Periods are years: at most 100 tables per metric and run, so larger runs load several stores' worth in turn.
     runs = [min(200, args.tables - start) for start in range(0, args.tables, 200)]
-    versions_by_run, load_seconds, unprotectable = [], [], 0
+    versions_by_run, load_seconds = [], []
+    unprotectable = _Unprotectable()
+    logging.getLogger("backbone.store.privacy").addHandler(unprotectable)
     for run, tables in enumerate(runs):
         if run:
             database.close_all()
@@ -135,7 +148,6 @@ def main() -> None:
         undo_upload(result.upload_id, db=db)
         versions.append(published(db))
         versions_by_run.append(versions)
-        unprotectable += public_rows(database.cursor(db)).determined
     database.close_all()
 
     started = time.perf_counter()
@@ -155,8 +167,9 @@ def main() -> None:
     print(f"{'  Backbone, all four versions together':<62} {determined:>8}   (target 0)")
     print(f"{'  Backbone, each version alone':<62} {single:>8}   (target 0)")
     print(f"{'  baseline: only the small cells hidden, each version alone':<62} {baseline:>8}")
-    print(f"{'  of which Backbone knew it could not protect (every cell that':<62} {unprotectable:>8}")
-    print("    would was published, with the same value, in an earlier version)")
+    print(f"{'  Backbone, its own count of cells it could not protect, as':<62} {unprotectable.count:>8}")
+    print("    every cell that would protect them had been shown, with the same value, in an earlier version")
+    print("    (a partner's later cells complete sums published before; counted once per observer)")
     print(f"hidden: {hidden:,} of {cells:,} cells ({hidden / cells:.0%}); for their own sake {own:,}, "
           f"to protect them {hidden - own:,}")
     if widths:

@@ -103,15 +103,20 @@ def _holding(member_key: np.ndarray, member_value: np.ndarray, total_key: np.nda
     keys, first = np.unique(member_key, return_index=True)
     sums = np.zeros(len(keys))
     unknown = np.zeros(len(keys), dtype=bool)
+    broken = np.zeros(len(keys), dtype=bool)  # an infinite member: a sum known not to hold (linked.with_remainders)
     at = np.searchsorted(keys, member_key)
-    np.add.at(sums, at, np.nan_to_num(member_value))
+    finite = np.isfinite(member_value)
+    np.add.at(sums, at, np.where(finite, member_value, 0.0))
     np.logical_or.at(unknown, at, np.isnan(member_value))
+    np.logical_or.at(broken, at, np.isinf(member_value))
     totals, where = np.unique(total_key, return_index=True)
     position = np.minimum(np.searchsorted(totals, link[first]), max(len(totals) - 1, 0))
     exists = (totals[position] == link[first]) if len(totals) else np.zeros(len(keys), dtype=bool)
     total = total_value[where][position] if len(totals) else np.zeros(len(keys))
     unknown |= np.isnan(total)
-    holds = unknown | (np.abs(np.nan_to_num(total) - sums) <= 1e-6 * np.maximum(1.0, np.abs(np.nan_to_num(total))))
+    broken |= np.isinf(total)
+    top = np.where(np.isfinite(total), total, 0.0)
+    holds = ~broken & (unknown | (np.abs(top - sums) <= 1e-6 * np.maximum(1.0, np.abs(top))))
     return keys[exists & holds]
 
 
@@ -372,7 +377,7 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide
     hidden only when nothing else will do.
     """
     reluctant = np.zeros(len(cells), dtype=bool) if reluctant is None else reluctant
-    views = [(v[0], v[1], v[2] if len(v) > 2 else np.ones(len(cells), dtype=bool)) for v in views]
+    views = _distinct([(v[0], v[1], v[2] if len(v) > 2 else np.ones(len(cells), dtype=bool)) for v in views])
     hidden = hidden.copy()
     remaining = 0
     # Hiding more never makes another cell determined (null vectors stay null vectors with zeros added), so a view
@@ -404,6 +409,20 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide
         if not changed:
             break
     return hidden, remaining
+
+
+def _distinct(views: list[tuple]) -> list[tuple]:
+    """The views without repeats: two quantities whose sums hold alike, known alike and protected alike audit alike (a
+    rate's numerators and denominators often do)."""
+    kept: list[tuple] = []
+    for view in views:
+        keys = view[0].keys
+        same = [other for other in kept if np.array_equal(other[1], view[1]) and np.array_equal(other[2], view[2])
+                and all(np.array_equal(getattr(other[0].keys, name), getattr(keys, name))
+                        for name in ("rows_holding", "columns_holding", "tables_holding"))]
+        if not same:
+            kept.append(view)
+    return kept
 
 
 def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray, known: np.ndarray,

@@ -65,11 +65,12 @@ class LinkedRows:
 
 def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
     """`rows`, and after them a "(not listed)" cell for every sum whose parts fall short of its total: per place and
-    dimension (groups short of the place's total, the community being a place here), then per group and for everyone
-    (places short of the community's figure, the unlisted group's too). A remainder that is negative (groups that
-    overlap) or unknown (a partner's mark) is NaN, which frees its sum. Remainders are hidden (a 0 is known), never
-    shown or chosen, and sensitive when small (1 to k-1 in a count, numerator, denominator or their difference);
-    `threshold` is k per row."""
+    dimension (groups short of the place's total, the community being a place here), and per group and for everyone
+    (places short of the community's figure). A remainder that is unknown (a partner's mark) is NaN: an unknown of the
+    sums like any hidden cell. One that is negative (groups that overlap, places counted twice) is infinite: its sum
+    does not hold, so the audit does not use it (nor the "(not listed)" row's and column's own sums, which then do
+    not hold either). Remainders are hidden (a 0 is known), never shown or chosen, and sensitive when small (1 to k-1
+    in a count, numerator, denominator or their difference); `threshold` is k per row."""
     n_place, n_group = len(rows.names["geography"]), len(rows.names["group_value"])
     n_dim = int(rows.dimension.max(initial=0)) + 2
     community_code = np.flatnonzero(rows.names["geography"] == "Community")
@@ -87,7 +88,8 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
     by_place = _shortfalls(cells, ~total, key(cells["table"], cells["place"], cells["dimension"]),
                            key(cells["table"], cells["place"]), total, key(cells["table"], cells["place"]))
     by_place["group"] = np.full(len(by_place["table"]), n_group)
-    cells = {c: np.concatenate([cells[c], by_place[c]]) for c in cells}
+    # Places short of the community's figure are worked out from the cells as sent (the "(not listed)" group's own
+    # column sum is then checked like any other: it holds only when it does).
     community = np.isin(cells["place"], community_code)
     column = key(cells["table"], np.zeros_like(cells["table"]), cells["dimension"], cells["group"])
     by_column = _shortfalls(cells, ~community, column, column, community, column)
@@ -96,7 +98,8 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
     count = len(extra["table"])
     values = {q: extra[f"q_{q}"] for q in rows.quantities}
     small = np.zeros(count, dtype=bool)
-    rest = values["denominator"] - values["numerator"]
+    with np.errstate(invalid="ignore"):  # inf - inf: a remainder of two sums that both do not hold
+        rest = values["denominator"] - values["numerator"]
     for part in (np.where(extra["ratio"], values["numerator"], values["value"]), np.where(extra["ratio"], values["denominator"], np.nan),
                  np.where(extra["ratio"], rest, np.nan)):
         small |= (part >= 1) & (part < extra["k"])
@@ -132,7 +135,8 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
 def _shortfalls(cells: dict, member: np.ndarray, group_key: np.ndarray, top_key_of_member: np.ndarray, top: np.ndarray,
                 top_key: np.ndarray) -> dict:
     """For every set of members (same group_key) whose total exists: a cell like its total, holding the total less the
-    members' sum in each quantity (NaN when negative or unknown), owned by the one partner who sent them all if so."""
+    members' sum in each quantity (NaN when unknown, infinite when negative: that sum does not hold), owned by the one
+    partner who sent them all if so."""
     members = np.flatnonzero(member)
     keys, first, at = np.unique(group_key[members], return_index=True, return_inverse=True)
     tops = np.flatnonzero(top)
@@ -149,7 +153,7 @@ def _shortfalls(cells: dict, member: np.ndarray, group_key: np.ndarray, top_key_
         sums = np.zeros(len(keys))
         np.add.at(sums, at, cells[name][members])
         left = cells[name][total_row] - sums[found]
-        out[name] = np.where(left < -1e-9, np.nan, np.maximum(left, 0.0))
+        out[name] = np.where(left < -1e-9, np.inf, np.maximum(left, 0.0))
     # Whose: the partner of the total, when every member is that partner's too.
     partner = cells["partner"][members]
     codes, partner_code = pd.factorize(pd.Series(partner, dtype=object), use_na_sentinel=True)
@@ -187,7 +191,7 @@ class Outcome:
 
 def protect_linked(rows: LinkedRows) -> Outcome:
     """Hide more of `rows` until no view of any table determines a hidden cell; see the module docstring."""
-    community = rows.column("geography") == "Community"
+    community = np.isin(rows.place, np.flatnonzero(np.asarray(rows.names["geography"]) == "Community"))
     cells = LinkedCells(rows.table, rows.place, community, rows.dimension, rows.group)
     # Preference among cells to hide: non-zero before zero, the smallest, then the first by name.
     order = np.lexsort((rows.group, rows.dimension, rows.place, np.nan_to_num(rows.size, nan=np.inf), rows.size == 0))
@@ -225,7 +229,12 @@ def _views(rows: LinkedRows, cells: LinkedCells) -> list[_View]:
     for its own sake; a cell the contributor rule hides is kept from the partners it names."""
     count = len(rows.table)
     exposed = rows.exposed_to if rows.exposed_to is not None else np.full(count, None, dtype=object)
-    contributor_only = pd.Series(rows.reason).astype(str).str.startswith(CONTRIBUTOR_REASON.split("{")[0]).to_numpy()
+    contributor_only = np.zeros(count, dtype=bool)
+    if rows.exposed_to is not None:
+        # Only cells the contributor rule names partners for can carry its reason: test those few.
+        named = np.flatnonzero(pd.notna(exposed) & rows.hidden)
+        prefix = CONTRIBUTOR_REASON.split("{")[0]
+        contributor_only[named] = [isinstance(r, str) and r.startswith(prefix) for r in rows.reason[named]]
     public_sensitive = rows.sensitive & ~contributor_only
     views = []
     for quantity, applies in (("value", np.ones(count, dtype=bool)), ("denominator", rows.ratio)):
@@ -236,7 +245,9 @@ def _views(rows: LinkedRows, cells: LinkedCells) -> list[_View]:
         views.append(_View(quantity, with_values, known, public_sensitive))
         for partner, tables in sorted((rows.partner_tables or {}).items()):
             own = rows.sole_partner == partner if rows.sole_partner is not None else np.zeros(count, dtype=bool)
-            kept_from_it = np.array([partner in e if e else False for e in exposed], dtype=bool)
+            kept_from_it = np.zeros(count, dtype=bool)
+            named = np.flatnonzero(contributor_only)
+            kept_from_it[named] = [partner in exposed[i] for i in named]
             views.append(_View(quantity, with_values, known | own | ~np.isin(rows.table, tables),
                                public_sensitive | (contributor_only & kept_from_it), partner))
     return views

@@ -273,28 +273,34 @@ def public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None =
     """
     # Arrow straight back into DuckDB: only the columns the rules read become pandas (strings cost most there).
     params = {"codes": _codes(metric_codes), "current": current}
-    outcomes = cur.execute(f"SELECT * FROM community_outcomes_from($current) WHERE {_WHICH}", params).to_arrow_table()
+    # With each cell, how many partners sent to its table, and the one that did when it was one (the contributor rule
+    # and the partners' views start from these).
+    outcomes = cur.execute(f"""
+        WITH senders AS (
+            SELECT metric_code, period_label, count(DISTINCT partner_code) AS table_partners,
+                   any_value(partner_code) AS table_partner
+            FROM query_table($current) WHERE {_WHICH} GROUP BY ALL)
+        SELECT o.*, s.table_partners, CASE WHEN s.table_partners = 1 THEN s.table_partner END AS sole_partner
+        FROM community_outcomes_from($current) AS o JOIN senders AS s USING (metric_code, period_label)
+        WHERE {_WHICH.replace('metric_code', 'o.metric_code')}""", params).to_arrow_table()
+    extra = ["table_partners", "sole_partner"]
     if not outcomes.num_rows:
-        return PublicRows(outcomes, [])
+        return PublicRows(outcomes.drop_columns(extra), [])
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
-    frame, parts = _with_contributors(cur, outcomes.select(RULE_INPUTS).to_pandas(), params)
+    frame, parts = _with_contributors(cur, outcomes.select(RULE_INPUTS + extra).to_pandas(), params)
     decision = decide(frame, metrics, published.read(cur, _codes(metric_codes), outcomes), parts)
-    rows = outcomes.drop_columns(FLAG_COLUMNS)
+    rows = outcomes.drop_columns(FLAG_COLUMNS + extra)
     for name in FLAG_COLUMNS:
         rows = rows.append_column(name, pa.array(decision.flags[name], from_pandas=True))
     return PublicRows(rows, decision.versions, decision.determined)
 
 
 def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """`frame` with, per cell, the partner that alone sent it (sole_partner); and, for the tables several partners sent
-    to, each cell's parts: one row per cell (`row`, its index in frame) and partner, with the cell less that partner's
-    part (others_*: see outcome_contributors_from)."""
-    partners = cur.execute(f"""SELECT metric_code, period_label, count(DISTINCT partner_code) AS partners,
-                                      any_value(partner_code) AS partner
-                               FROM query_table($current) WHERE {_WHICH} GROUP BY ALL""", params).df()
-    frame = frame.merge(partners, how="left", on=["metric_code", "period_label"])
-    frame["sole_partner"] = frame.partner.where(frame.partners.eq(1))
-    shared = partners[partners.partners > 1]
+    """`frame` (with table_partners and the table's sole_partner) with, per cell of the tables several partners sent to,
+    the partner that alone sent it; and those cells' parts: one row per cell (`row`, its index in frame) and partner,
+    with the cell less that partner's part (others_*: see outcome_contributors_from)."""
+    in_shared = frame.table_partners.gt(1).to_numpy()
+    shared = frame.loc[in_shared, ["metric_code", "period_label"]].drop_duplicates()
     parts = pd.DataFrame(columns=["row", "partner_code", "n_partners", "others_value", "others_numerator",
                                   "others_denominator", "others_rest"])
     if len(shared):
@@ -306,10 +312,8 @@ def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, para
         keys = GROUP_MARGIN + ["group_value"]
         parts = found.merge(frame[keys].reset_index(names="row"), on=keys).drop(columns=keys)
         sole = parts[parts.n_partners.eq(1)]
-        in_shared = frame.partners.gt(1).to_numpy()
-        frame.loc[in_shared, "sole_partner"] = None
         frame.loc[sole.row.to_numpy(), "sole_partner"] = sole.partner_code.to_numpy()
-    return frame.drop(columns=["partners", "partner"]), parts
+    return frame.drop(columns=["table_partners"]), parts
 
 
 def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, public: PublicRows) -> int:

@@ -44,18 +44,21 @@ else:
                 "Median neighbourhood, range shaded (no community-wide value reported)")
             st.caption(f"{md(row.outcome_area)} · {where}")
             st.metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit),
-                      delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
+                      delta=f"{change(row.change_since_baseline, row.unit)} since "
+                            + (f"{int(row.baseline_year)}" if pd.notna(row.baseline_year) else "the baseline"),
                       delta_color=status(row.status).badge, delta_arrow="off",
                       help=f"{row.definition or ''} Source: {row.source or 'not recorded in the catalog'}.")
             ui.status_badge(row.status)
             target = (f"Target {number(row.target_value, row.unit)} by {int(row.target_year)}"
-                      if row.target_value == row.target_value else "No target set")
+                      if row.target_value == row.target_value and pd.notna(row.target_year) else "No target set")
             st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target} · "
                        f"data loaded {pd.Timestamp(row.last_updated):%d %b %Y}")
             spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
+            shown = series.value.dropna()  # a series can be hidden whole, to protect small numbers
             ui.chart(charts.small_multiple, series, row.unit, spread,
-                     description=f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
-                     f"{number(row.latest_value, row.unit)}; {row.status}.", key=f"card-{metric_code}")
+                     description=f"{row.metric_name}: from {number(shown.iloc[0], row.unit)} to "
+                     f"{number(row.latest_value, row.unit)}; {row.status}." if len(shown) else
+                     f"{row.metric_name}: every value hidden to protect small numbers.", key=f"card-{metric_code}")
             st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
                          query_params={"metric": row.metric_name, "geography": row.geography})
     st.caption("Status compares the latest value with the baseline: a change within 5% of the baseline is "

@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 
 from backbone import config
-from backbone.errors import BackboneError
+from backbone.errors import BackboneError, StoreInUse
 from backbone.store import database
 
-EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE, EXIT_STORE_IN_USE = 0, 1, 2, 3
 
 
 class _Parser(argparse.ArgumentParser):
@@ -102,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     db = args.db or config.db_path()
     try:
         return _run(args, db)
+    except StoreInUse as exc:
+        if getattr(args, "json", False):
+            print(json.dumps({"status": "store in use", "message": str(exc), "errors": [], "warnings": []}))
+        else:
+            print(f"Error: {exc}", file=sys.stderr)
+        return EXIT_STORE_IN_USE
     except BackboneError as exc:
         if getattr(args, "json", False):
             print(json.dumps({"status": "error", "message": str(exc), "errors": [], "warnings": []}))

@@ -40,6 +40,14 @@ def uploads_dir(store_path: str | None = None) -> Path:
     return Path(target).resolve().parent / "uploads"
 
 
+def backups_dir(store_path: str | None = None) -> Path:
+    """Where the Backup button writes: `BACKBONE_BACKUPS`, default `backups/` beside the store's files."""
+    configured = os.environ.get("BACKBONE_BACKUPS")
+    if configured:
+        return Path(configured)
+    return uploads_dir(store_path).parent / "backups"
+
+
 def autoload_demo() -> bool:
     """Whether the app loads the demo initiative into an empty store (`BACKBONE_DEMO=0` turns it off)."""
     return os.environ.get("BACKBONE_DEMO", "1") not in ("0", "false", "no")
@@ -59,7 +67,26 @@ READ_LIMIT_DEFAULTS = {
     "MAX_CELLS": 20_000_000,  # rows x columns of one sheet's used range
     "READ_TIMEOUT_S": 60,  # the sandboxed reader is stopped after this long
     "READ_MEMORY_MB": 2_048,  # the sandboxed reader's address-space limit
+    "MAX_MERGED_RANGES": 5_000,  # merged ranges in one sheet (real exports merge a few header cells)
 }
+
+
+# The largest number a value may hold, per unit (BACKBONE_MAX_VALUE_<UNIT>): beyond it a number is a typing or export
+# error, not a measure (1e308 children would make the community's total infinite). Numerators and denominators count
+# people, so they take the count's limit.
+VALUE_LIMIT_DEFAULTS = {
+    "count": 1e9, "percent": 100.0, "rate_per_1000": 1e5, "rate_per_100000": 1e7, "dollars": 1e13, "number": 1e12,
+    "index": 1e9,
+}
+
+
+def value_limit(unit: str) -> float:
+    """The largest value a unit may hold: `BACKBONE_MAX_VALUE_<UNIT>` from the environment, else its default."""
+    raw = os.environ.get(f"BACKBONE_MAX_VALUE_{unit.upper()}")
+    try:
+        return float(raw) if raw else VALUE_LIMIT_DEFAULTS[unit]
+    except ValueError:
+        return VALUE_LIMIT_DEFAULTS[unit]
 
 
 def read_limit(name: str) -> int:

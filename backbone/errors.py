@@ -29,3 +29,7 @@ class Finding:
 
 class BackboneError(Exception):
     """A mistake a person can fix (bad argument, unknown partner, unreadable file): shown without a traceback."""
+
+
+class StoreInUse(BackboneError):
+    """The store's file is held by another program (the app, most often): DuckDB lets one program open a file at a time."""

@@ -16,6 +16,7 @@ from streamlit.runtime.context import StreamlitHeaders
 from backbone import config
 from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
+from backbone.intake.staging import sweep
 from backbone.intake.template import template_bytes
 from backbone.show import charts
 from backbone.show.formatting import Status, direction_words, md, plural, status
@@ -45,6 +46,7 @@ THIS_RUN_USER_KEY = "signed-in-this-run"
 def _open_store(db: str) -> bool:
     """Open (create, upgrade) the store once per process, loading the demo into an empty one."""
     database.connect(db)
+    sweep(db)  # staged files and kept originals a killed process left behind
     return ensure_demo(db)
 
 
@@ -209,7 +211,7 @@ def _sign_in_form() -> None:
             try:
                 st.session_state[USER_KEY] = auth.sign_in(email, password, config.db_path(), address=visitor_address())
             except BackboneError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(str(exc)), icon=":material/error:")
             else:
                 st.session_state[LAST_ACTIVE_KEY] = datetime.now()
                 st.session_state.pop(ENDED_KEY, None)

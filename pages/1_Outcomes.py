@@ -1,5 +1,6 @@
 """Outcomes over time: turn the curve, by group, the equity gap, and by place, for one outcome."""
 
+import pandas as pd
 import streamlit as st
 
 from backbone import ui
@@ -45,7 +46,7 @@ dimension = filters[2].selectbox("Break down by", ["(no breakdown)", *dimensions
 
 series = ui.read("trend", metric_code, geography)
 if series.empty:
-    ui.empty_state(f"No data yet for this outcome in {geography}: partners upload it on the Upload page.")
+    ui.empty_state(f"No data yet for this outcome in {md(geography)}: partners upload it on the Upload page.")
     st.stop()
 row = series.iloc[-1]
 
@@ -53,8 +54,10 @@ st.header("Turning the curve")
 ui.about_metric(row)
 numbers = st.columns(4)
 numbers[0].metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit))
-numbers[1].metric(f"Change since {int(row.baseline_year)}", change(row.change_since_baseline, row.unit))
-has_target = row.target_value == row.target_value
+# A series whose values are all hidden has no baseline year to name.
+numbers[1].metric(f"Change since {int(row.baseline_year)}" if pd.notna(row.baseline_year) else "Change since baseline",
+                  change(row.change_since_baseline, row.unit))
+has_target = row.target_value == row.target_value and pd.notna(row.target_year)
 numbers[2].metric(f"Target for {int(row.target_year)}" if has_target else "Target",
                   number(row.target_value, row.unit) if has_target else "Not set")
 with numbers[3]:

@@ -4,7 +4,7 @@ import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
-from backbone.show.formatting import plural
+from backbone.show.formatting import md, plural
 from backbone.store import auth, milestones
 from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
 
@@ -61,7 +61,7 @@ if can_edit and st.button("Save milestones", type="primary", icon=":material/sav
         st.session_state["phases-saved"] = f"Saved: {plural(changed, 'change')} to this cell's milestones."
         st.rerun()
     except BackboneError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
 
 evidence = ui.read("evidence", phase, component)
 st.markdown("**Evidence metrics** filed under this cell")

@@ -11,7 +11,7 @@ from backbone.intake.ingest import ingest_file, undo_upload
 from backbone.intake.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
 from backbone.intake.reader.sandbox import prepare as prepare_reader
 from backbone.intake.reader.workbook import limits_help
-from backbone.intake.staging import stage_upload
+from backbone.intake.staging import staged
 from backbone.show.formatting import md, plural
 from backbone.store import auth
 
@@ -43,7 +43,7 @@ def show_load(state: dict) -> None:
             user = ui.current_user()
             state["undone"] = undo_upload(loaded.upload_id, undone_by=user.email, actor=user)["rows_restored"]
         except BackboneError as exc:
-            st.error(str(exc))
+            st.error(md(str(exc)))
             return
         ui.clear_caches()
         st.rerun()
@@ -79,12 +79,12 @@ if uploaded is None:
 # Streamlit hands the same file over again on every rerun: read it once per file and partner.
 if (state.get("file_id"), state.get("partner")) != (uploaded.file_id, partner):
     state.clear()
-    state.update(file_id=uploaded.file_id, partner=partner, name=uploaded.name, mapping={}, result=None, loaded=None,
-                 path=str(stage_upload(uploaded.getvalue(), uploaded.name)))
+    state.update(file_id=uploaded.file_id, partner=partner, name=uploaded.name, mapping={}, result=None, loaded=None)
 if state["result"] is None:
-    with st.status(f"Reading {md(uploaded.name)}…", expanded=False) as progress:
+    # The bytes are on disk only while they are checked (and again while they load): no staged file outlives a run.
+    with st.status(f"Reading {md(uploaded.name)}…", expanded=False) as progress, staged(uploaded.getvalue(), uploaded.name) as path:
         try:
-            state["result"] = ingest_file(state["path"], partner, dry_run=True, original_name=state["name"],
+            state["result"] = ingest_file(path, partner, dry_run=True, original_name=state["name"],
                                           column_map=state["mapping"], uploaded_by=user.email, actor=user)
         except Exception as exc:  # noqa: BLE001 - a partner never sees a traceback (the reader's own faults are findings)
             failed(exc, f"Backbone could not read {md(uploaded.name)}")
@@ -113,9 +113,9 @@ if result.mapping_source == "remembered":
 if result.sheets_used:
     st.markdown("Sheets read: " + ", ".join(f"**{md(s)}**" for s in result.sheets_used))
 for sheet, reason in result.sheets_skipped.items():
-    st.caption(f"Sheet '{md(sheet)}' skipped: {reason}.")
+    st.caption(f"Sheet '{md(sheet)}' skipped: {md(reason)}.")
 if result.missing_reasons:
-    st.caption("Missing values: " + "; ".join(f"{n} {reason}" for reason, n in result.missing_reasons.items()))
+    st.caption("Missing values: " + "; ".join(f"{n} {md(reason)}" for reason, n in result.missing_reasons.items()))
 
 if result.errors:
     st.error(f"{len(result.errors)} problem{'s' if len(result.errors) != 1 else ''} to fix before this file can load. "
@@ -148,8 +148,9 @@ if not result.errors:
     if st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
                  icon=":material/upload:"):
         try:
-            state["loaded"] = ingest_file(state["path"], partner, original_name=state["name"], column_map=state["mapping"],
-                                          uploaded_by=user.email, actor=user, checked_before=result)
+            with staged(uploaded.getvalue(), uploaded.name) as path:
+                state["loaded"] = ingest_file(path, partner, original_name=state["name"], column_map=state["mapping"],
+                                              uploaded_by=user.email, actor=user, checked_before=result)
         except Exception as exc:  # noqa: BLE001 - a partner never sees a traceback; nothing was written
             failed(exc, f"{md(state['name'])} was not loaded; nothing was written")
             st.stop()

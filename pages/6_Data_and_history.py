@@ -1,5 +1,6 @@
 """Data and history: every upload with the difference it made (and undo), the searchable catalog, and catalog updates."""
 
+import pandas as pd
 import streamlit as st
 
 from backbone import ui
@@ -8,6 +9,7 @@ from backbone.intake.catalog_workbook import load_catalog_upload
 from backbone.intake.ingest import undo_upload
 from backbone.show.formatting import md, plural
 from backbone.store import auth
+from backbone.store.export import backup_now
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 
 user = ui.setup_page("Data and history", ":material/history:", needs="see_raw")
@@ -19,7 +21,7 @@ def undo(upload_id: str) -> None:
     try:
         done = undo_upload(upload_id, undone_by=user.email, actor=user)
     except BackboneError as exc:
-        st.error(str(exc))
+        st.error(md(str(exc)))
         return
     ui.clear_caches()
     st.success(f"Undone {md(done['file_name'])}: {plural(done['rows_restored'], 'earlier value')} current again.")
@@ -31,13 +33,21 @@ if linked:
     try:
         detail = ui.read("upload_detail", linked)
     except BackboneError as exc:
-        st.info(str(exc), icon=":material/block:")
-    else:
+        detail = None
+        st.info(md(str(exc)), icon=":material/block:")  # the message repeats the link's text: shown as text
+    if detail is not None and detail.empty:
+        st.info("That upload is not one you can see here.", icon=":material/block:")
+    elif detail is not None:
         row = detail.iloc[0]
+
+        def count(value: object) -> int:
+            return int(value) if pd.notna(value) else 0
+
         with st.container(border=True):
-            st.markdown(f"**{md(row.file_name)}** from {md(row.partner or 'the backbone')}, {row.uploaded_at:%d %b %Y %H:%M}: "
-                        f"{row.status}; {plural(int(row.rows_new or 0), 'new value')}, {int(row.rows_changed or 0)} changed, "
-                        f"{int(row.rows_unchanged or 0)} unchanged.")
+            st.markdown(f"**{md(row.file_name)}** from {md(row.partner if pd.notna(row.partner) else 'the backbone')}, "
+                        f"{pd.Timestamp(row.uploaded_at):%d %b %Y %H:%M}: {md(row.status)}; "
+                        f"{plural(count(row.rows_new), 'new value')}, {count(row.rows_changed)} changed, "
+                        f"{count(row.rows_unchanged)} unchanged.")
             if row.status == "loaded" and row.kind == "partner" and st.button("Undo this upload", key="undo-linked",
                                                                               icon=":material/undo:"):
                 undo(linked)
@@ -83,6 +93,18 @@ st.dataframe(
 
 if not auth.can(user, "edit"):
     st.stop()  # the catalog is the backbone team's to change
+
+st.subheader("Back up")
+st.markdown("Every table and every kept original, written as a dated folder in the backups folder while the app keeps "
+            "running (the command line cannot open the store while the app holds it). `python -m backbone restore` "
+            "puts a backup back.")
+if st.button("Back up the store now", icon=":material/backup:"):
+    try:
+        folder = backup_now(user)
+    except BackboneError as exc:
+        st.error(md(str(exc)))
+    else:
+        st.success(f"Backed up to {md(folder)}.", icon=":material/check_circle:")
 
 st.subheader("Update the catalog")
 st.markdown("The common agenda lives in a catalog workbook: sheets **Metrics**, **Partners**, **Roles**, **Targets**, "

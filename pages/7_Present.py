@@ -82,7 +82,7 @@ if deck is not None and deck.slides:
     version = database.data_version(db)
     shown, spec = _slide(db, version, deck.slides[index - 1].key())
 
-    st.title(shown.title)
+    st.title(md(shown.title))
     st.markdown(f"{md(shown.where)} · Source: {md(shown.source)}")
     if shown.slide.kind == "number":
         left, right = st.columns([3, 2], vertical_alignment="center")
@@ -168,7 +168,7 @@ if auth.can(user, "edit") and (deck is None or st.session_state.get("editing")):
             try:
                 saved = slides.save_deck(name, [slides.Slide.from_key(k) for k in ordered], user, db)
             except BackboneError as exc:
-                st.error(str(exc), icon=":material/error:")
+                st.error(md(str(exc)), icon=":material/error:")
             else:
                 st.query_params.update(deck=saved.name, slide="1")
                 st.success(f"Saved '{md(saved.name)}' with {len(saved.slides)} slides.", icon=":material/check:")

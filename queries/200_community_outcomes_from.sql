@@ -9,25 +9,8 @@
 -- own names and never summed into it. A value that cannot be combined honestly (rates reported without counts, from
 -- more than one source) is left out rather than estimated; a suppressed contribution suppresses the total.
 CREATE OR REPLACE MACRO community_outcomes_from(source) AS TABLE
-WITH observed AS (
-    SELECT c.*, m.unit,
-        CASE m.unit WHEN 'percent' THEN 100 WHEN 'rate_per_1000' THEN 1000 WHEN 'rate_per_100000' THEN 100000 END AS scale
-    FROM query_table(source) AS c
-    JOIN metrics AS m USING (metric_code)
-),
-reported_for_community AS (
-    SELECT DISTINCT metric_code, period_label, dimension, group_value
-    FROM observed
-    WHERE geography = 'Community'
-),
-contributions AS (
-    SELECT *, geography AS out_geography FROM observed
-    UNION ALL
-    SELECT o.*, 'Community' AS out_geography
-    FROM observed AS o
-    ANTI JOIN reported_for_community AS r
-        USING (metric_code, period_label, dimension, group_value)
-    WHERE o.geography <> 'Community' AND coalesce(o.place_role, 'place') = 'place'
+WITH contributions AS (
+    SELECT * FROM outcome_contributions_from(source)
 ),
 combined AS (
     SELECT

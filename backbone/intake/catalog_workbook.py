@@ -119,7 +119,7 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
                           db: str | None = None) -> CatalogLoad:
     """Create or update metrics, partners, roles, targets, milestones and expectations from a workbook: all or nothing."""
     require(actor, "edit")
-    sheets = {sheet.name.strip(): sheet.rows for sheet in read_untrusted(Path(path), rows=True)}
+    sheets = {sheet.name.strip(): sheet.rows for sheet in read_untrusted(Path(path), rows=True, name=original_name)}
     known = {name.lower(): name for name in sheets}
     errors: list[Finding] = []
     present = {name: sheets[known[name.lower()]] for name in SHEET_COLUMNS if name.lower() in known}

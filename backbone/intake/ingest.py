@@ -239,7 +239,7 @@ def _read_and_check(path: Path, name: str, basis: Basis) -> IngestResult:
     located finding in plain words (and the traceback goes to the log, for the developers)."""
     result = IngestResult(status="rejected", file_name=name, partner_code=basis.partner_code)
     try:
-        grids = read_untrusted(path)
+        grids = read_untrusted(path, name=name)
     except BackboneError as exc:
         result.errors.append(Finding("(whole file)", None, None, str(exc)))
         return result

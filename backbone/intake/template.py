@@ -12,6 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from backbone.intake.reader.table import TEMPLATE_FIELDS
 from backbone.store import database
+from backbone.text import neutralise_formulas
 from backbone.vocab import DIRECTIONS, UNITS
 
 INSTRUCTIONS = [
@@ -76,6 +77,7 @@ def write_template(out: Path | BinaryIO, db: str | None = None) -> Path | Binary
         dropdown.showErrorMessage = False  # partners may paste codes or aliases, which the loader also accepts
         data.add_data_validation(dropdown)
         dropdown.add("A2:A5000")
+    neutralise_formulas(book)  # catalog names and aliases are text, whatever they start with
     if isinstance(out, (str, Path)):
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -9,6 +9,7 @@ finding; rows skipped with a count, such as totals of other places or summary ro
 from __future__ import annotations
 
 import difflib
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -16,6 +17,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from backbone import config
 from backbone.errors import Finding
 from backbone.intake.places import resolve_places
 from backbone.intake.reader.cells import parse_flag, parse_number
@@ -176,6 +178,9 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
         if con.execute(query).fetchone()[0]:
             simple.add(flag)
     con.register("unit_scale", pa.table({"unit": list(UNIT_SCALE), "scale": list(UNIT_SCALE.values())}))
+    units = list(config.VALUE_LIMIT_DEFAULTS)
+    con.register("value_limits", pa.table({"unit": units, "max_value": [config.value_limit(u) for u in units],
+                                           "max_count": [config.value_limit("count")] * len(units)}))
     return simple, warnings
 
 
@@ -390,10 +395,12 @@ def _rules_sql(simple: set[str]) -> str:
         fraction = "coalesce(mu.fraction, false)"
         reasons.insert(0, ("mu.other_unit", "'other unit'"))
         skip = "CASE " + " ".join(f"WHEN {test} THEN {reason}" for test, reason in reasons) + " END"
+    row_unit = "m.unit" if "units" in simple else "CASE WHEN c.unit_text IS NULL THEN m.unit ELSE mu.unit END"
     return f"""
 CREATE TEMP VIEW read_cells AS
 SELECT c.* EXCLUDE (codes_id, row_kind, metric_from_column, period_from_column, unit_text), {metric}, s.scale,
-       {fraction} AS unit_fraction, p.label AS p_label, p.p_start, p.p_end, coalesce(f.kind, 'shown') AS flag_kind,
+       {fraction} AS unit_fraction, l.max_value, l.max_count, p.label AS p_label, p.p_start, p.p_end,
+       coalesce(f.kind, 'shown') AS flag_kind,
        {_cell_sql('c.value', 'v')}, {_cell_sql('c.numerator', 'n')}, {_cell_sql('c.denominator', 'd')},
        {geo},
        {groups},
@@ -402,7 +409,8 @@ FROM cand c
 LEFT JOIN metric_lookup m ON m.raw = c.metric
 {unit_join}
 {period_join}
-LEFT JOIN unit_scale s ON s.unit = {"m.unit" if "units" in simple else "CASE WHEN c.unit_text IS NULL THEN m.unit ELSE mu.unit END"}
+LEFT JOIN unit_scale s ON s.unit = {row_unit}
+LEFT JOIN value_limits l ON l.unit = {row_unit}
 {geo_join}
 {group_join}
 LEFT JOIN cell_lookup v ON {codes.format(x='v')}v.raw = c.value
@@ -445,7 +453,9 @@ SELECT * EXCLUDE (geography, dimension, "group", value, numerator, denominator, 
   skip IS NULL AND NOT early_error AND v_kind = 'missing' AND val IS NULL AS is_missing,
   skip IS NULL AND NOT early_error AND NOT (v_kind = 'missing' AND val IS NULL) AND (
       coalesce(num > den, false) OR coalesce(unit = 'percent' AND val > 100, false)
-      OR coalesce(unit IN {SIGNED_UNITS} AND val < 0, false)) AS late_error
+      OR coalesce(unit IN {SIGNED_UNITS} AND val < 0, false)
+      OR NOT coalesce(isfinite(val) AND abs(val) <= max_value, val IS NULL)
+      OR coalesce(num > max_count OR den > max_count, false)) AS late_error
 FROM valued;
 
 CREATE TEMP VIEW keyed AS
@@ -576,8 +586,17 @@ def _report(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catalo
             out.add("error", "suppression flag not Y or N", blk, row, FLAG_FIELD,
                     f"'{text_of(flag)}' in a suppression flag column; write Y for a suppressed value, N or nothing for a "
                     "value shown (or map the column to ignore if it is not a flag)")
-    for blk, row, unit, val, num, den in con.execute(
-            "SELECT blk, srow, unit, val, num, den FROM checked WHERE late_error ORDER BY seq").fetchall():
+    for blk, row, unit, val, num, den, max_value, max_count in con.execute(
+            "SELECT blk, srow, unit, val, num, den, max_value, max_count FROM checked WHERE late_error ORDER BY seq").fetchall():
+        for column, number in (("numerator", num), ("denominator", den)):
+            if number is not None and number > max_count:
+                out.add("error", f"{column} too large", blk, row, column,
+                        f"{number:g} is more people than any {column} can count (Backbone takes up to {max_count:,.0f}, "
+                        "the setting BACKBONE_MAX_VALUE_COUNT); check the cell for a typing or export error")
+        if val is not None and (not math.isfinite(val) or (abs(val) > max_value and unit != "percent")):
+            out.add("error", "value out of range", blk, row, "value",
+                    f"{val:g} is beyond any {unit.replace('_', ' ')} Backbone accepts (up to {max_value:,.0f}, the "
+                    f"setting BACKBONE_MAX_VALUE_{unit.upper()}); check the cell for a typing or export error")
         if num is not None and den is not None and num > den:
             out.add("error", "numerator above denominator", blk, row, "numerator",
                     f"numerator {num:g} is greater than denominator {den:g}; check the two columns are not swapped")

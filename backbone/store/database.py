@@ -6,6 +6,7 @@ import hashlib
 import logging
 import os
 import random
+import re
 import threading
 import time
 import uuid
@@ -19,7 +20,7 @@ import duckdb
 import pandas as pd
 
 from backbone import config
-from backbone.errors import BackboneError
+from backbone.errors import BackboneError, StoreInUse
 from backbone.store import lake
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
@@ -49,7 +50,7 @@ def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
             else:
                 if path != ":memory:":
                     Path(path).parent.mkdir(parents=True, exist_ok=True)
-                con = duckdb.connect(path)
+                con = _open_file(path)
                 _tighten(Path(path), Path(f"{path}.wal"))
             _retrying_conflicts(lambda: apply_schema(con))
             _connections[path] = con
@@ -72,6 +73,22 @@ def _tighten(*paths: Path) -> None:
                 existing.chmod(0o700 if existing.is_dir() else 0o600)
         except PermissionError:  # someone else's file: opening it still works, or fails with its own clear error
             log.warning("Could not make %s readable by its owner only.", existing)
+
+
+def _open_file(path: str) -> duckdb.DuckDBPyConnection:
+    """Open a DuckDB file, saying plainly what to do when another program holds it."""
+    try:
+        return duckdb.connect(path)
+    except duckdb.IOException as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        holder = re.search(r"held in (\S+) \(PID (\d+)\)", str(exc))
+        who = f"program {Path(holder.group(1)).name} (process {holder.group(2)})" if holder else "program"
+        raise StoreInUse(
+            f"The store {path} is open in another {who}, most likely the Backbone app: a DuckDB file can be open in one "
+            "program at a time. Stop the app and run this again; or, to back up while it runs, use the Backup button "
+            "on the Data and history page (directors)."
+        ) from None
 
 
 def cursor(path: str | None = None) -> duckdb.DuckDBPyConnection:

@@ -17,6 +17,7 @@ import pyarrow.parquet as pq
 from backbone import config
 from backbone.errors import BackboneError
 from backbone.store import database
+from backbone.store.auth import User, require
 from backbone.store.privacy import refresh_public_outcomes
 
 PUBLIC_VIEWS = [
@@ -24,10 +25,14 @@ PUBLIC_VIEWS = [
     "submission_status", "current_observations",
 ]
 TABLES = [
-    "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
-    "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
+    "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "places", "place_aliases",
+    "catalog_settings", "targets", "milestones", "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
     "sign_in_settings", "sign_in_record", "plans", "plan_partners", "plan_actions",
+    "suppression_history", "published_values",
 ]
+# What has been published cannot be unpublished: a restore adds a backup's record of it to the store's own rather
+# than replacing it, so cells hidden before the restore stay hidden after it (store/published.py).
+PUBLISHED_RECORD = {"suppression_history", "published_values"}
 
 
 def read_relation(name: str, db: str | None = None) -> pd.DataFrame:
@@ -102,7 +107,8 @@ def backup(directory: Path, db: str | None = None) -> dict[str, int]:
         counts[table] = arrow.num_rows
     uploads = config.uploads_dir(db)
     if uploads.exists():
-        shutil.copytree(uploads, directory / "uploads")
+        # Files still being checked are no part of the store (and a hostile one must not travel with its backups).
+        shutil.copytree(uploads, directory / "uploads", ignore=lambda folder, _: ["incoming"] if Path(folder) == uploads else [])
     manifest = {"schema_version": database.SCHEMA_VERSION, "created": datetime.now().isoformat(), "rows": counts}
     (directory / "manifest.json").write_text(json.dumps(manifest, indent=2))
     _owner_only(directory)
@@ -116,6 +122,14 @@ def _owner_only(directory: Path) -> None:
             os.chmod(os.path.join(folder, name), 0o700)
         for name in files:
             os.chmod(os.path.join(folder, name), 0o600)
+
+
+def backup_now(actor: User, db: str | None = None) -> str:
+    """A director's backup from the app: a new dated folder under config.backups_dir; returns its name there."""
+    require(actor, "edit")
+    folder = config.backups_dir(db) / datetime.now().strftime("backbone-%Y-%m-%d-%H%M%S")
+    backup(folder, db)
+    return f"{folder.parent.name}/{folder.name}"
 
 
 def restore(directory: Path, db: str | None = None) -> dict[str, int]:
@@ -132,12 +146,15 @@ def restore(directory: Path, db: str | None = None) -> dict[str, int]:
         raise BackboneError(f"The backup in '{directory}' is incomplete: {', '.join(missing) or 'no tables'} missing.")
     def replace_everything(cur: duckdb.DuckDBPyConnection) -> dict[str, int]:
         for table in TABLES:
-            cur.execute(f"DELETE FROM {table}")
+            if table not in PUBLISHED_RECORD:
+                cur.execute(f"DELETE FROM {table}")
         for table in backed_up:
-            cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM read_parquet($path)",
-                        {"path": str(directory / f"{table}.parquet")})
+            keep_ours = f" EXCEPT SELECT * FROM {table}" if table in PUBLISHED_RECORD else ""
+            rows = "SELECT * FROM read_parquet($path)" + keep_ours
+            cur.execute(f"INSERT INTO {table} BY NAME {rows}", {"path": str(directory / f"{table}.parquet")})
         counts = {t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in backed_up}
-        if counts != {t: manifest["rows"][t] for t in backed_up}:
+        replaced = [t for t in backed_up if t not in PUBLISHED_RECORD]
+        if {t: counts[t] for t in replaced} != {t: manifest["rows"][t] for t in replaced}:
             # Raised inside the transaction, so the store is left exactly as it was.
             raise BackboneError(f"Restored row counts {counts} differ from the backup's manifest {manifest['rows']}.")
         # The kept originals move with the store: point each upload at its file in this store's uploads folder.

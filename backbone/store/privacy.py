@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
+
 import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from backbone.config import DEFAULT_SUPPRESSION_THRESHOLD
+from backbone.store import linked, published
 from backbone.vocab import UNIT_SCALE
 
+log = logging.getLogger(__name__)
 # A rate built on fewer events than this moves a lot by chance (NCHS practice): shown, but flagged.
 UNSTABLE_BELOW = 20
 RATE_UNITS = {"rate_per_1000", "rate_per_100000"}
@@ -18,11 +23,8 @@ PUBLIC_COLUMNS = [
     "numerator", "denominator", "suppressed", "suppression_marks", "suppression_reason", "display", "unstable",
     "n_partners", "value_basis", "last_updated",
 ]
-# The two ways a hidden cell could be worked out by subtraction: the groups of a place add up to its total,
-# and the places add up to the whole community.
+# A cell's key: its table (metric and period), place and dimension; and then its group.
 GROUP_MARGIN = ["metric_code", "period_label", "geography", "dimension"]
-PLACE_MARGIN = ["metric_code", "period_label", "dimension", "group_value"]
-MAX_PASSES = 10
 # What the rules read of a community_outcomes row, and what they decide for it.
 RULE_INPUTS = GROUP_MARGIN + ["group_value", "value", "numerator", "denominator", "suppressed", "suppression_marks"]
 FLAG_COLUMNS = ["suppressed", "suppression_reason", "display", "unstable"]
@@ -54,11 +56,28 @@ def suppress(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
                         denominator=frame.denominator.where(shown), **flags)[PUBLIC_COLUMNS]
 
 
-def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataFrame:
+def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.History | None = None) -> pd.DataFrame:
     """The FLAG_COLUMNS of each row of `outcomes` (only its RULE_INPUTS are read), in the same order; see suppress."""
+    return decide(outcomes, metrics, history).flags
+
+
+@dataclass
+class Decision:
+    """The rules' verdict on some community_outcomes rows: their FLAG_COLUMNS, the tables' new published versions,
+    and how many hidden cells could still be worked out (0 unless a table ran out of cells to hide)."""
+
+    flags: pd.DataFrame
+    versions: list[dict]
+    determined: int
+
+
+def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.History | None = None,
+           parts: pd.DataFrame | None = None) -> Decision:
+    """The small-cell rules over `outcomes` (RULE_INPUTS, and sole_partner when known), given the parts several partners
+    sent of a cell (`parts`, from _with_contributors) and what was published before (`history`); see suppress."""
     # Codes in name order: between members of equal size the first by name is hidden, so every rebuild hides the same
     # cells whatever order the rows come in (two versions hiding different cells would give both values away).
-    factorized = {c: pd.factorize(outcomes[c], sort=True, use_na_sentinel=False) for c in GROUP_MARGIN + PLACE_MARGIN[-1:]}
+    factorized = {c: pd.factorize(outcomes[c], sort=True, use_na_sentinel=False) for c in GROUP_MARGIN + ["group_value"]}
     key = {c: codes for c, (codes, _) in factorized.items()}
     metric, metric_codes = factorized["metric_code"]
     info = metrics.drop_duplicates("metric_code").set_index("metric_code").reindex(metric_codes)
@@ -76,6 +95,8 @@ def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
     def small(count: np.ndarray) -> np.ndarray:
         return (count >= 1) & (count < k)
 
+    # The contributor rule: which partners would be left with another's small number by subtracting their own part.
+    exposed_to = _exposed_to(outcomes, parts, k, is_count, is_ratio)
     # Reasons are written only for the rows that get one: string work on every row costs more than the rules.
     reason = np.full(len(outcomes), None, dtype=object)
     at_source = outcomes.suppressed.fillna(False).astype(bool).to_numpy()
@@ -84,15 +105,19 @@ def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
     small_group = protected & is_ratio & (denominator < k)
     small_part = protected & is_ratio & ~small_group & (small(numerator) | small(rest))
     for rows, text in ((~at_source & small_count, "fewer than {} people"), (~at_source & small_group, "group of fewer than {} people"),
-                       (~at_source & small_part & pd.isna(reason), "fewer than {} people in this result")):
+                       (~at_source & small_part & pd.isna(reason), "fewer than {} people in this result"),
+                       (~at_source & protected & pd.notna(exposed_to) & pd.isna(reason), linked.CONTRIBUTOR_REASON)):
         reason[rows] = [text.format(n) for n in k[rows]]
+    if history is not None and history.sticky is not None and len(history.sticky):
+        _keep_hidden(outcomes, history.sticky, reason, (value, numerator, denominator))
 
     display = np.full(len(outcomes), None, dtype=object)
     percent = per_row(info.unit.eq("percent")) & small_part & ~at_source
     display[percent & small(numerator) & (value <= 5)] = "≤5%"
     display[percent & small(rest) & (value >= 95)] = "≥95%"
 
-    # How big a cell is, for choosing the smallest cell to hide alongside another (zeros are shown, never chosen).
+    # How big a cell is, for choosing the cells to hide alongside another: the smallest first, a zero only when nothing
+    # else will do.
     size = np.where(is_ratio, denominator, value)
     # Cells the partner already hid count as hidden members of their margins.
     eligible = (is_count | is_ratio | at_source) & protected
@@ -100,26 +125,56 @@ def suppression_flags(outcomes: pd.DataFrame, metrics: pd.DataFrame) -> pd.DataF
     place = _ids(*(key[c] for c in GROUP_MARGIN[:-1]))
     is_total = (outcomes.dimension.eq("All") & outcomes.group_value.eq("All")).to_numpy()
     in_a_dimension = outcomes.dimension.ne("All").to_numpy()
-    margins = [_Margin.groups(place, _ids(place, key["dimension"]), is_total, in_a_dimension & eligible, key["group_value"]),
-               _Margin.places(_ids(*(key[c] for c in PLACE_MARGIN)), outcomes.geography.eq("Community").to_numpy(), eligible,
-                              key["geography"])]
-    for _ in range(MAX_PASSES):
-        before = int(hidden.sum())
-        equal = _equal_to_total(place, is_total, in_a_dimension, size, eligible & ~hidden)
-        reason[equal & ~hidden] = "the whole group: equal to its total"
-        hidden |= equal
-        for margin in margins:
-            extra = margin.complements(hidden, size)
-            reason[extra & ~hidden] = "hidden so that another small cell cannot be worked out"
-            hidden |= extra
-        if int(hidden.sum()) == before:
-            break
-
+    equal = _equal_to_total(place, is_total, in_a_dimension, size, eligible & ~hidden)
+    reason[equal] = "the whole group: equal to its total"
+    hidden |= equal
+    outcome = _protect_linked(outcomes, key, factorized, eligible & protected, is_ratio, size, hidden,
+                             reason, at_source, per_row(info.unit.isin(list(UNIT_SCALE))), k, exposed_to, parts, history)
+    hidden = outcome.hidden
     display[~hidden] = None
     unstable = per_row(info.unit.isin(list(RATE_UNITS))) & ~hidden & (numerator < UNSTABLE_BELOW)  # NaN < 20 is False
     # Object columns: pandas would otherwise copy every row's text into a string array first.
-    return pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.Series(reason, dtype=object),
-                         "display": pd.Series(display, dtype=object), "unstable": unstable})
+    flags = pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.Series(reason, dtype=object),
+                          "display": pd.Series(display, dtype=object), "unstable": unstable})
+    return Decision(flags, outcome.versions, outcome.determined)
+
+
+def _keep_hidden(outcomes: pd.DataFrame, sticky: pd.DataFrame, reason: np.ndarray, numbers: tuple) -> None:
+    """Hidden once, hidden in every later version of the period (showing it, or the neighbour it protected, next to
+    the earlier version would give it away), with its reason then; except a cell one partner alone sent, and sent
+    again with another number (its own correction: it knew both, no one else did), which the rules judge afresh."""
+    before = outcomes[GROUP_MARGIN + ["group_value"]].merge(sticky, how="left", on=GROUP_MARGIN + ["group_value"])
+    again = before.suppression_reason.notna().to_numpy() & pd.isna(reason)
+    same = np.ones(len(outcomes), dtype=bool)
+    for column, now in zip(("value", "numerator", "denominator"), numbers, strict=True):
+        then = before[column].to_numpy(dtype=float, na_value=np.nan)
+        same &= (then == now) | (np.isnan(then) & np.isnan(now))
+    partner_now = outcomes.sole_partner.to_numpy(object) if "sole_partner" in outcomes else np.full(len(outcomes), None)
+    partner_then = before.sole_partner.to_numpy(object)
+    own_correction = ~same & pd.notna(partner_now) & (partner_now == partner_then)
+    again &= ~own_correction
+    reason[again] = np.where(same[again], before.suppression_reason.to_numpy(object)[again], linked.STICKY_REASON)
+
+
+def _exposed_to(outcomes: pd.DataFrame, parts: pd.DataFrame | None, k: np.ndarray, is_count: np.ndarray,
+                is_ratio: np.ndarray) -> np.ndarray:
+    """Per row: the partners who, taking their own part from the cell, would be left with another's count of 1 to k-1
+    (a tuple), or None. The contributor rule hides such a cell, and the audit keeps it from those partners."""
+    exposed = np.full(len(outcomes), None, dtype=object)
+    if parts is None or not len(parts):
+        return exposed
+    row = parts.row.to_numpy(dtype=np.int64)
+    others = {c: parts[f"others_{c}"].to_numpy(dtype=float, na_value=np.nan) for c in ("value", "numerator", "denominator", "rest")}
+
+    def small(count: np.ndarray) -> np.ndarray:
+        return (count >= 1) & (count < k[row])
+
+    hit = (is_count[row] & small(others["value"])) | (is_ratio[row] & (small(others["numerator"]) | small(others["denominator"])
+                                                                       | small(others["rest"])))
+    hit &= parts.n_partners.to_numpy() > 1
+    for r, group in parts[hit].groupby("row").partner_code:
+        exposed[int(r)] = tuple(sorted(group))
+    return exposed
 
 
 def _ids(*codes: np.ndarray) -> np.ndarray:
@@ -128,52 +183,6 @@ def _ids(*codes: np.ndarray) -> np.ndarray:
     for more in codes[1:]:
         ids = pd.factorize(ids * (int(more.max(initial=0)) + 1) + more)[0]
     return ids
-
-
-class _Margin:
-    """One kind of margin: member rows that add up to a total row, identified by integer ids computed once."""
-
-    def __init__(self, member_of: np.ndarray, total_row: np.ndarray, name: np.ndarray):
-        self.member_of = member_of  # per row: its margin's id, or -1 when the row is not a member
-        self.total_row = total_row  # per margin id: the row index of its total, or -1
-        self.name = name  # per row: the member's name (group or place) as a rank, for breaking ties in size
-        self.count = len(total_row)
-
-    @classmethod
-    def groups(cls, place: np.ndarray, margin: np.ndarray, is_total: np.ndarray, members: np.ndarray, group: np.ndarray) -> _Margin:
-        """The groups of a dimension at one place, and the place's all-groups total."""
-        total_of_place = np.full(place.max() + 1 if len(place) else 0, -1)
-        total_of_place[place[is_total]] = np.flatnonzero(is_total)
-        total_row = np.full(margin.max() + 1 if len(margin) else 0, -1)
-        total_row[margin[members]] = total_of_place[place[members]]
-        return cls(np.where(members, margin, -1), total_row, group)
-
-    @classmethod
-    def places(cls, margin: np.ndarray, is_total: np.ndarray, eligible: np.ndarray, place: np.ndarray) -> _Margin:
-        """The places of one group, and the whole community's value for it."""
-        total_row = np.full(margin.max() + 1 if len(margin) else 0, -1)
-        total_row[margin[is_total]] = np.flatnonzero(is_total)
-        return cls(np.where(~is_total & eligible, margin, -1), total_row, place)
-
-    def complements(self, hidden: np.ndarray, size: np.ndarray) -> np.ndarray:
-        """Rows to hide so that no margin has exactly one hidden member: its smallest other member (the first by name
-        among equals), else its total."""
-        extra = np.zeros(len(hidden), dtype=bool)
-        member = self.member_of >= 0
-        hidden_members = np.bincount(self.member_of[member & hidden], minlength=self.count)
-        lonely = hidden_members == 1
-        candidate = member & ~hidden & (np.nan_to_num(size, nan=0) > 0)
-        candidate &= lonely[np.where(member, self.member_of, 0)]
-        rows = np.flatnonzero(candidate)
-        if len(rows):
-            order = rows[np.lexsort((self.name[rows], size[rows], self.member_of[rows]))]
-            first = np.r_[True, self.member_of[order][1:] != self.member_of[order][:-1]]
-            extra[order[first]] = True
-        covered = np.zeros(self.count, dtype=bool)
-        covered[self.member_of[extra]] = True
-        totals = self.total_row[lonely & ~covered]
-        extra[totals[totals >= 0]] = True
-        return extra & ~hidden
 
 
 def _equal_to_total(place: np.ndarray, is_total: np.ndarray, in_a_dimension: np.ndarray, size: np.ndarray,
@@ -185,44 +194,142 @@ def _equal_to_total(place: np.ndarray, is_total: np.ndarray, in_a_dimension: np.
     return open_rows & in_a_dimension & (theirs > 0) & (size == theirs)
 
 
+def _partner_tables(parts: pd.DataFrame | None, table_of_row: np.ndarray, rows: np.ndarray) -> dict:
+    """Per partner, the tables (as linked codes) it sent to that other partners sent to as well."""
+    if parts is None or not len(parts):
+        return {}
+    tables = table_of_row[parts.row.to_numpy(dtype=np.int64)]
+    found = parts.assign(table=tables)[tables >= 0]
+    return {partner: np.unique(group.to_numpy()) for partner, group in found.groupby("partner_code").table}
+
+
+def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkable: np.ndarray, is_ratio: np.ndarray,
+                    size: np.ndarray, hidden: np.ndarray, reason: np.ndarray, at_source: np.ndarray, ratio_metric: np.ndarray,
+                    k: np.ndarray, exposed_to: np.ndarray, parts: pd.DataFrame | None,
+                    history: published.History | None) -> linked.Outcome:
+    """Complementary suppression across all linked sums (linked.py), remainders of sums that fall short included;
+    `reason` gets the reason of every cell it hides."""
+    is_total = (outcomes.dimension.eq("All") & outcomes.group_value.eq("All")).to_numpy()
+    shaped = is_total | outcomes.dimension.ne("All").to_numpy()  # "All" with a group is no cell of the sums
+    # A rate's row takes part with its counts; a partner-hidden one (no counts known) too: it is an unknown of the sums.
+    takes_part = linkable & shaped & (~ratio_metric | is_ratio | at_source)
+    table = _ids(key["metric_code"], key["period_label"])
+    rows = np.flatnonzero(takes_part)
+    if not len(rows):
+        return linked.Outcome(hidden, [], 0)
+    if history is not None and history.known is not None:
+        history = published.History(history.versions, history.sticky, {q: k[rows] for q, k in history.known.items()})
+    cell_dimension = np.where(outcomes.dimension.eq("All").to_numpy(), -1, key["dimension"])[rows]
+    table_codes = pd.factorize(table[rows])[0]
+    table_of_row = np.full(len(outcomes), -1)
+    table_of_row[rows] = table_codes
+    metric_names, period_names = (np.asarray(factorized[c][1], dtype=object) for c in ("metric_code", "period_label"))
+    first_row = rows[np.unique(table_codes, return_index=True)[1]]
+    result = linked.protect_linked(linked.with_remainders(linked.LinkedRows(
+        tables=list(zip(metric_names[key["metric_code"][first_row]], period_names[key["period_label"][first_row]], strict=True)),
+        table=table_codes, place=key["geography"][rows], dimension=cell_dimension,
+        group=np.where(cell_dimension < 0, -1, key["group_value"][rows]),
+        names={c: np.asarray(factorized[c][1], dtype=object) for c in ("geography", "dimension", "group_value")},
+        quantities={c: outcomes[c].to_numpy(dtype=float, na_value=np.nan)[rows] for c in ("value", "numerator", "denominator")},
+        ratio=ratio_metric[rows], size=np.where(at_source[rows], np.nan, size[rows]), hidden=hidden[rows].copy(),
+        reason=reason[rows].copy(), can_hide=~hidden[rows] & ~at_source[rows] & ~np.isnan(size[rows]),
+        sensitive=hidden[rows] & ~pd.Series(reason[rows]).isin(linked.NOT_SENSITIVE).to_numpy(),
+        sole_partner=outcomes.sole_partner.to_numpy(object)[rows] if "sole_partner" in outcomes else None,
+        exposed_to=exposed_to[rows], partner_tables=_partner_tables(parts, table_of_row, rows),
+        history=history), k[rows]))
+    decided = result.hidden[: len(rows)]
+    reason[rows[decided & ~hidden[rows]]] = linked.COMPLEMENT_REASON
+    everything = hidden.copy()
+    everything[rows] = decided
+    return linked.Outcome(everything, result.versions, result.determined)
+
+
 def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None) -> int:
     """Rebuild public_outcomes (all of it, or the given metrics') inside the caller's write transaction; returns rows written.
 
-    Both margins of complementary suppression lie within one metric, so rebuilding only the metrics a load or an undo
-    touched gives exactly what a full rebuild would.
+    Every sum the suppression weighs lies within one metric and period, so rebuilding only the metrics a load or an
+    undo touched gives exactly what a full rebuild would.
     """
     return replace_public_rows(cur, metric_codes, public_rows(cur, metric_codes))
 
 
+@dataclass
+class PublicRows:
+    """public_outcomes' rows for some metrics (with the true values of hidden cells: _INSERT_PUBLIC drops them), the
+    tables' new published versions, and how many hidden cells could still be worked out (0 unless a table ran out of
+    cells to hide)."""
+
+    rows: pa.Table
+    versions: list[dict]
+    determined: int = 0
+
+
 def public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None,
-                current: str = "current_observations") -> pa.Table:
+                current: str = "current_observations") -> PublicRows:
     """public_outcomes' rows for the given metrics (all when None): community_outcomes with the small-cell rules applied.
 
     `current` names the relation of current values to combine: current_observations, or (while an upload is saved)
     a temporary view of the values as they will be once it lands.
     """
     # Arrow straight back into DuckDB: only the columns the rules read become pandas (strings cost most there).
-    outcomes = cur.execute(f"SELECT * FROM community_outcomes_from($current) WHERE {_WHICH}",
-                           {"codes": _codes(metric_codes), "current": current}).to_arrow_table()
+    params = {"codes": _codes(metric_codes), "current": current}
+    # With each cell, how many partners sent to its table, and the one that did when it was one (the contributor rule
+    # and the partners' views start from these).
+    outcomes = cur.execute(f"""
+        WITH senders AS (
+            SELECT metric_code, period_label, count(DISTINCT partner_code) AS table_partners,
+                   any_value(partner_code) AS table_partner
+            FROM query_table($current) WHERE {_WHICH} GROUP BY ALL)
+        SELECT o.*, s.table_partners, CASE WHEN s.table_partners = 1 THEN s.table_partner END AS sole_partner
+        FROM community_outcomes_from($current) AS o JOIN senders AS s USING (metric_code, period_label)
+        WHERE {_WHICH.replace('metric_code', 'o.metric_code')}""", params).to_arrow_table()
+    extra = ["table_partners", "sole_partner"]
     if not outcomes.num_rows:
-        return outcomes
+        return PublicRows(outcomes.drop_columns(extra), [])
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
-    flags = suppression_flags(outcomes.select(RULE_INPUTS).to_pandas(), metrics)
-    rows = outcomes.drop_columns(FLAG_COLUMNS)
+    frame, parts = _with_contributors(cur, outcomes.select(RULE_INPUTS + extra).to_pandas(), params)
+    decision = decide(frame, metrics, published.read(cur, _codes(metric_codes), outcomes), parts)
+    rows = outcomes.drop_columns(FLAG_COLUMNS + extra)
     for name in FLAG_COLUMNS:
-        rows = rows.append_column(name, pa.array(flags[name], from_pandas=True))
-    return rows
+        rows = rows.append_column(name, pa.array(decision.flags[name], from_pandas=True))
+    return PublicRows(rows, decision.versions, decision.determined)
 
 
-def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, rows: pa.Table) -> int:
-    """Put `rows` (from public_rows) in place of the given metrics' public_outcomes rows; returns rows written."""
+def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`frame` (with table_partners and the table's sole_partner) with, per cell of the tables several partners sent to,
+    the partner that alone sent it; and those cells' parts: one row per cell (`row`, its index in frame) and partner,
+    with the cell less that partner's part (others_*: see outcome_contributors_from)."""
+    in_shared = frame.table_partners.gt(1).to_numpy()
+    shared = frame.loc[in_shared, ["metric_code", "period_label"]].drop_duplicates()
+    parts = pd.DataFrame(columns=["row", "partner_code", "n_partners", "others_value", "others_numerator",
+                                  "others_denominator", "others_rest"])
+    if len(shared):
+        cur.register("shared_tables", shared[["metric_code", "period_label"]])
+        found = cur.execute(f"""SELECT * FROM outcome_contributors_from($current) WHERE {_WHICH}
+                                  AND (metric_code, period_label) IN (SELECT (metric_code, period_label) FROM shared_tables)""",
+                            params).df()
+        cur.unregister("shared_tables")
+        keys = GROUP_MARGIN + ["group_value"]
+        parts = found.merge(frame[keys].reset_index(names="row"), on=keys).drop(columns=keys)
+        sole = parts[parts.n_partners.eq(1)]
+        frame.loc[sole.row.to_numpy(), "sole_partner"] = sole.partner_code.to_numpy()
+    return frame.drop(columns=["table_partners"]), parts
+
+
+def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, public: PublicRows) -> int:
+    """Put `public` (from public_rows) in place of the given metrics' public_outcomes rows, recording the tables' new
+    versions (published.py); returns rows written."""
+    if public.determined:
+        # Every cell that could hide them was shown in an earlier version with the same value: nothing left to hide.
+        log.warning("%d hidden cells could be worked out: every cell that would protect them was published before",
+                    public.determined)
+    cur.register("public_rows", public.rows)
+    published.write(cur, _codes(metric_codes), public.versions)
     cur.execute(f"DELETE FROM public_outcomes WHERE {_WHICH}", {"codes": _codes(metric_codes)})
-    if not rows.num_rows:
-        return 0
-    cur.register("public_rows", rows)
-    cur.execute(_INSERT_PUBLIC)
+    if public.rows.num_rows:
+        cur.execute(_INSERT_PUBLIC)
     cur.unregister("public_rows")
-    return rows.num_rows
+    return public.rows.num_rows
 
 
 _WHICH = "($codes IS NULL OR list_contains($codes, metric_code))"

@@ -166,6 +166,34 @@ CREATE TABLE IF NOT EXISTS public_outcomes (
     last_updated TIMESTAMP
 );
 
+-- What partners and the public have been shown of each table (one metric in one period), so that a later version
+-- keeps every hidden cell hidden and no two versions together give one away (backbone/store/published.py). One row
+-- per published version of a table with hidden cells: its hidden cells with their values, and the sums that touch
+-- them, each as Arrow IPC bytes.
+CREATE TABLE IF NOT EXISTS suppression_history (
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    version INTEGER,
+    values_fingerprint VARCHAR,
+    hidden_fingerprint VARCHAR,
+    published_at TIMESTAMP,
+    hidden_cells BLOB,
+    sums BLOB
+);
+
+-- Values once shown and since replaced (changed, hidden or gone): a cell hidden later with the same value hides nothing.
+CREATE TABLE IF NOT EXISTS published_values (
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    geography VARCHAR,
+    dimension VARCHAR,
+    group_value VARCHAR,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    replaced_at TIMESTAMP
+);
+
 -- Every accepted load. load_seq orders loads (DuckLake has no sequences: the loader assigns it).
 CREATE TABLE IF NOT EXISTS uploads (
     upload_id VARCHAR,

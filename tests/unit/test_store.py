@@ -31,7 +31,7 @@ def test_public_rows_worked_out_beside_each_load_are_what_a_full_rebuild_gives(c
     loads = [
         ("SCHOOLS", [["KRA", 2022, "North", race, "Black", None, 7, 120], ["KRA", 2022, "North", race, "White", None, 60, 100],
                      ["KRA", 2022, "North", None, None, None, 67, 220], ["KRA", 2022, "South", None, None, None, 30, 90],
-                     ["children_served", 2022, "North", None, None, 4]]),
+                     ["children_served", 2022, "North", None, None, 4], ["children_served", 2022, "South", None, None, 300]]),
         # the same partner again: one key replaced (7 -> 9 of 120), one added
         ("SCHOOLS", [["KRA", 2022, "North", race, "Black", None, 9, 120], ["KRA", 2023, "North", None, None, None, 50, 100]]),
         # another partner on the same places and keys: the community sums both

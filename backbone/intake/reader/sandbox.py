@@ -41,12 +41,29 @@ def prepare(wait: bool = False) -> None:
             _spare_ready = _spare.stdout.readline() == READY
 
 
-def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool = False) -> list[Grid]:
+def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool = False, name: str | None = None) -> list[Grid]:
     """Every sheet of a partner's file, parsed in a sandboxed child; a refusal or a crash becomes a BackboneError.
 
-    `rows=True` returns workbook.Sheet rows of typed Python values instead (the catalog reader's shape).
+    `rows=True` returns workbook.Sheet rows of typed Python values instead (the catalog reader's shape). `name` is the
+    file's name as the partner knows it: messages say it, never the staged file's generated name or a server path.
     """
     path = Path(path)
+    try:
+        return _read(path, limits, rows)
+    except BackboneError as exc:
+        raise BackboneError(_as_partner_sees(str(exc), path, name or path.name)) from None
+
+
+def _as_partner_sees(message: str, path: Path, name: str) -> str:
+    """A message with the staged file's path and generated name (and the server's folders) replaced by the file's name."""
+    for private in (str(path.resolve()), str(path), path.name):
+        message = message.replace(private, name)
+    for folder in {str(config.PROJECT_ROOT), str(path.resolve().parent)}:
+        message = message.replace(folder, "…")
+    return message
+
+
+def _read(path: Path, limits: dict[str, int] | None, rows: bool) -> list[Grid]:
     limits = limits or read_limits()
     child, ready = _take_child()
     request = json.dumps({"path": str(path.resolve()), "limits": limits, "shape": "rows" if rows else "grids"})
@@ -55,8 +72,7 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool 
         out, _ = child.communicate(request.encode(), timeout=limits["READ_TIMEOUT_S"])
         out = out if ready else out.removeprefix(READY)
     except subprocess.TimeoutExpired as exc:
-        child.kill()
-        child.communicate()
+        _end(child)
         raise BackboneError(
             f"'{path.name}' took longer than {limits['READ_TIMEOUT_S']} seconds to read, so reading was stopped. "
             "Save only the sheets with your data into a new workbook and upload that."
@@ -64,6 +80,8 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool 
     except BrokenPipeError:
         child.wait()
         out = b""
+    finally:
+        _end_group(child)
     if child.returncode == 0 and out:
         status, payload = pickle.loads(out)  # our own child's output, never the file's bytes
         if status == "refused":
@@ -91,8 +109,26 @@ def _take_child() -> tuple[subprocess.Popen, bool]:
 
 def _start() -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(config.PROJECT_ROOT), os.environ.get("PYTHONPATH", "")])}
+    # A session (and process group) of its own: the child forks an XML scanner, and at the deadline the whole group is
+    # killed, so nothing of a read outlives it.
     return subprocess.Popen([sys.executable, "-m", "backbone.intake.reader.sandbox"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=str(config.PROJECT_ROOT))
+                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=str(config.PROJECT_ROOT),
+                            start_new_session=True)
+
+
+def _end(child: subprocess.Popen) -> None:
+    """Kill a reader child and everything it started, and reap it."""
+    _end_group(child)
+    child.kill()
+    child.communicate()
+
+
+def _end_group(child: subprocess.Popen) -> None:
+    """Kill whatever is left of a child's process group (its forked scanner, if the child died before joining it)."""
+    try:
+        os.killpg(child.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass  # the group is gone: every process of the read has ended
 
 
 def _child() -> None:
@@ -113,6 +149,9 @@ def _child() -> None:
     memory = limits["READ_MEMORY_MB"] * 1024 * 1024
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # an abort must not write a core file of gigabytes
+    # CPU seconds as well: should the app die before its deadline, the child (and its scanner) still stop on their own.
+    cpu = limits["READ_TIMEOUT_S"] + 5
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 5))
     try:
         if request["shape"] == "rows":
             result = ("ok", read_workbook_here(path, limits))

@@ -1,0 +1,157 @@
+"""Small numbers stay hidden against subtraction across linked sums, across versions of a period and between partners,
+checked the way an attacker would: every published figure, every sum that holds, dense linear algebra
+(tests/disclosure_check.py, written apart from the suppression itself)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.store import database
+from tests.disclosure_check import worked_out
+from tests.workbooks import data_workbook
+
+UNITS = {"children_served": "count", "kindergarten_readiness": "percent", "infant_mortality": "rate_per_1000",
+         "bb_convenings": "count"}
+
+
+def published(db: str) -> tuple:
+    """(what partners and the public see, the true values) as they stand now."""
+    public = database.query("SELECT * FROM public_outcomes", path=db)
+    truth = database.query("SELECT * FROM community_outcomes", path=db)
+    return public, truth
+
+
+def hidden(public, geography: str, group: str = "All") -> bool:
+    row = public[(public.geography == geography) & (public.group_value == group)]
+    assert len(row) == 1, (geography, group)
+    return bool(row.suppressed.iloc[0])
+
+
+def places_by_groups(counts: dict[str, list[int]], period=2023, metric="Children served") -> list[list]:
+    """Template rows for a places x groups table of counts, with each place's total (the community is their sum)."""
+    rows = []
+    for place, values in counts.items():
+        rows.append([metric, period, place, None, None, sum(values)])
+        rows += [[metric, period, place, "Group", f"Group {i + 1}", v] for i, v in enumerate(values)]
+    return rows
+
+
+def test_a_group_of_1_cannot_be_worked_out_from_column_totals_row_totals_and_the_other_column(catalog_db, tmp_path):
+    # Places A-E by three groups. Hiding each small cell with one more in its row and its column left D's Group 2 of 1
+    # (and C's 1, and the totals hidden beside them) pinned down by the sums of what was shown.
+    table = {"A": [34, 1, 4], "B": [31, 12, 1], "C": [1, 0, 0], "D": [18, 1, 39], "E": [0, 12, 24]}
+    ingest_file(data_workbook(tmp_path / "places.xlsx", places_by_groups(table)), "SCHOOLS", db=catalog_db)
+    public, truth = published(catalog_db)
+    assert hidden(public, "D", "Group 2") and hidden(public, "C", "Group 1")
+    assert worked_out([(public, truth)], UNITS) == set()
+
+
+def test_a_hidden_total_whose_groups_are_all_shown_is_not_the_only_protection(catalog_db, tmp_path):
+    table = {"A": [7, 0, 0], "B": [26, 2, 35], "C": [32, 27, 0], "D": [21, 7, 22], "E": [0, 26, 18]}
+    ingest_file(data_workbook(tmp_path / "places.xlsx", places_by_groups(table)), "SCHOOLS", db=catalog_db)
+    public, truth = published(catalog_db)
+    assert hidden(public, "A") and hidden(public, "A", "Group 1")
+    assert worked_out([(public, truth)], UNITS) == set()
+
+
+def race_table(asian, black, hispanic, white) -> list[list]:
+    rows = [["Children served", 2023, "Community", None, None, asian + black + hispanic + white]]
+    return rows + [["Children served", 2023, "Community", "Race/ethnicity", group, value]
+                   for group, value in (("Asian", asian), ("Black", black), ("Hispanic", hispanic), ("White", white))]
+
+
+def test_a_correction_does_not_let_two_versions_give_a_hidden_cell_away(catalog_db, tmp_path):
+    ingest_file(data_workbook(tmp_path / "first.xlsx", race_table(4, 50, 60, 86)), "SCHOOLS", db=catalog_db)
+    first = published(catalog_db)
+    assert hidden(first[0], "Community", "Asian") and hidden(first[0], "Community", "Black")
+    # Hispanic 60 -> 45 and White 86 -> 101, the total unchanged: hiding Asian with Hispanic now would show Black's 50,
+    # and 200 - 60 - 86 - 50 = 4 from the two versions together.
+    ingest_file(data_workbook(tmp_path / "corrected.xlsx", race_table(4, 50, 45, 101)), "SCHOOLS", db=catalog_db)
+    second = published(catalog_db)
+    assert hidden(second[0], "Community", "Asian")
+    assert hidden(second[0], "Community", "Black")  # hidden once, hidden in every later version of the period
+    assert worked_out([first, second], UNITS) == set()
+    assert worked_out([second], UNITS) == set()
+
+
+def test_a_cell_two_partners_share_is_hidden_when_one_could_subtract_its_part_and_learn_the_others_small_one(catalog_db, tmp_path):
+    ingest_file(data_workbook(tmp_path / "schools.xlsx", [["Children served", 2023, "North", None, None, 12],
+                                                          ["Children served", 2023, "South", None, None, 40]]),
+                "SCHOOLS", db=catalog_db)
+    ingest_file(data_workbook(tmp_path / "clinic.xlsx", [["Children served", 2023, "North", None, None, 3],
+                                                         ["Children served", 2023, "South", None, None, 25]]),
+                "CLINIC", db=catalog_db)
+    public, truth = published(catalog_db)
+    north = public[public.geography == "North"].iloc[0]
+    assert north.suppressed and north.n_partners == 2 and north.suppression_reason == "another partner's part is fewer than 11 people"
+    own = {("children_served", "2023", "North", "All", "All"): {"value": 12.0},
+           ("children_served", "2023", "South", "All", "All"): {"value": 40.0},
+           ("children_served", "2023", "Community", "All", "All"): {"value": 52.0}}
+    assert worked_out([(public, truth)], UNITS, [own]) == set()
+    assert worked_out([(public, truth)], UNITS) == set()
+
+
+def test_a_partner_cannot_probe_another_partners_hidden_cell_by_uploading_and_undoing(catalog_db, tmp_path):
+    clinic = [["Children served", 2023, "North", None, None, 4], ["Children served", 2023, "West", None, None, 30]]
+    ingest_file(data_workbook(tmp_path / "clinic.xlsx", clinic), "CLINIC", db=catalog_db)
+    schools = [["Children served", 2023, "South", None, None, 50], ["Children served", 2023, "East", None, None, 45]]
+    ingest_file(data_workbook(tmp_path / "schools.xlsx", schools), "SCHOOLS", db=catalog_db)
+    before = published(catalog_db)
+    assert hidden(before[0], "North")
+    # SCHOOLS sends a made-up 100 for North, reads the result, and undoes it.
+    probe = ingest_file(data_workbook(tmp_path / "probe.xlsx", [["Children served", 2023, "North", None, None, 100]]),
+                        "SCHOOLS", db=catalog_db)
+    during = published(catalog_db)
+    assert hidden(during[0], "North")  # 104 less its own 100 would be CLINIC's 4
+    undo_upload(probe.upload_id, db=catalog_db)
+    after = published(catalog_db)
+    assert hidden(after[0], "North")
+    own_then = {("children_served", "2023", g, "All", "All"): {"value": v} for g, v in (("South", 50.0), ("East", 45.0))}
+    own_during = own_then | {("children_served", "2023", "North", "All", "All"): {"value": 100.0},
+                             ("children_served", "2023", "Community", "All", "All"): {"value": 195.0}}
+    own_then |= {("children_served", "2023", "Community", "All", "All"): {"value": 95.0}}
+    assert worked_out([before, during, after], UNITS, [own_then, own_during, own_then]) == set()
+
+
+def random_tables(rng: np.random.Generator, tables: int) -> dict[str, list[list]]:
+    """Workbook rows per partner: `tables` random tables (a metric in a period) of places by up to two dimensions,
+    consistent (groups add up to their place's total), many small, some cells sent by both partners."""
+    rows: dict[str, list[list]] = {"SCHOOLS": [], "CLINIC": []}
+    for t in range(tables):
+        metric = ("Children served", "Kindergarten readiness")[t % 2]
+        period = 1990 + t // 2
+        places = [f"Place {i}" for i in range(int(rng.integers(1, 6)))]
+        dimensions = {"Race/ethnicity": ["Asian", "Black", "Hispanic", "White"], "Gender": ["Female", "Male"]}
+        dimensions = dict(list(dimensions.items())[: int(rng.integers(0, 3))])
+        for place in places:
+            total = int(rng.choice([rng.integers(0, 12), rng.integers(10, 40), rng.integers(30, 200)]))
+            split = {d: rng.multinomial(total, rng.dirichlet(np.ones(len(g)))) for d, g in dimensions.items()}
+            partner = "SCHOOLS" if rng.random() < 0.6 else "CLINIC"
+            cells = [(None, None, total)] + [(d, g, int(n)) for d, groups in dimensions.items()
+                                             for g, n in zip(groups, split[d], strict=True)]
+            for dimension, group, n in cells:
+                if rng.random() < 0.05:
+                    continue  # a cell the partner did not send
+                sender = partner if rng.random() < 0.9 else ("CLINIC" if partner == "SCHOOLS" else "SCHOOLS")
+                if metric == "Children served":
+                    rows[sender].append([metric, period, place, dimension, group, n])
+                else:
+                    ready = int(rng.binomial(n, rng.uniform(0.02, 0.98)))
+                    rows[sender].append([metric, period, place, dimension, group, None, ready, n])
+    return rows
+
+
+@pytest.mark.parametrize("seed", [1, 2])
+def test_random_tables_through_the_load_leave_no_hidden_cell_worked_out_by_anyone(catalog_db, tmp_path, seed):
+    rng = np.random.default_rng(seed)
+    versions = []
+    for partner, rows in random_tables(rng, 40).items():
+        result = ingest_file(data_workbook(tmp_path / f"{partner}-{seed}.xlsx", rows), partner, db=catalog_db)
+        assert result.status == "loaded", result.errors[:3]
+        versions.append(published(catalog_db))
+    public, truth = versions[-1]
+    assert public.suppressed.any() and (~public.suppressed).any()
+    assert worked_out([versions[-1]], UNITS) == set()
+    assert worked_out(versions, UNITS) == set()

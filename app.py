@@ -1,11 +1,13 @@
-"""Home: the annual community dashboard — is the community getting better, and where is the initiative?"""
+"""Home: the annual community dashboard — is the community getting better, for whom, and where is the initiative?"""
 
 import pandas as pd
 import streamlit as st
 
 from backbone import ui
 from backbone.show import charts
-from backbone.show.formatting import change, md, number, status
+from backbone.show.formatting import change, gap_trend, md, number, status
+from backbone.show.story import equity_line, median_is_always_zero, zero_median_summary
+from backbone.show.tables import human_table
 from backbone.vocab import PHASES
 
 ui.setup_page("Community dashboard", ":material/dashboard:")
@@ -29,6 +31,42 @@ if len(phase):
             st.markdown(f"**Phase {names[done - 1]} done**" if done else "**Phase I under way**")
     st.page_link("pages/3_Phases.py", label="See the phase matrix", icon=":material/grid_view:")
 
+
+def outcome_card(metric_code: str, series: pd.DataFrame) -> None:
+    """One community outcome: latest value, change, status, target, freshness and its small curve."""
+    row = series.iloc[-1]
+    st.markdown(f"**{md(row.metric_name)}**")
+    where = "Whole community" if row.geography == "Community" else (
+        "Median neighbourhood, range shaded (no community-wide value reported)")
+    st.caption(f"{md(row.outcome_area)} · {where}")
+    spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
+    about = f"{row.definition or ''} Source: {row.source or 'not recorded in the catalog'}."
+    if median_is_always_zero(spread):
+        # A median that is 0 every year cannot move: say so, and show the share of places above 0, which can.
+        summary = zero_median_summary(spread, row.unit, row.direction)
+        st.metric(f"Neighbourhoods above {number(0, row.unit)} ({md(summary.latest_period)})", f"{summary.latest_share:.0f}%",
+                  delta=summary.change_text, delta_color=status(summary.status).badge, delta_arrow="off", help=about)
+        ui.status_badge(summary.status)
+        st.caption(md(summary.explanation))
+        chart, args = charts.share_above_zero, (spread, "neighbourhoods")
+        description = summary.explanation
+    else:
+        st.metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit),
+                  delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
+                  delta_color=status(row.status).badge, delta_arrow="off", help=about)
+        ui.status_badge(row.status)
+        chart, args = charts.small_multiple, (series, row.unit, spread)
+        description = (f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
+                       f"{number(row.latest_value, row.unit)}; {row.status}.")
+    target = (f"Target {number(row.target_value, row.unit)} by {int(row.target_year)}"
+              if row.target_value == row.target_value else "No target set")
+    st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target} · "
+               f"data loaded {pd.Timestamp(row.last_updated):%d %b %Y}")
+    ui.chart(chart, *args, description=description, key=f"card-{metric_code}")
+    st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
+                 query_params={"metric": row.metric_name, "geography": row.geography})
+
+
 st.subheader("Community outcomes")
 trends = ui.read("headline_trends", "community_outcome")
 if trends.empty:
@@ -37,34 +75,51 @@ if trends.empty:
 else:
     grid = st.columns(3)
     for index, (metric_code, series) in enumerate(trends.groupby("metric_code", sort=False)):
-        row = series.iloc[-1]
         with grid[index % 3].container(border=True):
-            st.markdown(f"**{md(row.metric_name)}**")
-            where = "Whole community" if row.geography == "Community" else (
-                "Median neighbourhood, range shaded (no community-wide value reported)")
-            st.caption(f"{md(row.outcome_area)} · {where}")
-            st.metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit),
-                      delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",
-                      delta_color=status(row.status).badge, delta_arrow="off",
-                      help=f"{row.definition or ''} Source: {row.source or 'not recorded in the catalog'}.")
-            ui.status_badge(row.status)
-            target = (f"Target {number(row.target_value, row.unit)} by {int(row.target_year)}"
-                      if row.target_value == row.target_value else "No target set")
-            st.caption(f"{'Higher' if row.direction == 'up' else 'Lower'} is better · {target} · "
-                       f"data loaded {pd.Timestamp(row.last_updated):%d %b %Y}")
-            spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
-            ui.chart(charts.small_multiple, series, row.unit, spread,
-                     description=f"{row.metric_name}: from {number(series.value.dropna().iloc[0], row.unit)} to "
-                     f"{number(row.latest_value, row.unit)}; {row.status}.", key=f"card-{metric_code}")
-            st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
-                         query_params={"metric": row.metric_name, "geography": row.geography})
+            outcome_card(metric_code, series)
     st.caption("Status compares the latest value with the baseline: a change within 5% of the baseline is "
                "'no real change'. Diamonds mark targets.")
     latest = trends.drop_duplicates("metric_code", keep="last")
-    ui.table(latest[["metric_name", "geography", "latest_period", "latest_value", "baseline_year", "baseline_value",
-                     "change_since_baseline", "status", "target_year", "target_value"]],
-             "Show the outcomes as a table",
-             columns={"metric_name": "Outcome", "geography": "Where", "latest_period": "Latest period",
-                      "latest_value": "Latest value", "baseline_year": "Baseline year", "baseline_value": "Baseline",
-                      "change_since_baseline": "Change since baseline", "status": "Status", "target_year": "Target year",
-                      "target_value": "Target"})
+    ui.table(human_table(latest, {
+        "metric_name": ("Outcome", "text"), "geography": ("Where", "text"), "latest_period": ("Latest period", "text"),
+        "latest_value": ("Latest value", "value"), "baseline_year": ("Baseline year", "year"),
+        "baseline_value": ("Baseline", "value"), "change_since_baseline": ("Change since baseline", "change"),
+        "status": ("Status", "status"), "target_year": ("Target year", "year"), "target_value": ("Target", "value"),
+    }, units=latest.unit), "Show the outcomes as a table")
+
+st.subheader("Equity at a glance")
+st.markdown("For whom is it not getting better? For each community outcome broken down by group: the group furthest "
+            "behind the best-off group, the size of that gap, and whether it has narrowed or widened since the first "
+            "period measured. Largest gaps first, measured against the best-off group's value so that outcomes in "
+            "different units compare.")
+equity = ui.read("equity_summary")
+if equity.empty:
+    ui.empty_state("No community outcome is broken down by group yet: partners add a dimension and group "
+                   "(such as Race/ethnicity, Hispanic) to their rows.")
+for row in equity.itertuples():
+    with st.container(border=True):
+        what, gap, trend, link = st.columns([3, 6, 2, 2], vertical_alignment="center")
+        what.markdown(f"**{md(row.metric_name)}**  \nby {md(row.dimension.lower())}")
+        gap.markdown(md(equity_line(row)))
+        with trend:
+            shown = gap_trend(row.gap_trend)
+            st.badge(f"{shown.symbol} {shown.words}", color=shown.badge)
+        link.page_link("pages/1_Outcomes.py", label="By group", icon=":material/arrow_forward:",
+                       query_params={"metric": row.metric_name, "geography": row.geography, "by": row.dimension})
+
+st.subheader("The backbone's six activities")
+st.markdown("Each activity's share of measures moving the right way (latest value better than its baseline).")
+scorecard = ui.read("activity_scorecard")
+tiles = st.columns(3)
+for index, (activity, measures) in enumerate(scorecard.groupby("activity", sort=True)):
+    first = measures.iloc[0]
+    with tiles[index % 3].container(border=True):
+        st.markdown(f"**{activity}. {md(first.activity_name)}**")
+        share = first.share_moving_right_way
+        if share == share:
+            st.progress(float(share), text=f"{share:.0%} moving the right way "
+                                           f"({int(round(share * first.n_measures_with_trend))} of {int(first.n_measures_with_trend)})")
+        else:
+            st.caption("Not enough data yet to tell which way its measures are moving.")
+        st.page_link("pages/2_Backbone_activities.py", label="Measures", icon=":material/arrow_forward:",
+                     query_params={"view": "Backbone activities"})

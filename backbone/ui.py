@@ -13,8 +13,10 @@ from backbone import config
 from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
 from backbone.intake.template import template_bytes
-from backbone.show import charts
+from backbone.show import charts, maps, render
 from backbone.show.formatting import Status, direction_words, md, status
+from backbone.show.slides import where_words
+from backbone.show.tables import HumanTable
 from backbone.store import auth, database, queries
 from backbone.store.auth import User
 from backbone.store.export import frame_to_csv, frame_to_xlsx
@@ -42,9 +44,17 @@ def _open_store(db: str) -> bool:
     return ensure_demo(db)
 
 
+# The browser tab's icon, served by this app. (A Material icon name as page_icon makes the browser fetch the icon
+# from fonts.gstatic.com; the sidebar's Material icons are drawn from the font Streamlit ships, so they stay local.)
+APP_ICON = config.PROJECT_ROOT / "assets" / "backbone-icon.png"
+
+
 def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = True) -> User:
-    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too."""
-    st.set_page_config(page_title=f"{title} · Backbone", page_icon=icon, layout="wide")
+    """Every page calls this first: page config, the store, sign-in, the sidebar, the role check. Deep links run it too.
+
+    `icon` is the page's Material icon as the sidebar lists it (PAGES); every tab shows the app's own local icon.
+    """
+    st.set_page_config(page_title=f"{title} · Backbone", page_icon=str(APP_ICON), layout="wide")
     _open_store(config.db_path())
     mode = sign_in_mode()
     user = st.session_state[THIS_RUN_USER_KEY] = signed_in_user(mode)
@@ -211,28 +221,69 @@ def choose(label: str, choices: dict[str, str], key: str, container=st, **option
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _chart_spec(builder: str, args: tuple) -> dict:
     # Altair spends ~50 ms building and validating a chart; its inputs are cached reads, so build each spec once.
-    return getattr(charts, builder)(*args).to_dict()
+    module = maps if builder in MAP_BUILDERS else charts
+    return getattr(module, builder)(*args).to_dict()
 
 
-def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None) -> None:
-    """Draw `builder(*args)` (a function of backbone.show.charts) full width, with a text alternative for screen readers."""
-    st.vega_lite_chart(spec=_chart_spec(builder.__name__, args), theme=None, width="stretch", alt=description, key=key)
+MAP_BUILDERS = {"choropleth"}
 
 
-def table(frame: pd.DataFrame, label: str = "Show as a table", columns: dict | None = None, expanded: bool = False) -> None:
-    """The table alternative for a chart, in an expander."""
+def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None,
+          width: str = "stretch") -> None:
+    """Draw `builder(*args)` (a function of backbone.show.charts or .maps) full width, with a text alternative for
+    screen readers; width "content" keeps the chart's own width (inside `scroll_sideways`, for a wide matrix)."""
+    st.vega_lite_chart(spec=_chart_spec(builder.__name__, args), theme=None, width=width, alt=description, key=key)
+
+
+def scroll_sideways(key: str):
+    """A container that scrolls sideways when what it holds is wider than the screen (a matrix on a phone)."""
+    # A fixed style rule of the app's own (the key is ours, never user text).
+    st.html(f"<style>.st-key-{key} {{ overflow-x: auto; }} .st-key-{key} > div {{ min-width: max-content; }}</style>")
+    return st.container(key=key)
+
+
+def table(frame: pd.DataFrame | HumanTable, label: str = "Show as a table", columns: dict | None = None,
+          expanded: bool = False) -> None:
+    """The table alternative for a chart, in an expander (a HumanTable's numbers aligned to the right)."""
     with st.expander(label, expanded=expanded):
-        st.dataframe(frame, hide_index=True, column_config=columns, width="stretch")
+        show_table(frame, columns)
 
 
-def downloads(frame: pd.DataFrame, base_name: str, key: str) -> None:
-    """Download what is shown, as CSV and as Excel."""
-    left, right = st.columns(2)
-    left.download_button("Download CSV", frame_to_csv(frame), f"{base_name}.csv", "text/csv",
-                         key=f"{key}-csv", icon=":material/download:", width="stretch")
-    right.download_button("Download Excel", frame_to_xlsx(frame), f"{base_name}.xlsx",
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
-                          icon=":material/download:", width="stretch")
+def show_table(frame: pd.DataFrame | HumanTable, columns: dict | None = None) -> None:
+    """A table full width; a HumanTable (backbone.show.tables) with its columns of numbers aligned to the right."""
+    if isinstance(frame, HumanTable):
+        columns = {title: st.column_config.TextColumn(title, alignment="right") for title in frame.numeric} | (columns or {})
+        frame = frame.frame
+    st.dataframe(frame, hide_index=True, column_config=columns, width="stretch")
+
+
+def downloads(frame: pd.DataFrame, base_name: str, key: str, chart_spec: dict | None = None) -> None:
+    """Download what is shown, as CSV and as Excel, and the chart (with its title, source and vintage) as PNG and SVG."""
+    buttons = st.columns(4 if chart_spec is not None else 2)
+    buttons[0].download_button("Download CSV", frame_to_csv(frame), f"{base_name}.csv", "text/csv",
+                               key=f"{key}-csv", icon=":material/download:", width="stretch")
+    buttons[1].download_button("Download Excel", frame_to_xlsx(frame), f"{base_name}.xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
+                               icon=":material/download:", width="stretch")
+    if chart_spec is not None:
+        # Rendered on the server when asked for (vl-convert), in the app's font: the image explains itself.
+        buttons[2].download_button("Chart (PNG)", lambda: render.png(chart_spec), f"{base_name}.png", "image/png",
+                                   on_click="ignore", key=f"{key}-png", icon=":material/image:", width="stretch")
+        buttons[3].download_button("Chart (SVG)", lambda: render.svg(chart_spec), f"{base_name}.svg", "image/svg+xml",
+                                   on_click="ignore", key=f"{key}-svg", icon=":material/image:", width="stretch")
+
+
+def chart_context(title: str, geography: str, groups: str, unit: str, source: object, note: str = "") -> charts.ChartContext:
+    """What a chart on a page says about itself (title, place, groups, unit, source, the data's vintage) when downloaded."""
+    loaded = read("data_freshness").last_partner_load.iloc[0]
+    return charts.ChartContext(title, where_words(geography), groups, unit,
+                               source if isinstance(source, str) and source else "not recorded in the catalog",
+                               f"{pd.Timestamp(loaded):%d %b %Y}" if pd.notna(loaded) else "no data loaded", note)
+
+
+def chart_spec(builder: Callable[..., alt.TopLevelMixin], *args) -> dict:
+    """The spec `chart` draws for `builder(*args)`, for a download of the same chart."""
+    return _chart_spec(builder.__name__, args)
 
 
 def status_badge(value: object) -> Status:

@@ -75,8 +75,9 @@ def write_catalog(parsed: dict[str, list[tuple]], file_name: str, sha256: str, u
         for p in parsed.get("Partners", []):
             cur.execute("DELETE FROM partners WHERE partner_code = ?", [p[0]])
             cur.execute("INSERT INTO partners VALUES (?, ?, ?, ?, ?)", list(p))
-        # Roles, targets, milestones and expectations are lists: a sheet replaces the whole list it covers.
-        replace_whole = {"Roles": "backbone_roles", "Targets": "targets", "Milestones": "milestones", "Expected": "expectations"}
+        # Roles, targets, milestones, expectations and boundaries are lists: a sheet replaces the whole list it covers.
+        replace_whole = {"Roles": "backbone_roles", "Targets": "targets", "Milestones": "milestones", "Expected": "expectations",
+                         "Boundaries": "boundaries"}
         for sheet, table in replace_whole.items():
             if sheet in parsed:
                 cur.execute(f"DELETE FROM {table}")  # table names come from the fixed dict above

@@ -24,7 +24,7 @@ PUBLIC_VIEWS = [
 ]
 TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "targets", "milestones",
-    "expectations", "uploads", "observations", "accounts", "column_mappings", "decks",
+    "expectations", "uploads", "observations", "accounts", "column_mappings", "decks", "boundaries",
 ]
 
 

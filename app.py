@@ -49,7 +49,7 @@ def outcome_card(metric_code: str, series: pd.DataFrame) -> None:
         ui.status_badge(summary.status)
         st.caption(md(summary.explanation))
         chart, args = charts.share_above_zero, (spread, "neighbourhoods")
-        description = summary.explanation
+        description = f"{row.metric_name}: {summary.explanation}"
     else:
         st.metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit),
                   delta=f"{change(row.change_since_baseline, row.unit)} since {int(row.baseline_year)}",

@@ -42,13 +42,14 @@ pick = st.columns(2)
 phase = ui.choose("Phase", {p: f"Phase {p}: {name}" for p, name in PHASES.items()}, "phase", pick[0])
 component = ui.choose("Component", COMPONENTS, "component", pick[1])
 
-items = ui.read("milestones", phase, component)
+# An empty note is an empty cell (not "None") in the editor; what is saved is compared with what was shown.
+items = ui.read("milestones", phase, component).pipe(lambda frame: frame.assign(note=frame.note.fillna("")))
 work = matrix[(matrix.phase == phase) & (matrix.component == component)].cell_work
 st.markdown(f"**Milestones** for {COMPONENTS[component].lower()} in Phase {phase}"
             + (f": {work.iloc[0].lower()}" if len(work) else ""))
 if can_edit:
     edited = st.data_editor(
-        items.assign(note=items.note.fillna("")), hide_index=True, num_rows="dynamic",
+        items, hide_index=True, num_rows="dynamic",
         key=f"editor-{phase}-{component}", width="stretch",
         column_order=["title", "status", "status_date", "note"],
         column_config={

@@ -73,7 +73,8 @@ def human_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str | Mapp
             continue
         row_units = units if units is not None else pd.Series(unit, index=frame.index)
         out[title] = [cell(v, kind, u) for v, u in zip(frame[source], row_units, strict=True)]
-    numeric = [title for source, (title, kind) in columns.items() if source in frame and kind in NUMERIC_KINDS | {"year"}]
+    numeric = [title for source, (title, kind) in columns.items()
+               if source in frame and isinstance(kind, str) and kind in NUMERIC_KINDS | {"year"}]
     return HumanTable(pd.DataFrame(out, index=frame.index).reset_index(drop=True), numeric)
 
 

@@ -239,7 +239,8 @@ def share_above_zero(spread: pd.DataFrame, noun: str = "places", context: ChartC
     actual = with_gaps(shares)
     x = alt.X("period_year:Q", axis=alt.Axis(format="d", title=None, labelFontSize=12, tickCount=4), scale=alt.Scale(nice=False))
     # A share of places starts at 0: its size is what it says.
-    y = alt.Y("value:Q", title=f"% of {noun} above 0" if context is not None else "% above 0", scale=alt.Scale(domain=honest_domain([0, *actual.value], "percent"), nice=True),
+    y = alt.Y("value:Q", title=f"% of {noun} above 0" if context is not None else "% above 0",
+              scale=alt.Scale(domain=honest_domain([0, *actual.value], "percent"), nice=True),
               axis=alt.Axis(labelFontSize=12, tickCount=4, format=",~r"))
     return _finish(alt.Chart(actual).mark_line(color=ACTUAL, strokeWidth=2.5, point=alt.OverlayMarkDef(size=30, color=ACTUAL)).encode(
         x=x, y=y, detail="segment:N",

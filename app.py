@@ -5,7 +5,7 @@ import streamlit as st
 
 from backbone import ui
 from backbone.show import charts
-from backbone.show.formatting import change, gap_trend, md, number, status
+from backbone.show.formatting import change, gap_trend, is_missing, md, number, status
 from backbone.show.story import equity_line, median_is_always_zero, zero_median_summary
 from backbone.show.tables import human_table
 from backbone.vocab import PHASES
@@ -41,6 +41,14 @@ def outcome_card(metric_code: str, series: pd.DataFrame) -> None:
     st.caption(f"{md(row.outcome_area)} · {where}")
     spread = ui.read("place_spread", metric_code) if row.geography != "Community" else None
     about = f"{row.definition or ''} Source: {row.source or 'not recorded in the catalog'}."
+    if is_missing(row.latest_value):
+        # Every value of the headline series is hidden (or none was sent): say so rather than draw an empty card.
+        st.metric("Latest", "–", help=about)
+        ui.status_badge(row.status)
+        st.caption("No value to show: every value of this series is hidden to protect small numbers, or none was sent.")
+        st.page_link("pages/1_Outcomes.py", label="Explore", icon=":material/arrow_forward:",
+                     query_params={"metric": row.metric_name})
+        return
     if median_is_always_zero(spread):
         # A median that is 0 every year cannot move: say so, and show the share of places above 0, which can.
         summary = zero_median_summary(spread, row.unit, row.direction)

@@ -4,7 +4,7 @@ import streamlit as st
 
 from backbone import ui
 from backbone.show import charts, maps, tables
-from backbone.show.formatting import change, md, number, plural
+from backbone.show.formatting import change, is_missing, md, number, plural
 from backbone.show.story import curve_sentence, forecast_note, gap_sentence, median_is_always_zero, zero_median_summary
 
 ui.setup_page("Outcomes over time", ":material/show_chart:")
@@ -49,35 +49,40 @@ if series.empty:
 row = series.iloc[-1]
 meta = catalog.set_index("metric_code").loc[metric_code]
 
-st.header("Turning the curve")
-ui.about_metric(row)
-numbers = st.columns([3, 3, 2, 2])
-numbers[0].metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit))
-numbers[1].metric(f"Change since {int(row.baseline_year)}", change(row.change_since_baseline, row.unit))
-has_target = row.target_value == row.target_value
-numbers[2].metric(f"Target for {int(row.target_year)}" if has_target else "Target",
-                  number(row.target_value, row.unit) if has_target else "Not set")
-with numbers[3]:
-    st.caption("Status")
-    ui.status_badge(row.status)
-sentence = curve_sentence(row)
-st.markdown(md(sentence))
-spread = ui.read("place_spread", metric_code) if geography == "Median of places" else None
-curve_context = ui.chart_context(row.metric_name, geography, "all groups", row.unit, meta.source, forecast_note(row))
-ui.chart(charts.turn_the_curve, series, row.unit, spread, curve_context, description=sentence, key="turn-the-curve")
-footnotes(series)
-if median_is_always_zero(spread):
-    summary = zero_median_summary(spread, row.unit, row.direction)
-    st.info(md(summary.explanation), icon=":material/info:")
-    ui.chart(charts.share_above_zero, spread, "neighbourhoods", description=summary.explanation, key="share-above-zero")
-ui.table(tables.outcome_table(series, row.unit))
-ui.downloads(series.assign(metric=row.metric_name, place=geography)[[
-    "metric", "place", "period_label", "value", "numerator", "denominator", "suppressed", "display", "suppression_reason",
-    "unstable", "trend_value", "baseline_value", "target_value", "target_year", "value_basis", "n_partners"]],
-    f"{metric_code}-{geography}", key="trend",
-    chart_spec=ui.chart_spec(charts.turn_the_curve, series, row.unit, spread, curve_context))
 
-if dimension != "(no breakdown)":
+def turning_the_curve() -> None:
+    """The series against its baseline, forecast and target, in numbers, words, a chart and a table."""
+    st.header("Turning the curve")
+    ui.about_metric(row)
+    numbers = st.columns([3, 3, 2, 2])
+    numbers[0].metric(f"Latest ({md(row.latest_period)})", number(row.latest_value, row.unit))
+    numbers[1].metric(f"Change since {int(row.baseline_year)}", change(row.change_since_baseline, row.unit))
+    has_target = row.target_value == row.target_value
+    numbers[2].metric(f"Target for {int(row.target_year)}" if has_target else "Target",
+                      number(row.target_value, row.unit) if has_target else "Not set")
+    with numbers[3]:
+        st.caption("Status")
+        ui.status_badge(row.status)
+    sentence = curve_sentence(row)
+    st.markdown(md(sentence))
+    spread = ui.read("place_spread", metric_code) if geography == "Median of places" else None
+    context = ui.chart_context(row.metric_name, geography, "all groups", row.unit, meta.source, forecast_note(row))
+    ui.chart(charts.turn_the_curve, series, row.unit, spread, context, description=sentence, key="turn-the-curve")
+    footnotes(series)
+    if median_is_always_zero(spread):
+        summary = zero_median_summary(spread, row.unit, row.direction)
+        st.info(md(summary.explanation), icon=":material/info:")
+        ui.chart(charts.share_above_zero, spread, "neighbourhoods", description=summary.explanation, key="share-above-zero")
+    ui.table(tables.outcome_table(series, row.unit))
+    ui.downloads(series.assign(metric=row.metric_name, place=geography)[[
+        "metric", "place", "period_label", "value", "numerator", "denominator", "suppressed", "display", "suppression_reason",
+        "unstable", "trend_value", "baseline_value", "target_value", "target_year", "value_basis", "n_partners"]],
+        f"{metric_code}-{geography}", key="trend",
+        chart_spec=ui.chart_spec(charts.turn_the_curve, series, row.unit, spread, context))
+
+
+def by_group_and_gap() -> None:
+    """Each group's line, then each group's gap to the best-off group."""
     groups = ui.read("by_group", metric_code, geography, dimension)
     st.header(f"By {md(dimension.lower())}")
     group_context = ui.chart_context(f"{row.metric_name} by {dimension.lower()}", geography, f"by {dimension.lower()}",
@@ -104,6 +109,16 @@ if dimension != "(no breakdown)":
         "metric", "place", "period_label", "group_value", "value", "best_group", "best_value", "gap_to_best", "ratio_to_best",
         "difference_to_all", "gap_trend"]], f"{metric_code}-{geography}-{dimension}-gaps", key="gaps",
         chart_spec=ui.chart_spec(charts.equity_gap, gaps, row.unit, dimension, gap_context))
+
+
+if is_missing(row.latest_value):
+    # Every value of this series is hidden or missing: nothing to turn; the places below may still have values.
+    ui.empty_state(f"No value to show for {row.metric_name} in {geography}: every value is hidden to protect small "
+                   "numbers, or none was sent. Choose another place, or see the places below.")
+else:
+    turning_the_curve()
+    if dimension != "(no breakdown)":
+        by_group_and_gap()
 
 if len(places) > 1:
     st.header("Places compared over time")

@@ -81,10 +81,12 @@ if trends.empty:
     ui.empty_state("No community outcomes yet. The backbone loads its catalog workbook on the Data and history page; "
                    "partners then send their data on the Upload page.")
 else:
-    grid = st.columns(3)
-    for index, (metric_code, series) in enumerate(trends.groupby("metric_code", sort=False)):
-        with grid[index % 3].container(border=True):
-            outcome_card(metric_code, series)
+    cards = list(trends.groupby("metric_code", sort=False))
+    for start in range(0, len(cards), 3):
+        # A row of three at a time, so a phone, which stacks the columns, keeps the cards in order.
+        for column, (metric_code, series) in zip(st.columns(3), cards[start:start + 3], strict=False):
+            with column.container(border=True):
+                outcome_card(metric_code, series)
     st.caption("Status compares the latest value with the baseline: a change within 5% of the baseline is "
                "'no real change'. Diamonds mark targets.")
     latest = trends.drop_duplicates("metric_code", keep="last")
@@ -118,8 +120,10 @@ for row in equity.itertuples():
 st.subheader("The backbone's six activities")
 st.markdown("Each activity's share of measures moving the right way (latest value better than its baseline).")
 scorecard = ui.read("activity_scorecard")
-tiles = st.columns(3)
-for index, (activity, measures) in enumerate(scorecard.groupby("activity", sort=True)):
+activities = list(scorecard.groupby("activity", sort=True))
+for index, (activity, measures) in enumerate(activities):
+    if index % 3 == 0:
+        tiles = st.columns(3)  # row by row: on a phone the tiles stack in order
     first = measures.iloc[0]
     with tiles[index % 3].container(border=True):
         st.markdown(f"**{activity}. {md(first.activity_name)}**")

@@ -70,7 +70,11 @@ class ChartContext:
 
 
 def _finish(chart: alt.TopLevelMixin, height: int, context: ChartContext | None = None) -> alt.TopLevelMixin:
-    """Apply the type scale and palette that every chart shares, and the chart's own title when it has one."""
+    """Apply the type scale and palette that every chart shares, and the chart's own title when it has one.
+
+    `height` is the whole chart's (Streamlit fits title, legend and axes inside it): charts with a title and a legend
+    ask for more than the plot needs.
+    """
     if context is not None:
         chart = chart.properties(title=context.title_params())
     return (
@@ -168,7 +172,8 @@ def turn_the_curve(series: pd.DataFrame, unit: str, spread: pd.DataFrame | None 
     if band is not None and len(band):
         parts["Range of places"] = band.assign(series="Range of places")
     colour, dash = _series_scales(list(parts))
-    legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=3, columns=5, orient="bottom")
+    # Three to a row: all of them fit a phone's width; a wide screen shows two short rows.
+    legend = alt.Legend(title=None, symbolType="stroke", symbolStrokeWidth=3, columns=3, orient="bottom")
     values = [v for p in parts.values() for c in ("value", "low_value", "high_value") if c in p for v in p[c]]
     y_scale = alt.Scale(domain=honest_domain(values, unit), zero=False, nice=True)
     x = alt.X("period_year:Q", axis=YEAR_AXIS, scale=YEAR_SCALE)
@@ -202,7 +207,7 @@ def turn_the_curve(series: pd.DataFrame, unit: str, spread: pd.DataFrame | None 
         layers.append(base.mark_text(dy=-16, color=TARGET, fontSize=13, fontWeight="bold").encode(text="label:N"))
     if not layers:
         layers.append(alt.Chart(pd.DataFrame({"value": []})).mark_point())
-    return _finish(alt.layer(*layers), 340, context)
+    return _finish(alt.layer(*layers), 400, context)
 
 
 def small_multiple(series: pd.DataFrame, unit: str, spread: pd.DataFrame | None = None) -> alt.TopLevelMixin:
@@ -259,7 +264,7 @@ def by_group(groups: pd.DataFrame, unit: str, dimension: str, context: ChartCont
         tooltip=[alt.Tooltip("group_value:N", title=dimension), alt.Tooltip("period_label:N", title="Period"),
                  alt.Tooltip("value:Q", title="Value", format=",.1f"), alt.Tooltip("numerator:Q", format=",.0f"),
                  alt.Tooltip("denominator:Q", format=",.0f")],
-    ), 320, context)
+    ), 420, context)
 
 
 def equity_gap(gaps: pd.DataFrame, unit: str, dimension: str, context: ChartContext | None = None) -> alt.TopLevelMixin:
@@ -275,7 +280,7 @@ def equity_gap(gaps: pd.DataFrame, unit: str, dimension: str, context: ChartCont
         tooltip=[alt.Tooltip("group_value:N", title=dimension), alt.Tooltip("period_label:N", title="Period"),
                  alt.Tooltip("gap_to_best:Q", title="Gap to best-off group", format=",.1f"),
                  alt.Tooltip("best_group:N", title="Best-off group")],
-    ), 300, context)
+    ), 400, context)
 
 
 def places_compared(series: pd.DataFrame, unit: str, context: ChartContext | None = None) -> alt.TopLevelMixin:
@@ -291,7 +296,7 @@ def places_compared(series: pd.DataFrame, unit: str, context: ChartContext | Non
         detail="segment:N",
         tooltip=[alt.Tooltip("geography:N", title="Place"), alt.Tooltip("period_label:N", title="Period"),
                  alt.Tooltip("value:Q", title="Value", format=",.1f")],
-    ), 340, context)
+    ), 420, context)
 
 
 def by_place(places: pd.DataFrame, unit: str, context: ChartContext | None = None) -> alt.TopLevelMixin:

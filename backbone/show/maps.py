@@ -12,7 +12,7 @@ import json
 import altair as alt
 import pandas as pd
 
-from backbone.show.charts import INK, NO_DATA_FILL, SUPPRESSED_FILL, ChartContext, _finish, value_format
+from backbone.show.charts import NO_DATA_FILL, SUPPRESSED_FILL, ChartContext, _finish, value_format
 from backbone.show.formatting import number, plural, unit_label
 from backbone.text import fold_label
 
@@ -89,4 +89,4 @@ def choropleth(places: pd.DataFrame, boundary: pd.Series, unit: str, direction: 
     if context is not None and notes:
         context = dataclasses.replace(context, note=" · ".join(filter(None, [context.note, *notes])))
     chart = alt.layer(*layers).project(type="mercator")
-    return _finish(chart, MAP_HEIGHT, context).configure_legend(titleColor=INK)
+    return _finish(chart, MAP_HEIGHT, context)

@@ -117,12 +117,17 @@ def _summary(card: _Card, trends, db: str | None) -> None:
         card.ln(1.5)
 
 
-def _outcome_page(card: _Card, shown: slides.SlideContent) -> None:
+def _page_top(card: _Card, shown: slides.SlideContent) -> None:
+    """A new page with the slide's title, where it is about, and its takeaway."""
     card.add_page()
     card.para(shown.title, 20, bold=True, height=9)
     card.para(shown.where, 10, colour=charts.MUTED)
     card.ln(1)
     card.para(shown.takeaway, 12, height=6)
+
+
+def _outcome_page(card: _Card, shown: slides.SlideContent) -> None:
+    _page_top(card, shown)
     if shown.chart is not None:
         _chart(card, shown.chart, CHART_SIZE, shown.description)
     card.ln(2)
@@ -145,11 +150,7 @@ def _chart(card: _Card, chart, size: tuple[int, int], description: str) -> None:
 def _group_page(card: _Card, shown: slides.SlideContent, gaps) -> None:
     """One breakdown of an outcome: each group's line, then each group's gap to the best-off group, with the values."""
     slide = shown.slide
-    card.add_page()
-    card.para(shown.title, 20, bold=True, height=9)
-    card.para(shown.where, 10, colour=charts.MUTED)
-    card.ln(1)
-    card.para(shown.takeaway, 12, height=6)
+    _page_top(card, shown)
     if shown.chart is not None:
         _chart(card, shown.chart, GROUP_CHART_SIZE, shown.description)
         if len(gaps):

@@ -7,7 +7,7 @@ numbers are listed so the page can align them to the right.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import pandas as pd
@@ -30,35 +30,29 @@ def _blank(value: object) -> bool:
     return is_missing(value) or value is pd.NA or value is pd.NaT or (isinstance(value, str) and not value.strip())
 
 
+# How a cell of each kind is written, given its value (never missing here) and the metric's unit.
+WRITERS: dict[str, Callable[[object, str], str]] = {
+    "value": number,
+    "change": change,
+    "points": lambda value, unit: f"{float(value):,.1f} points" if unit == "percent" else number(value, unit),
+    "count": lambda value, unit: f"{float(value):,.0f}",
+    "share": lambda value, unit: f"{float(value):.0%}",
+    "ratio": lambda value, unit: f"{float(value):.2f}",
+    "year": lambda value, unit: f"{int(value)}",
+    "date": lambda value, unit: f"{pd.Timestamp(value):%d %b %Y}",
+    "datetime": lambda value, unit: f"{pd.Timestamp(value):%d %b %Y, %H:%M}",
+    "status": lambda value, unit: status(value).words,
+    "text": lambda value, unit: str(value),
+}
+
+
 def cell(value: object, kind: str | Mapping, unit: str = "number") -> str:
     """One value as a person reads it; '' when there is none."""
     if isinstance(kind, Mapping):  # codes written as words ('in_progress' -> 'in progress')
         return "" if _blank(value) else str(kind.get(value, value))
     if kind == "yes":
         return "Yes" if value is True or value == 1 else ""
-    if _blank(value):
-        return ""
-    if kind == "value":
-        return number(value, unit)
-    if kind == "change":
-        return change(value, unit)
-    if kind == "points":
-        return f"{float(value):,.1f} points" if unit == "percent" else number(value, unit)
-    if kind == "count":
-        return f"{float(value):,.0f}"
-    if kind == "share":
-        return f"{float(value):.0%}"
-    if kind == "ratio":
-        return f"{float(value):.2f}"
-    if kind == "year":
-        return f"{int(value)}"
-    if kind == "date":
-        return f"{pd.Timestamp(value):%d %b %Y}"
-    if kind == "datetime":
-        return f"{pd.Timestamp(value):%d %b %Y, %H:%M}"
-    if kind == "status":
-        return status(value).words
-    return str(value)
+    return "" if _blank(value) else WRITERS[kind](value, unit)
 
 
 def human_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str | Mapping]], unit: str = "number",

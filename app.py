@@ -119,19 +119,18 @@ for row in equity.itertuples():
 
 st.subheader("The backbone's six activities")
 st.markdown("Each activity's share of measures moving the right way (latest value better than its baseline).")
-scorecard = ui.read("activity_scorecard")
-activities = list(scorecard.groupby("activity", sort=True))
-for index, (activity, measures) in enumerate(activities):
-    if index % 3 == 0:
-        tiles = st.columns(3)  # row by row: on a phone the tiles stack in order
-    first = measures.iloc[0]
-    with tiles[index % 3].container(border=True):
-        st.markdown(f"**{activity}. {md(first.activity_name)}**")
-        share = first.share_moving_right_way
-        if share == share:
-            st.progress(float(share), text=f"{share:.0%} moving the right way "
-                                           f"({int(round(share * first.n_measures_with_trend))} of {int(first.n_measures_with_trend)})")
-        else:
-            st.caption("Not enough data yet to tell which way its measures are moving.")
-        st.page_link("pages/2_Backbone_activities.py", label="Measures", icon=":material/arrow_forward:",
-                     query_params={"view": "Backbone activities"})
+activities = ui.read("activity_scorecard").drop_duplicates("activity")
+st.dataframe(
+    activities.assign(activity=activities.activity.astype(str) + ". " + activities.activity_name,
+                      with_trend=activities.n_measures_with_trend.astype(int).astype(str) + " of "
+                      + activities.n_measures.astype(int).astype(str)),
+    hide_index=True, width="stretch", column_order=["activity", "share_moving_right_way", "with_trend"],
+    column_config={
+        "activity": st.column_config.TextColumn("Activity", width="large"),
+        "share_moving_right_way": st.column_config.ProgressColumn("Measures moving the right way", format="percent",
+                                                                  min_value=0, max_value=1),
+        "with_trend": st.column_config.TextColumn("Measures with a trend"),
+    },
+)
+st.page_link("pages/2_Backbone_activities.py", label="See each activity's measures", icon=":material/arrow_forward:",
+             query_params={"view": "Backbone activities"})

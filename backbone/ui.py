@@ -16,7 +16,7 @@ from backbone.intake.template import template_bytes
 from backbone.show import charts, maps, render
 from backbone.show.formatting import Status, direction_words, md, status
 from backbone.show.slides import where_words
-from backbone.show.tables import HumanTable
+from backbone.show.tables import HumanTable, human_table
 from backbone.store import auth, database, queries
 from backbone.store.auth import User
 from backbone.store.export import frame_to_csv, frame_to_xlsx
@@ -35,6 +35,8 @@ PAGES = [
 SMALL_NUMBERS_KEY = "show-small-numbers"
 # Who this script run is for, resolved once by setup_page (every page's first call) and read by every read after it.
 THIS_RUN_USER_KEY = "signed-in-this-run"
+THIS_RUN_FRESHNESS_KEY = "data-freshness-this-run"
+THIS_RUN_VERSION_KEY = "data-version-this-run"
 
 
 @st.cache_resource(show_spinner="Opening the store…")
@@ -55,6 +57,7 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
     `icon` is the page's Material icon as the sidebar lists it (PAGES); every tab shows the app's own local icon.
     """
     st.set_page_config(page_title=f"{title} · Backbone", page_icon=str(APP_ICON), layout="wide")
+    st.session_state.pop(THIS_RUN_VERSION_KEY, None)  # each run asks the store once which data it holds
     _open_store(config.db_path())
     mode = sign_in_mode()
     user = st.session_state[THIS_RUN_USER_KEY] = signed_in_user(mode)
@@ -65,7 +68,8 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
             if page_needs is None or auth.can(user, page_needs):
                 st.page_link(path, label=label, icon=page_icon)
         st.divider()
-        freshness = read("data_freshness").iloc[0]
+        # Read once a run: the sidebar says it, and every chart's "Data as of" says it again.
+        freshness = st.session_state[THIS_RUN_FRESHNESS_KEY] = read("data_freshness").iloc[0]
         if pd.notna(freshness.last_partner_load):
             st.caption(f"Data last updated {pd.Timestamp(freshness.last_partner_load):%d %b %Y, %H:%M}")
         if freshness.demo_loaded:
@@ -171,16 +175,23 @@ def _scoped(name: str, args: tuple) -> tuple:
     return tuple(args) + extra
 
 
+def _data_version(db: str) -> tuple:
+    """The store's data version, asked once a script run (a page makes a dozen reads) and again after a write."""
+    if THIS_RUN_VERSION_KEY not in st.session_state:
+        st.session_state[THIS_RUN_VERSION_KEY] = database.data_version(db)
+    return st.session_state[THIS_RUN_VERSION_KEY]
+
+
 def read(name: str, *args) -> pd.DataFrame:
     """A named read from backbone.store.queries for this user, cached until the next upload, undo or catalog change."""
     db = config.db_path()
-    return _cached(name, db, database.data_version(db), _scoped(name, args))
+    return _cached(name, db, _data_version(db), _scoped(name, args))
 
 
 def read_list(name: str, *args) -> list:
     """A named read that returns a list (choices for a picker), cached like `read`."""
     db = config.db_path()
-    return list(_cached_list(name, db, database.data_version(db), _scoped(name, args)))
+    return list(_cached_list(name, db, _data_version(db), _scoped(name, args)))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -189,7 +200,8 @@ def _cached_list(name: str, db: str, version: tuple, args: tuple) -> tuple:
 
 
 def clear_caches() -> None:
-    """After a write in this session: the data version changes anyway; this frees memory sooner."""
+    """After a write in this session: the data version changes (asked again now); this frees memory sooner."""
+    st.session_state.pop(THIS_RUN_VERSION_KEY, None)
     _cached.clear()
     _cached_list.clear()
 
@@ -229,10 +241,13 @@ MAP_BUILDERS = {"choropleth"}
 
 
 def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None,
-          width: str = "stretch") -> None:
+          width: str = "stretch") -> dict:
     """Draw `builder(*args)` (a function of backbone.show.charts or .maps) full width, with a text alternative for
-    screen readers; width "content" keeps the chart's own width (inside `scroll_sideways`, for a wide matrix)."""
-    st.vega_lite_chart(spec=_chart_spec(builder.__name__, args), theme=None, width=width, alt=description, key=key)
+    screen readers; width "content" keeps the chart's own width (inside `scroll_sideways`, for a wide matrix).
+    Returns the spec drawn, for a download of the same chart."""
+    spec = _chart_spec(builder.__name__, args)
+    st.vega_lite_chart(spec=spec, theme=None, width=width, alt=description, key=key)
+    return spec
 
 
 def scroll_sideways(key: str):
@@ -249,6 +264,12 @@ def table(frame: pd.DataFrame | HumanTable, label: str = "Show as a table", colu
         show_table(frame, columns)
 
 
+@st.cache_data(show_spinner=False, max_entries=256)
+def human(frame: pd.DataFrame, columns: dict, unit: str = "number", units: pd.Series | None = None) -> HumanTable:
+    """show.tables.human_table, cached: a table of a thousand rows is written once, not on every rerun."""
+    return human_table(frame, columns, unit, units)
+
+
 def show_table(frame: pd.DataFrame | HumanTable, columns: dict | None = None) -> None:
     """A table full width; a HumanTable (backbone.show.tables) with its columns of numbers aligned to the right."""
     if isinstance(frame, HumanTable):
@@ -262,9 +283,10 @@ def downloads(frame: pd.DataFrame, base_name: str, key: str, chart_spec: dict | 
     buttons = st.columns(4 if chart_spec is not None else 2)
     buttons[0].download_button("Download CSV", frame_to_csv(frame), f"{base_name}.csv", "text/csv",
                                key=f"{key}-csv", icon=":material/download:", width="stretch")
-    buttons[1].download_button("Download Excel", frame_to_xlsx(frame), f"{base_name}.xlsx",
+    # The workbook is written when asked for (openpyxl takes ~30 ms a table, on every rerun if written up front).
+    buttons[1].download_button("Download Excel", lambda: frame_to_xlsx(frame), f"{base_name}.xlsx",
                                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
-                               icon=":material/download:", width="stretch")
+                               on_click="ignore", icon=":material/download:", width="stretch")
     if chart_spec is not None:
         # Rendered on the server when asked for (vl-convert), in the app's font: the image explains itself.
         buttons[2].download_button("Chart (PNG)", lambda: render.png(chart_spec), f"{base_name}.png", "image/png",
@@ -275,15 +297,10 @@ def downloads(frame: pd.DataFrame, base_name: str, key: str, chart_spec: dict | 
 
 def chart_context(title: str, geography: str, groups: str, unit: str, source: object, note: str = "") -> charts.ChartContext:
     """What a chart on a page says about itself (title, place, groups, unit, source, the data's vintage) when downloaded."""
-    loaded = read("data_freshness").last_partner_load.iloc[0]
+    loaded = st.session_state[THIS_RUN_FRESHNESS_KEY].last_partner_load
     return charts.ChartContext(title, where_words(geography), groups, unit,
                                source if isinstance(source, str) and source else "not recorded in the catalog",
                                f"{pd.Timestamp(loaded):%d %b %Y}" if pd.notna(loaded) else "no data loaded", note)
-
-
-def chart_spec(builder: Callable[..., alt.TopLevelMixin], *args) -> dict:
-    """The spec `chart` draws for `builder(*args)`, for a download of the same chart."""
-    return _chart_spec(builder.__name__, args)
 
 
 def status_badge(value: object) -> Status:

@@ -67,7 +67,7 @@ def turning_the_curve() -> None:
     st.markdown(md(sentence))
     spread = ui.read("place_spread", metric_code) if geography == "Median of places" else None
     context = ui.chart_context(row.metric_name, geography, "all groups", row.unit, meta.source, forecast_note(row))
-    ui.chart(charts.turn_the_curve, series, row.unit, spread, context, description=sentence, key="turn-the-curve")
+    curve_spec = ui.chart(charts.turn_the_curve, series, row.unit, spread, context, description=sentence, key="turn-the-curve")
     footnotes(series)
     if median_is_always_zero(spread):
         summary = zero_median_summary(spread, row.unit, row.direction)
@@ -78,7 +78,7 @@ def turning_the_curve() -> None:
         "metric", "place", "period_label", "value", "numerator", "denominator", "suppressed", "display", "suppression_reason",
         "unstable", "trend_value", "baseline_value", "target_value", "target_year", "value_basis", "n_partners"]],
         f"{metric_code}-{geography}", key="trend",
-        chart_spec=ui.chart_spec(charts.turn_the_curve, series, row.unit, spread, context))
+        chart_spec=curve_spec)
 
 
 def by_group_and_gap() -> None:
@@ -87,28 +87,28 @@ def by_group_and_gap() -> None:
     st.header(f"By {md(dimension.lower())}")
     group_context = ui.chart_context(f"{row.metric_name} by {dimension.lower()}", geography, f"by {dimension.lower()}",
                                      row.unit, meta.source)
-    ui.chart(charts.by_group, groups, row.unit, dimension, group_context,
+    group_spec = ui.chart(charts.by_group, groups, row.unit, dimension, group_context,
              description=f"{row.metric_name} by {dimension} in {geography}, one line per group.", key="by-group")
     footnotes(groups)
     ui.table(tables.outcome_table(groups, row.unit, groups=True))
     ui.downloads(groups.assign(metric=row.metric_name, place=geography)[[
         "metric", "place", "period_label", "group_value", "value", "numerator", "denominator", "suppressed", "display",
         "suppression_reason", "unstable"]], f"{metric_code}-{geography}-{dimension}", key="groups",
-        chart_spec=ui.chart_spec(charts.by_group, groups, row.unit, dimension, group_context))
+        chart_spec=group_spec)
 
     gaps = ui.read("equity", metric_code, geography, dimension)
     st.header("The equity gap")
     st.markdown(md(gap_sentence(gaps, row.unit)))
     gap_context = ui.chart_context(f"{row.metric_name}: gap to the best-off group", geography,
                                    f"by {dimension.lower()}", row.unit, meta.source)
-    ui.chart(charts.equity_gap, gaps, row.unit, dimension, gap_context,
+    gap_spec = ui.chart(charts.equity_gap, gaps, row.unit, dimension, gap_context,
              description=f"Gap between each {dimension} group and the best-off group over time.", key="equity-gap")
     st.caption("Each line is a group's distance behind the best-off group that year; a line falling toward zero is a gap closing.")
     ui.table(tables.equity_table(gaps, row.unit))
     ui.downloads(gaps.assign(metric=row.metric_name, place=geography)[[
         "metric", "place", "period_label", "group_value", "value", "best_group", "best_value", "gap_to_best", "ratio_to_best",
         "difference_to_all", "gap_trend"]], f"{metric_code}-{geography}-{dimension}-gaps", key="gaps",
-        chart_spec=ui.chart_spec(charts.equity_gap, gaps, row.unit, dimension, gap_context))
+        chart_spec=gap_spec)
 
 
 if is_missing(row.latest_value):
@@ -129,13 +129,13 @@ if len(places) > 1:
         curves = ui.read("places_over_time", metric_code, tuple(compared))
         compare_context = ui.chart_context(f"{row.metric_name}: places compared", "Community",
                                            f"{plural(len(compared), 'place')}", row.unit, meta.source)
-        ui.chart(charts.places_compared, curves, row.unit, compare_context, key="places-compared",
+        compare_spec = ui.chart(charts.places_compared, curves, row.unit, compare_context, key="places-compared",
                  description=f"{row.metric_name} over time in {', '.join(compared)}, one line per place.")
         ui.table(tables.places_table(curves, row.unit))
         ui.downloads(curves.assign(metric=row.metric_name)[["metric", "geography", "period_label", "value", "suppressed",
                                                             "display", "suppression_reason"]],
                      f"{metric_code}-places", key="compare",
-                     chart_spec=ui.chart_spec(charts.places_compared, curves, row.unit, compare_context))
+                     chart_spec=compare_spec)
     else:
         st.caption("Pick one place or more to see their curves side by side.")
 
@@ -150,7 +150,7 @@ if len(place_values) > 1:
         map_context = ui.chart_context(f"{row.metric_name} by place, {period}", "Community", "all groups", row.unit,
                                        "; ".join(filter(None, [meta.source if isinstance(meta.source, str) else "",
                                                                boundary.source if isinstance(boundary.source, str) else ""])))
-        ui.chart(maps.choropleth, place_values, boundary, row.unit, row.direction, map_context, key="place-map",
+        place_spec = ui.chart(maps.choropleth, place_values, boundary, row.unit, row.direction, map_context, key="place-map",
                  description=f"Map of {row.metric_name} in {len(place_values)} places, {period}.")
         areas = maps.map_areas(place_values, boundary, row.unit)
         off_map = sorted(set(place_values.geography) - set(areas.place))
@@ -164,7 +164,7 @@ if len(place_values) > 1:
                      description=f"{row.metric_name} in each of {len(place_values)} places, highest first.")
     else:
         st.markdown(f"Every place in {md(period)}, highest first ({'higher' if row.direction == 'up' else 'lower'} is better).")
-        ui.chart(charts.by_place, place_values, row.unit, key="by-place",
-                 description=f"{row.metric_name} in each of {len(place_values)} places.")
+        place_spec = ui.chart(charts.by_place, place_values, row.unit, key="by-place",
+                              description=f"{row.metric_name} in each of {len(place_values)} places.")
     ui.table(tables.places_table(place_values, row.unit))
-    ui.downloads(place_values.assign(metric=row.metric_name), f"{metric_code}-by-place", key="places")
+    ui.downloads(place_values.assign(metric=row.metric_name), f"{metric_code}-by-place", key="places", chart_spec=place_spec)

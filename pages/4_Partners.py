@@ -5,7 +5,6 @@ import streamlit as st
 from backbone import ui
 from backbone.show import charts
 from backbone.show.formatting import md
-from backbone.show.tables import human_table
 from backbone.vocab import BACKBONE_ROLES
 
 ui.setup_page("Partners and the backbone", ":material/groups:", needs="see_partners")
@@ -33,7 +32,7 @@ for index, (code, label) in enumerate(BACKBONE_ROLES.items()):
 
 st.subheader("Partners")
 # A static table: its cells wrap, so all eight columns fit a 1280-pixel screen (and scroll sideways on a phone).
-st.table(human_table(partners, {
+st.table(ui.human(partners, {
     "name": ("Partner", "text"), "sector": ("Sector", "text"), "roles": ("Backbone roles", "text"),
     "metrics_reported": ("Metrics", "count"), "current_values": ("Values held", "count"), "uploads": ("Uploads", "count"),
     "last_submission": ("Last sent", "date"), "contact": ("Contact", "text"),
@@ -61,7 +60,7 @@ SUBMISSION_COLUMNS = {
     "expected": ("Expected", "yes"), "received": ("Received", "yes"), "due_date": ("Due", "date"),
     "received_on": ("Received on", "date"), "submission": ("Status", "text"), "last_upload_at": ("Last upload", "date"),
 }
-ui.table(human_table(late_or_missing, {k: v for k, v in SUBMISSION_COLUMNS.items() if k not in ("expected", "received",
+ui.table(ui.human(late_or_missing, {k: v for k, v in SUBMISSION_COLUMNS.items() if k not in ("expected", "received",
                                                                                                  "last_upload_at")}),
          f"Late and missing ({len(late_or_missing)})", expanded=bool(len(late_or_missing)))
-ui.table(human_table(shown, SUBMISSION_COLUMNS), "Every expected and received submission")
+ui.table(ui.human(shown, SUBMISSION_COLUMNS), "Every expected and received submission")

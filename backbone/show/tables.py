@@ -55,21 +55,31 @@ def cell(value: object, kind: str | Mapping, unit: str = "number") -> str:
     return "" if _blank(value) else WRITERS[kind](value, unit)
 
 
+# Kinds written a whole column at a time (a table of a thousand submissions is formatted on every rerun).
+DATE_FORMATS = {"date": "%d %b %Y", "datetime": "%d %b %Y, %H:%M"}
+
+
+def _column(values: pd.Series, kind: str | Mapping, units: list[str]) -> list[str]:
+    """A column's cells as text."""
+    if isinstance(kind, str) and kind in DATE_FORMATS:
+        written = pd.to_datetime(values, errors="coerce").dt.strftime(DATE_FORMATS[kind])
+        return written.astype(object).where(written.notna(), "").tolist()
+    if kind == "text":
+        return ["" if _blank(v) else str(v) for v in values.astype(object)]
+    return [cell(v, kind, u) for v, u in zip(values.astype(object), units, strict=True)]
+
+
 def human_table(frame: pd.DataFrame, columns: Mapping[str, tuple[str, str | Mapping]], unit: str = "number",
                 units: pd.Series | None = None) -> HumanTable:
     """The columns of `frame` named in `columns` ({column: (title, kind)}), in that order, as text.
 
     `unit` is the metric's unit for 'value' and 'change' columns; `units` a per-row unit where rows are of several metrics.
     """
-    out = {}
-    for source, (title, kind) in columns.items():
-        if source not in frame:
-            continue
-        row_units = units if units is not None else pd.Series(unit, index=frame.index)
-        out[title] = [cell(v, kind, u) for v, u in zip(frame[source], row_units, strict=True)]
+    row_units = units.tolist() if units is not None else [unit] * len(frame)
+    out = {title: _column(frame[source], kind, row_units) for source, (title, kind) in columns.items() if source in frame}
     numeric = [title for source, (title, kind) in columns.items()
                if source in frame and isinstance(kind, str) and kind in NUMERIC_KINDS | {"year"}]
-    return HumanTable(pd.DataFrame(out, index=frame.index).reset_index(drop=True), numeric)
+    return HumanTable(pd.DataFrame(out, index=range(len(frame))), numeric)
 
 
 BASIS_WORDS = {"sum": "sum of partners", "recomputed": "from summed numerators and denominators", "reported": "as reported",

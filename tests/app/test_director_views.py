@@ -3,7 +3,6 @@ map, places compared from a shared link, charts that carry their own context, an
 
 from __future__ import annotations
 
-import re
 from urllib.parse import parse_qsl
 
 import pandas as pd
@@ -52,14 +51,15 @@ def test_equity_at_a_glance_lists_the_furthest_behind_largest_gap_first_with_lin
 
 def test_the_six_activities_at_a_glance_link_to_backbone_activities(demo_store, app):
     at = app(HOME)
-    tiles = [plain(text) for text in texts(at.markdown) if re.match(r"^\*\*\d\. ", text)]
-    assert sorted(tiles) == ["**1. Guide vision and strategy**", "**2. Support aligned activities**",
-                     "**3. Establish shared measurement practices**", "**4. Build public will**", "**5. Advance policy**",
-                     "**6. Mobilize funding**"]
-    shares = sorted(bar.proto.text for bar in at.get("progress"))
-    assert len(shares) == 6 and shares[0] == "100% moving the right way (2 of 2)" and shares[-1] == "50% moving the right way (1 of 2)"
-    assert len(links(at, "Measures")) == 6
-    assert {link.proto.page for link in at.get("page_link") if link.proto.label == "Measures"} == {"Backbone_activities"}
+    assert "The backbone's six activities" in texts(at.subheader)
+    glance = at.dataframe[-1].value
+    assert glance.activity.tolist() == ["1. Guide vision and strategy", "2. Support aligned activities",
+                                        "3. Establish shared measurement practices", "4. Build public will",
+                                        "5. Advance policy", "6. Mobilize funding"]
+    assert glance.share_moving_right_way.tolist() == [1.0, 1.0, 1.0, 0.5, 1.0, 1.0]
+    assert glance.with_trend.tolist() == ["2 of 2"] * 6
+    link = [found for found in at.get("page_link") if found.proto.label == "See each activity's measures"]
+    assert len(link) == 1 and link[0].proto.page == "Backbone_activities"
 
 
 # --- the place map ---------------------------------------------------------------------------------------------------

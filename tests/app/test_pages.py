@@ -340,8 +340,8 @@ def test_activities_partner_performance_asks_the_three_rba_questions(demo_store,
     no_exception(at)
     assert texts(at.subheader) == RBA_HEADERS
     performance = at.dataframe[0].value
-    assert set(performance.rba) == {"how_much", "how_well", "better_off"}
-    assert performance.latest_value.notna().all()
+    assert set(performance.Question) == {"how much", "how well", "better off"}  # the questions in words, not codes
+    assert (performance["Latest value"] != "").all()
 
 
 # --- phases ---------------------------------------------------------------------------------------------------------

@@ -11,6 +11,9 @@ from backbone.show.tables import human_table
 from backbone.vocab import PHASES
 
 ui.setup_page("Community dashboard", ":material/dashboard:")
+# A card's small curve has no title of its own: no toolbar to download it bare ("Explore" opens the full chart, which
+# carries its title, place, unit, source and vintage). A fixed rule of the app's own.
+st.html('<style>[class*="st-key-card-"] [data-testid="stElementToolbar"] { display: none; }</style>')
 
 st.title("Community dashboard")
 st.markdown("Are the community's outcomes getting better? Each card shows the latest value, the change since the "
@@ -108,14 +111,12 @@ if equity.empty:
                    "(such as Race/ethnicity, Hispanic) to their rows.")
 for row in equity.itertuples():
     with st.container(border=True):
-        what, gap, trend, link = st.columns([3, 6, 2, 2], vertical_alignment="center")
-        what.markdown(f"**{md(row.metric_name)}**  \nby {md(row.dimension.lower())}")
-        gap.markdown(md(equity_line(row)))
-        with trend:
-            shown = gap_trend(row.gap_trend)
-            st.badge(f"{shown.symbol} {shown.words}", color=shown.badge)
-        link.page_link("pages/1_Outcomes.py", label="By group", icon=":material/arrow_forward:",
-                       query_params={"metric": row.metric_name, "geography": row.geography, "by": row.dimension})
+        shown = gap_trend(row.gap_trend)
+        # One line per outcome and breakdown: what, who is furthest behind and by how much, which way the gap moves.
+        st.markdown(f"**{md(row.metric_name)}** by {md(row.dimension.lower())} · :{shown.badge}-badge[{shown.symbol} "
+                    f"{shown.words}]  \n{md(equity_line(row))}")
+        st.page_link("pages/1_Outcomes.py", label="By group", icon=":material/arrow_forward:",
+                     query_params={"metric": row.metric_name, "geography": row.geography, "by": row.dimension})
 
 st.subheader("The backbone's six activities")
 st.markdown("Each activity's share of measures moving the right way (latest value better than its baseline).")

@@ -72,7 +72,10 @@ def turning_the_curve() -> None:
     if median_is_always_zero(spread):
         summary = zero_median_summary(spread, row.unit, row.direction)
         st.info(md(summary.explanation), icon=":material/info:")
-        ui.chart(charts.share_above_zero, spread, "neighbourhoods", description=summary.explanation, key="share-above-zero")
+        share_context = ui.chart_context(f"{row.metric_name}: neighbourhoods above 0", geography,
+                                         "share of neighbourhoods above 0", "percent", meta.source)
+        ui.chart(charts.share_above_zero, spread, "neighbourhoods", share_context, description=summary.explanation,
+                 key="share-above-zero")
     ui.table(tables.outcome_table(series, row.unit))
     ui.downloads(series.assign(metric=row.metric_name, place=geography)[[
         "metric", "place", "period_label", "value", "numerator", "denominator", "suppressed", "display", "suppression_reason",
@@ -144,6 +147,7 @@ if len(place_values) > 1:
     st.header("By place")
     period = place_values.period_label.iloc[0]
     boundary = maps.pick_boundary(ui.read("boundaries"), place_values.geography.tolist())
+    rank_context = ui.chart_context(f"{row.metric_name} by place, {period}", "Community", "all groups", row.unit, meta.source)
     if boundary is not None:
         st.markdown(f"Every place in {md(period)} on the partnership's map: darker is better "
                     f"({'higher' if row.direction == 'up' else 'lower'} is better). Hover over a place for its value.")
@@ -160,11 +164,11 @@ if len(place_values) > 1:
             f"Light: {plural(empty, 'area')} with no data for {md(period)}" if empty else "",
             f"Not on the map (no boundary): {md(', '.join(off_map))}" if off_map else ""])))
         with st.expander("Rank the places"):
-            ui.chart(charts.by_place, place_values, row.unit, key="by-place",
+            ui.chart(charts.by_place, place_values, row.unit, rank_context, key="by-place",
                      description=f"{row.metric_name} in each of {len(place_values)} places, highest first.")
     else:
         st.markdown(f"Every place in {md(period)}, highest first ({'higher' if row.direction == 'up' else 'lower'} is better).")
-        place_spec = ui.chart(charts.by_place, place_values, row.unit, key="by-place",
+        place_spec = ui.chart(charts.by_place, place_values, row.unit, rank_context, key="by-place",
                               description=f"{row.metric_name} in each of {len(place_values)} places.")
     ui.table(tables.places_table(place_values, row.unit))
     ui.downloads(place_values.assign(metric=row.metric_name), f"{metric_code}-by-place", key="places", chart_spec=place_spec)

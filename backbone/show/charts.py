@@ -307,7 +307,7 @@ def by_place(places: pd.DataFrame, unit: str, context: ChartContext | None = Non
         y=alt.Y("geography:N", sort="-x", title=None, axis=alt.Axis(labelFontSize=12, labelLimit=220)),
         tooltip=[alt.Tooltip("geography:N", title="Place"), alt.Tooltip("value:Q", title="Value", format=",.1f"),
                  alt.Tooltip("period_label:N", title="Period")],
-    ), max(120, 16 * len(shown)), context)
+    ), max(120, 16 * len(shown)) + (80 if context is not None else 0), context)
 
 
 def sparkline(series: pd.DataFrame) -> alt.TopLevelMixin:

@@ -230,14 +230,14 @@ def choose(label: str, choices: dict[str, str], key: str, container=st, **option
     return codes.get(chosen)
 
 
+MAP_BUILDERS = {"choropleth"}  # chart builders that live in show.maps; the others are show.charts
+
+
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _chart_spec(builder: str, args: tuple) -> dict:
     # Altair spends ~50 ms building and validating a chart; its inputs are cached reads, so build each spec once.
     module = maps if builder in MAP_BUILDERS else charts
     return getattr(module, builder)(*args).to_dict()
-
-
-MAP_BUILDERS = {"choropleth"}
 
 
 def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None,

@@ -74,6 +74,17 @@ def test_a_chart_downloaded_as_svg_carries_its_title_source_and_vintage(app_serv
     assert "4-year graduation rate" in words and "Whole community · all groups · percent" in words
     assert "Source: Kentucky Department of Education" in words and re.search(r"Data as of \d\d \w{3} \d{4}", words)
     assert all(entry in words for entry in ("Actual", "Trend and forecast", "Baseline", "Target"))
+    # The Excel file beside it is written when asked for, and holds the values shown.
+    from openpyxl import load_workbook
+
+    with page.expect_download(timeout=60_000) as download:
+        page.get_by_role("button", name="Download Excel").first.click()
+    book = tmp_path / download.value.suggested_filename
+    download.value.save_as(book)
+    rows = list(load_workbook(book).active.iter_rows(values_only=True))
+    header = list(rows[0])
+    values = {row[header.index("period_label")]: row[header.index("value")] for row in rows[1:]}
+    assert book.name == "grad_rate_4yr-Community.xlsx" and round(values["2019-20"], 1) == 83.5
 
 
 @pytest.mark.parametrize("size", list(SIZES))

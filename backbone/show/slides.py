@@ -322,6 +322,8 @@ def content(slide: Slide, db: str | None = None) -> SlideContent:
                             description=f"{name}, {row.latest_period}: {number(row.latest_value, unit)}. {state.words}. "
                                         f"{direction_words(row.direction).capitalize()}.")
     context = chart_context(name, slide.geography, "all groups", unit, source, db, forecast_note(row))
+    if forecast_note(row):  # the slide's chart is drawn without its subtitle: the takeaway says it
+        common["takeaway"] += " Not enough data yet for a forecast."
     return SlideContent(**common, chart=charts.turn_the_curve(series, unit, spread, context), context=context,
                         description=sentence)
 

@@ -1,5 +1,7 @@
 """Home: the annual community dashboard — is the community getting better, for whom, and where is the initiative?"""
 
+from urllib.parse import urlencode
+
 import pandas as pd
 import streamlit as st
 
@@ -109,7 +111,8 @@ equity = ui.read("equity_summary")
 if equity.empty:
     ui.empty_state("No community outcome is broken down by group yet: partners add a dimension and group "
                    "(such as Race/ethnicity, Hispanic) to their rows.")
-for row in equity.itertuples():
+EQUITY_ROWS = 6  # the widest gaps, each with its link; every breakdown is in the table below them
+for row in equity.head(EQUITY_ROWS).itertuples():
     with st.container(border=True):
         shown = gap_trend(row.gap_trend)
         # One line per outcome and breakdown: what, who is furthest behind and by how much, which way the gap moves.
@@ -117,6 +120,17 @@ for row in equity.itertuples():
                     f"{shown.words}]  \n{md(equity_line(row))}")
         st.page_link("pages/1_Outcomes.py", label="By group", icon=":material/arrow_forward:",
                      query_params={"metric": row.metric_name, "geography": row.geography, "by": row.dimension})
+if len(equity) > EQUITY_ROWS:
+    ui.table(ui.human(equity.assign(link="Outcomes?" + equity.apply(lambda r: urlencode(
+        {"metric": r.metric_name, "geography": r.geography, "by": r.dimension}), axis=1)), {
+        "metric_name": ("Outcome", "text"), "dimension": ("By", "text"), "behind_group": ("Furthest behind", "text"),
+        "best_group": ("Best-off group", "text"), "latest_period": ("Latest period", "text"),
+        "gap_to_best": ("Gap", "points"), "relative_gap": ("Gap ÷ best-off value", "share"),
+        "gap_trend": ("Since the first period", {"narrowing": "narrowing", "widening": "widening",
+                                                 "no real change": "about the same", "no earlier gap": "first period"}),
+        "link": ("Open", "text")}, units=equity.unit),
+        f"All {len(equity)} breakdowns, widest gap first",
+        columns={"Open": st.column_config.LinkColumn("Open", display_text="By group")})
 
 st.subheader("The backbone's six activities")
 st.markdown("Each activity's share of measures moving the right way (latest value better than its baseline).")

@@ -35,7 +35,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="load the demo initiative through the partners' import path")
     template = commands.add_parser("template", help="write the partner workbook template")
     template.add_argument("out", type=Path, help="where to write it, e.g. template.xlsx")
-    catalog = commands.add_parser("catalog", help="load Metrics / Partners / Roles / Targets / Milestones / Expected sheets")
+    catalog = commands.add_parser("catalog", help="load Metrics / Partners / Roles / Targets / Milestones / Expected / Boundaries sheets")
     catalog.add_argument("file", type=Path)
     ingest = commands.add_parser("ingest", help="validate and load a partner workbook")
     ingest.add_argument("file", type=Path)
@@ -144,6 +144,8 @@ def _run(args: argparse.Namespace, db: str) -> int:
                 print(f"  - {finding}", file=sys.stderr)
             return EXIT_REJECTED
         print("Catalog loaded: " + ", ".join(f"{n} {sheet}" for sheet, n in loaded.counts.items()))
+        for note in loaded.notes:
+            print(f"  {note}")
     elif args.command == "ingest":
         return _ingest(args, db)
     elif args.command == "undo":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import ipaddress
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
@@ -18,8 +18,10 @@ from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
 from backbone.intake.staging import sweep
 from backbone.intake.template import template_bytes
-from backbone.show import charts
+from backbone.show import charts, maps, render
 from backbone.show.formatting import Status, direction_words, md, plural, status
+from backbone.show.slides import where_words
+from backbone.show.tables import HumanTable, human_table
 from backbone.store import auth, database, queries, sessions
 from backbone.store import sign_in_record as signins
 from backbone.store.auth import User
@@ -36,10 +38,14 @@ PAGES = [
     ("pages/6_Data_and_history.py", "Data and history", ":material/history:", "see_raw"),
     ("pages/7_Present.py", "Present", ":material/slideshow:", None),
 ]
+# The browser tab's icon, served by this app. (A Material icon name as page_icon makes the browser fetch the icon
+# from fonts.gstatic.com; the sidebar's Material icons are drawn from the font Streamlit ships, so they stay local.)
 FAVICON = Path(__file__).with_name("favicon.png")
 SMALL_NUMBERS_KEY = "show-small-numbers"
 # Who this script run is for, resolved once by setup_page (every page's first call) and read by every read after it.
 THIS_RUN_USER_KEY = "signed-in-this-run"
+THIS_RUN_FRESHNESS_KEY = "data-freshness-this-run"
+THIS_RUN_VERSION_KEY = "data-version-this-run"
 
 
 @st.cache_resource(show_spinner="Opening the store…")
@@ -57,6 +63,7 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
     Streamlit fetches a Material icon favicon from Google's font servers: a request to an outside address.
     """
     st.set_page_config(page_title=f"{title} · Backbone", page_icon=FAVICON, layout="wide")
+    st.session_state.pop(THIS_RUN_VERSION_KEY, None)  # each run asks the store once which data it holds
     _open_store(config.db_path())
     mode = sign_in_mode()
     if mode == "open" and not serves_only_this_computer(st.get_option("server.address"), _connection_ip(), _headers()):
@@ -73,7 +80,8 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
             if page_needs is None or auth.can(user, page_needs):
                 st.page_link(path, label=label, icon=page_icon)
         st.divider()
-        freshness = read("data_freshness").iloc[0]
+        # Read once a run: the sidebar says it, and every chart's "Data as of" says it again.
+        freshness = st.session_state[THIS_RUN_FRESHNESS_KEY] = read("data_freshness").iloc[0]
         if pd.notna(freshness.last_partner_load):
             st.caption(f"Data last updated {pd.Timestamp(freshness.last_partner_load):%d %b %Y, %H:%M}")
         if freshness.demo_loaded:
@@ -281,16 +289,23 @@ def _scoped(name: str, args: tuple) -> tuple:
     return tuple(args) + extra
 
 
+def _data_version(db: str) -> tuple:
+    """The store's data version, asked once a script run (a page makes a dozen reads) and again after a write."""
+    if THIS_RUN_VERSION_KEY not in st.session_state:
+        st.session_state[THIS_RUN_VERSION_KEY] = database.data_version(db)
+    return st.session_state[THIS_RUN_VERSION_KEY]
+
+
 def read(name: str, *args) -> pd.DataFrame:
     """A named read from backbone.store.queries for this user, cached until the next upload, undo or catalog change."""
     db = config.db_path()
-    return _cached(name, db, database.data_version(db), _scoped(name, args))
+    return _cached(name, db, _data_version(db), _scoped(name, args))
 
 
 def read_list(name: str, *args) -> list:
     """A named read that returns a list (choices for a picker), cached like `read`."""
     db = config.db_path()
-    return list(_cached_list(name, db, database.data_version(db), _scoped(name, args)))
+    return list(_cached_list(name, db, _data_version(db), _scoped(name, args)))
 
 
 @st.cache_data(show_spinner=False, max_entries=512)
@@ -299,7 +314,8 @@ def _cached_list(name: str, db: str, version: tuple, args: tuple) -> tuple:
 
 
 def clear_caches() -> None:
-    """After a write in this session: the data version changes anyway; this frees memory sooner."""
+    """After a write in this session: the data version changes (asked again now); this frees memory sooner."""
+    st.session_state.pop(THIS_RUN_VERSION_KEY, None)
     _cached.clear()
     _cached_list.clear()
 
@@ -328,31 +344,77 @@ def choose(label: str, choices: dict[str, str], key: str, container=st, **option
     return codes.get(chosen)
 
 
+MAP_BUILDERS = {"choropleth"}  # chart builders that live in show.maps; the others are show.charts
+
+
 @st.cache_data(show_spinner=False, max_entries=2048)
 def _chart_spec(builder: str, args: tuple) -> dict:
     # Altair spends ~50 ms building and validating a chart; its inputs are cached reads, so build each spec once.
-    return getattr(charts, builder)(*args).to_dict()
+    module = maps if builder in MAP_BUILDERS else charts
+    return getattr(module, builder)(*args).to_dict()
 
 
-def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None) -> None:
-    """Draw `builder(*args)` (a function of backbone.show.charts) full width, with a text alternative for screen readers."""
-    st.vega_lite_chart(spec=_chart_spec(builder.__name__, args), theme=None, width="stretch", alt=description, key=key)
+def chart(builder: Callable[..., alt.TopLevelMixin], *args, description: str, key: str | None = None,
+          width: str = "stretch") -> dict:
+    """Draw `builder(*args)` (a function of backbone.show.charts or .maps) full width, with a text alternative for
+    screen readers; width "content" keeps the chart's own width (inside `scroll_sideways`, for a wide matrix).
+    Returns the spec drawn, for a download of the same chart."""
+    spec = _chart_spec(builder.__name__, args)
+    st.vega_lite_chart(spec=spec, theme=None, width=width, alt=description, key=key)
+    return spec
 
 
-def table(frame: pd.DataFrame, label: str = "Show as a table", columns: dict | None = None, expanded: bool = False) -> None:
-    """The table alternative for a chart, in an expander."""
+def scroll_sideways(key: str):
+    """A container that scrolls sideways when what it holds is wider than the screen (a matrix on a phone)."""
+    # A fixed style rule of the app's own (the key is ours, never user text).
+    st.html(f"<style>.st-key-{key} {{ overflow-x: auto; }} .st-key-{key} > div {{ min-width: max-content; }}</style>")
+    return st.container(key=key)
+
+
+def table(frame: pd.DataFrame | HumanTable, label: str = "Show as a table", columns: dict | None = None,
+          expanded: bool = False) -> None:
+    """The table alternative for a chart, in an expander (a HumanTable's numbers aligned to the right)."""
     with st.expander(label, expanded=expanded):
-        st.dataframe(frame, hide_index=True, column_config=columns, width="stretch")
+        show_table(frame, columns)
 
 
-def downloads(frame: pd.DataFrame, base_name: str, key: str) -> None:
-    """Download what is shown, as CSV and as Excel."""
-    left, right = st.columns(2)
-    left.download_button("Download CSV", frame_to_csv(frame), f"{base_name}.csv", "text/csv",
-                         key=f"{key}-csv", icon=":material/download:", width="stretch")
-    right.download_button("Download Excel", frame_to_xlsx(frame), f"{base_name}.xlsx",
-                          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
-                          icon=":material/download:", width="stretch")
+@st.cache_data(show_spinner=False, max_entries=256)
+def human(frame: pd.DataFrame, columns: dict, unit: str = "number", units: pd.Series | None = None) -> HumanTable:
+    """show.tables.human_table, cached: a table of a thousand rows is written once, not on every rerun."""
+    return human_table(frame, columns, unit, units)
+
+
+def show_table(frame: pd.DataFrame | HumanTable, columns: dict | None = None) -> None:
+    """A table full width; a HumanTable (backbone.show.tables) with its columns of numbers aligned to the right."""
+    if isinstance(frame, HumanTable):
+        columns = {title: st.column_config.TextColumn(title, alignment="right") for title in frame.numeric} | (columns or {})
+        frame = frame.frame
+    st.dataframe(frame, hide_index=True, column_config=columns, width="stretch")
+
+
+def downloads(frame: pd.DataFrame, base_name: str, key: str, chart_spec: dict | None = None) -> None:
+    """Download what is shown, as CSV and as Excel, and the chart (with its title, source and vintage) as PNG and SVG."""
+    buttons = st.columns(4 if chart_spec is not None else 2)
+    buttons[0].download_button("Download CSV", frame_to_csv(frame), f"{base_name}.csv", "text/csv",
+                               key=f"{key}-csv", icon=":material/download:", width="stretch")
+    # The workbook is written when asked for (openpyxl takes ~30 ms a table, on every rerun if written up front).
+    buttons[1].download_button("Download Excel", lambda: frame_to_xlsx(frame), f"{base_name}.xlsx",
+                               "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", key=f"{key}-xlsx",
+                               on_click="ignore", icon=":material/download:", width="stretch")
+    if chart_spec is not None:
+        # Rendered on the server when asked for (vl-convert), in the app's font: the image explains itself.
+        buttons[2].download_button("Chart (PNG)", lambda: render.png(chart_spec), f"{base_name}.png", "image/png",
+                                   on_click="ignore", key=f"{key}-png", icon=":material/image:", width="stretch")
+        buttons[3].download_button("Chart (SVG)", lambda: render.svg(chart_spec), f"{base_name}.svg", "image/svg+xml",
+                                   on_click="ignore", key=f"{key}-svg", icon=":material/image:", width="stretch")
+
+
+def chart_context(title: str, geography: str, groups: str, unit: str, source: object, note: str = "") -> charts.ChartContext:
+    """What a chart on a page says about itself (title, place, groups, unit, source, the data's vintage) when downloaded."""
+    loaded = st.session_state[THIS_RUN_FRESHNESS_KEY].last_partner_load
+    return charts.ChartContext(title, where_words(geography), groups, unit,
+                               source if isinstance(source, str) and source else "not recorded in the catalog",
+                               f"{pd.Timestamp(loaded):%d %b %Y}" if pd.notna(loaded) else "no data loaded", note)
 
 
 def status_badge(value: object) -> Status:
@@ -380,14 +442,17 @@ def empty_state(message: str) -> None:
     st.info(message, icon=":material/info:")
 
 
-def load_once(upload, state_key: str, button: str, load: Callable[[bytes, str], object], key: str | None = None):
+def load_once(upload, state_key: str, button: str, load: Callable[[bytes, str], object], key: str | None = None,
+              companions: Sequence = ()):
     """Load an uploaded workbook once, when `button` is pressed (Streamlit hands the same file over on every rerun), and
-    show its refusal or its located problems here; returns the outcome of a load that went through, else None."""
+    show its refusal or its located problems here; returns the outcome of a load that went through, else None.
+    `companions` are files sent with it (a catalog's boundary files): a new set of them is a new load."""
     done = st.session_state.setdefault(state_key, {})
-    if upload.file_id not in done and st.button(button, type="primary", icon=":material/upload:", key=key):
-        done[upload.file_id] = load(upload.getvalue(), upload.name)
+    load_key = (upload.file_id, *sorted(f.file_id for f in companions))
+    if load_key not in done and st.button(button, type="primary", icon=":material/upload:", key=key):
+        done[load_key] = load(upload.getvalue(), upload.name)
         clear_caches()
-    outcome = done.get(upload.file_id)
+    outcome = done.get(load_key)
     if isinstance(outcome, str):
         st.error(outcome, icon=":material/error:")
     elif outcome is not None and outcome.errors:

@@ -5,6 +5,7 @@ import streamlit as st
 from backbone import ui
 from backbone.show import charts
 from backbone.show.formatting import change, md, number
+from backbone.show.tables import human_table
 from backbone.vocab import HORIZONS, RBA_QUESTIONS
 
 ui.setup_page("Backbone activities", ":material/hub:")
@@ -58,9 +59,12 @@ if view == "Backbone activities":
                         if share == share else "Not enough data yet to tell which way its measures are moving.")
             for measure in measures.itertuples():
                 measure_row(measure, by_metric)
-    ui.table(scorecard[["activity", "activity_name", "metric_name", "horizon", "latest_period", "latest_value",
-                        "baseline_value", "change_since_baseline", "status", "share_moving_right_way"]],
-             "Show the scorecard as a table")
+    ui.table(human_table(scorecard, {
+        "activity": ("Activity", "text"), "activity_name": ("What the backbone does", "text"), "metric_name": ("Measure", "text"),
+        "horizon": ("Outcome", HORIZONS), "latest_period": ("Latest period", "text"), "latest_value": ("Latest value", "value"),
+        "baseline_value": ("Baseline", "value"), "change_since_baseline": ("Change since baseline", "change"),
+        "status": ("Status", "status"), "share_moving_right_way": ("Activity's measures moving the right way", "share"),
+    }, units=scorecard.unit.fillna("number")), "Show the scorecard as a table")
 else:
     performance = ui.read("partner_performance")
     st.markdown("Results-Based Accountability asks three questions of every programme. Figures combine every "
@@ -79,5 +83,9 @@ else:
                         st.markdown(f"**{md(number(measure.latest_value, measure.unit))}** in {md(measure.latest_period)} "
                                     f"({change(measure.change_since_baseline, measure.unit)} since {int(measure.baseline_year)})")
                     ui.status_badge(measure.status)
-    ui.table(performance[["rba", "metric_name", "partners", "latest_period", "latest_value", "change_since_baseline",
-                          "target_value", "status"]], "Show partner performance as a table")
+    ui.table(human_table(performance, {
+        "rba": ("Question", RBA_QUESTIONS), "metric_name": ("Measure", "text"), "partners": ("Reported by", "text"),
+        "latest_period": ("Latest period", "text"), "latest_value": ("Latest value", "value"),
+        "change_since_baseline": ("Change since baseline", "change"), "target_value": ("Target", "value"),
+        "status": ("Status", "status"),
+    }, units=performance.unit.fillna("number")), "Show partner performance as a table")

@@ -5,8 +5,9 @@ import streamlit as st
 from backbone import ui
 from backbone.errors import BackboneError
 from backbone.show.formatting import md, plural
+from backbone.show.tables import human_table
 from backbone.store import auth, milestones
-from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES
+from backbone.vocab import COMPONENTS, MILESTONE_STATUSES, PHASES, UNITS
 
 user = ui.setup_page("Phases of collective impact", ":material/grid_view:")
 can_edit = auth.can(user, "edit")
@@ -31,6 +32,7 @@ for _order, cells in matrix.groupby("component_order", sort=True):
     for column, cell in zip(row[1:], cells.sort_values("phase_order").itertuples(), strict=True):
         with column.container(border=True):
             st.markdown(f"**{CELL_ICONS[cell.cell_status]}**")
+            st.markdown(cell.cell_work)  # what the cell means (DOMAIN.md), from queries/011_ref_phase_cells.sql
             st.caption(f"{cell.milestones_done} of {cell.milestones_total} milestones done · "
                        f"{cell.evidence_metrics_with_data} evidence metric{'s' if cell.evidence_metrics_with_data != 1 else ''}")
 
@@ -40,19 +42,29 @@ pick = st.columns(2)
 phase = ui.choose("Phase", {p: f"Phase {p}: {name}" for p, name in PHASES.items()}, "phase", pick[0])
 component = ui.choose("Component", COMPONENTS, "component", pick[1])
 
-items = ui.read("milestones", phase, component)
-st.markdown(f"**Milestones** for {COMPONENTS[component].lower()} in Phase {phase}")
-edited = st.data_editor(
-    items, hide_index=True, num_rows="dynamic" if can_edit else "fixed", disabled=not can_edit,
-    key=f"editor-{phase}-{component}", width="stretch",
-    column_order=["title", "status", "status_date", "note"],
-    column_config={
-        "title": st.column_config.TextColumn("Milestone", required=True, width="large"),
-        "status": st.column_config.SelectboxColumn("Status", options=list(MILESTONE_STATUSES), required=True, default="not_started"),
-        "status_date": st.column_config.DateColumn("Date"),
-        "note": st.column_config.TextColumn("Note"),
-    },
-)
+# An empty note is an empty cell (not "None") in the editor; what is saved is compared with what was shown.
+items = ui.read("milestones", phase, component).pipe(lambda frame: frame.assign(note=frame.note.fillna("")))
+work = matrix[(matrix.phase == phase) & (matrix.component == component)].cell_work
+st.markdown(f"**Milestones** for {COMPONENTS[component].lower()} in Phase {phase}"
+            + (f": {work.iloc[0].lower()}" if len(work) else ""))
+if can_edit:
+    edited = st.data_editor(
+        items, hide_index=True, num_rows="dynamic",
+        key=f"editor-{phase}-{component}", width="stretch",
+        column_order=["title", "status", "status_date", "note"],
+        column_config={
+            "title": st.column_config.TextColumn("Milestone", required=True, width="large"),
+            "status": st.column_config.SelectboxColumn("Status", options=list(MILESTONE_STATUSES), required=True,
+                                                       default="not_started", format_func=MILESTONE_STATUSES.get),
+            "status_date": st.column_config.DateColumn("Date", format="D MMM YYYY"),
+            "note": st.column_config.TextColumn("Note"),
+        },
+    )
+elif items.empty:
+    ui.empty_state("No milestones in this cell yet.")
+else:
+    ui.show_table(human_table(items, {"title": ("Milestone", "text"), "status": ("Status", MILESTONE_STATUSES),
+                                      "status_date": ("Date", "date"), "note": ("Note", "text")}))
 if can_edit and st.button("Save milestones", type="primary", icon=":material/save:"):
     try:
         changed = milestones.save_cell(phase, component, items, edited, actor=user)
@@ -68,4 +80,7 @@ st.markdown("**Evidence metrics** filed under this cell")
 if evidence.empty:
     ui.empty_state("No catalog metric is filed under this cell. Set a metric's component and phase in the catalog workbook.")
 else:
-    st.dataframe(evidence, hide_index=True, width="stretch")
+    ui.show_table(human_table(evidence, {
+        "metric_name": ("Metric", "text"), "unit": ("Unit", UNITS), "latest_period": ("Latest period", "text"),
+        "latest_value": ("Latest value", "value"), "status": ("Status", "status"),
+    }, units=evidence.unit))

@@ -31,15 +31,12 @@ for index, (code, label) in enumerate(BACKBONE_ROLES.items()):
             st.markdown(f"{md(holder.partner)}{since}")
 
 st.subheader("Partners")
-st.dataframe(
-    partners, hide_index=True, width="stretch",
-    column_order=["name", "sector", "roles", "metrics_reported", "current_values", "uploads", "last_submission", "contact"],
-    column_config={
-        "name": "Partner", "sector": "Sector", "roles": "Backbone roles", "metrics_reported": "Metrics reported",
-        "current_values": "Values held", "uploads": "Uploads",
-        "last_submission": st.column_config.DatetimeColumn("Last submission", format="D MMM YYYY"), "contact": "Contact",
-    },
-)
+# A static table: its cells wrap, so all eight columns fit a 1280-pixel screen (and scroll sideways on a phone).
+st.table(ui.human(partners, {
+    "name": ("Partner", "text"), "sector": ("Sector", "text"), "roles": ("Backbone roles", "text"),
+    "metrics_reported": ("Metrics", "count"), "current_values": ("Values held", "count"), "uploads": ("Uploads", "count"),
+    "last_submission": ("Last sent", "date"), "contact": ("Contact", "text"),
+}).frame, border="horizontal")
 
 st.subheader("Submission status")
 status = ui.read("submission_status")
@@ -53,19 +50,19 @@ for column, label in zip(summary, ["received", "received late", "missing", "not 
 partner_names = sorted(status.partner_name.dropna().unique())
 chosen = st.multiselect("Partners", partner_names, key="partners", bind="query-params", placeholder="All partners")
 shown = status[status.partner_name.isin(chosen)] if chosen else status
-ui.chart(charts.submission_matrix, shown, description="Which partner sent which metric for which period: ✓ received, L late, ✗ missing.",
-         key="submission-matrix")
+with ui.scroll_sideways("submission-matrix-frame"):
+    ui.chart(charts.submission_matrix, shown, width="content", key="submission-matrix",
+             description="Which partner sent which metric for which period: ✓ received, L late, ✗ missing.")
 st.caption("✓ received · L received after its due date · ✗ missing (past due, not received) · · not yet due")
 late_or_missing = shown[shown.submission.isin(["missing", "received late"])]
 SUBMISSION_COLUMNS = {
-    "partner_name": "Partner", "metric_name": "Metric", "period_label": "Period", "expected": "Expected", "received": "Received",
-    "due_date": st.column_config.DateColumn("Due", format="D MMM YYYY"),
-    "received_on": st.column_config.DateColumn("Received on", format="D MMM YYYY"), "submission": "Status",
-    "last_upload_at": st.column_config.DatetimeColumn("Last upload", format="D MMM YYYY"),
+    "partner_name": ("Partner", "text"), "metric_name": ("Metric", "text"), "period_label": ("Period", "text"),
+    "expected": ("Expected", "yes"), "received": ("Received", "yes"), "due_date": ("Due", "date"),
+    "received_on": ("Received on", "date"), "submission": ("Status", "text"), "last_upload_at": ("Last upload", "date"),
 }
-ui.table(late_or_missing[["partner_name", "metric_name", "period_label", "due_date", "received_on", "submission"]],
-         f"Late and missing ({len(late_or_missing)})", columns=SUBMISSION_COLUMNS, expanded=bool(len(late_or_missing)))
-ui.table(shown[["partner_name", "metric_name", "period_label", "expected", "received", "due_date", "received_on", "submission",
-                "last_upload_at"]], "Every expected and received submission", columns=SUBMISSION_COLUMNS)
+ui.table(ui.human(late_or_missing, {k: v for k, v in SUBMISSION_COLUMNS.items() if k not in ("expected", "received",
+                                                                                                 "last_upload_at")}),
+         f"Late and missing ({len(late_or_missing)})", expanded=bool(len(late_or_missing)))
+ui.table(ui.human(shown, SUBMISSION_COLUMNS), "Every expected and received submission")
 
 ui.sign_in_record()

@@ -5,9 +5,12 @@ import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
+from backbone.intake import catalog_download
 from backbone.intake.catalog_workbook import load_catalog_upload
 from backbone.intake.ingest import undo_upload
 from backbone.show.formatting import md, plural
+from backbone.show.story import undo_question
+from backbone.show.tables import human_table
 from backbone.store import auth
 from backbone.store.export import backup_now
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
@@ -25,6 +28,36 @@ def undo(upload_id: str) -> None:
         return
     ui.clear_caches()
     st.success(f"Undone {md(done['file_name'])}: {plural(done['rows_restored'], 'earlier value')} current again.")
+
+
+CONFIRM_KEY = "undo-to-confirm"
+
+
+def confirm_undo(place: str) -> None:
+    """Ask before undoing, naming the upload and what it will restore; undo only on 'Yes'. Drawn where it was asked."""
+    upload_id = st.session_state.get(CONFIRM_KEY)
+    if not upload_id or st.session_state.get(f"{CONFIRM_KEY}-place") != place:
+        return
+    try:
+        preview = ui.read("undo_preview", upload_id).iloc[0]
+    except BackboneError as exc:
+        st.error(str(exc))
+        st.session_state.pop(CONFIRM_KEY, None)
+        return
+    with st.container(border=True):
+        st.warning(md(undo_question(preview)), icon=":material/undo:")
+        yes, no = st.columns(2)
+        if yes.button("Yes, undo it", type="primary", icon=":material/undo:", key=f"undo-yes-{place}", width="stretch"):
+            st.session_state.pop(CONFIRM_KEY, None)
+            undo(upload_id)
+        elif no.button("Cancel", key=f"undo-no-{place}", width="stretch"):
+            st.session_state.pop(CONFIRM_KEY, None)
+            st.rerun()
+
+
+def ask_to_undo(upload_id: str, place: str) -> None:
+    st.session_state[CONFIRM_KEY] = upload_id
+    st.session_state[f"{CONFIRM_KEY}-place"] = place
 
 
 linked = st.query_params.get("upload")
@@ -48,26 +81,22 @@ if linked:
                         f"{pd.Timestamp(row.uploaded_at):%d %b %Y %H:%M}: {md(row.status)}; "
                         f"{plural(count(row.rows_new), 'new value')}, {count(row.rows_changed)} changed, "
                         f"{count(row.rows_unchanged)} unchanged.")
-            if row.status == "loaded" and row.kind == "partner" and st.button("Undo this upload", key="undo-linked",
-                                                                              icon=":material/undo:"):
-                undo(linked)
+            if row.status == "loaded" and row.kind == "partner":
+                st.button("Undo this upload", key="undo-linked", icon=":material/undo:", on_click=ask_to_undo,
+                          args=(linked, "linked"))
+                confirm_undo("linked")
 
 st.subheader("Uploads")
 uploads = ui.read("uploads")
 if uploads.empty:
     ui.empty_state("Nothing uploaded yet: partners upload their workbooks on the Upload page.")
 else:
-    st.dataframe(
-        uploads, hide_index=True, width="stretch",
-        column_order=["uploaded_at", "partner", "file_name", "kind", "status", "rows_loaded", "rows_new", "rows_changed",
-                      "rows_unchanged", "rows_suppressed", "uploaded_by", "undone_at"],
-        column_config={
-            "uploaded_at": st.column_config.DatetimeColumn("When", format="D MMM YYYY, HH:mm"), "partner": "Partner",
-            "file_name": "File", "kind": "Kind", "status": "Status", "rows_loaded": "Values", "rows_new": "New",
-            "rows_changed": "Changed", "rows_unchanged": "Unchanged", "rows_suppressed": "Suppressed",
-            "uploaded_by": "By", "undone_at": st.column_config.DatetimeColumn("Undone", format="D MMM YYYY, HH:mm"),
-        },
-    )
+    ui.show_table(human_table(uploads, {
+        "uploaded_at": ("When", "datetime"), "partner": ("Partner", "text"), "file_name": ("File", "text"),
+        "kind": ("Kind", "text"), "status": ("Status", "text"), "rows_loaded": ("Values", "count"), "rows_new": ("New", "count"),
+        "rows_changed": ("Changed", "count"), "rows_unchanged": ("Unchanged", "count"),
+        "rows_suppressed": ("Suppressed", "count"), "uploaded_by": ("By", "text"), "undone_at": ("Undone", "datetime"),
+    }))
     undoable = uploads[(uploads.kind == "partner") & (uploads.status == "loaded")]
     if len(undoable):
         labels = {r.upload_id: f"{r.uploaded_at:%d %b %Y %H:%M} · {r.partner} · {r.file_name} ({r.rows_loaded} values)"
@@ -76,20 +105,18 @@ else:
             chosen = st.selectbox("Undo an upload", list(labels), format_func=labels.get,
                                   help="Its values leave the dashboard and the values it replaced come back.")
             if st.form_submit_button("Undo this upload", icon=":material/undo:"):
-                undo(chosen)
+                ask_to_undo(chosen, "form")
+        confirm_undo("form")
 
 st.subheader("Metric catalog")
 search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")
 catalog = ui.read("metrics_catalog", search)
 st.caption(f"{len(catalog)} metric{'s' if len(catalog) != 1 else ''}" + (f" matching '{md(search)}'" if search else ""))
-st.dataframe(
-    catalog.assign(unit=catalog.unit.map(UNITS), direction=catalog.direction.map(DIRECTIONS), level=catalog.level.map(LEVELS)),
-    hide_index=True, width="stretch",
-    column_order=["name", "definition", "unit", "direction", "level", "outcome_area", "source", "aliases", "has_data"],
-    column_config={"name": "Metric", "definition": st.column_config.TextColumn("Definition", width="large"), "unit": "Unit",
-                   "direction": "Which way is better", "level": "Level", "outcome_area": "Outcome area", "source": "Source",
-                   "aliases": "Other names", "has_data": "Has data"},
-)
+ui.show_table(human_table(catalog, {
+    "name": ("Metric", "text"), "definition": ("Definition", "text"), "unit": ("Unit", UNITS),
+    "direction": ("Which way is better", DIRECTIONS), "level": ("Level", LEVELS), "outcome_area": ("Outcome area", "text"),
+    "source": ("Source", "text"), "aliases": ("Other names", "text"), "has_data": ("Has data", "yes"),
+}), columns={"Definition": st.column_config.TextColumn("Definition", width="large")})
 
 if not auth.can(user, "edit"):
     st.stop()  # the catalog is the backbone team's to change
@@ -108,13 +135,27 @@ if st.button("Back up the store now", icon=":material/backup:"):
 
 st.subheader("Update the catalog")
 st.markdown("The common agenda lives in a catalog workbook: sheets **Metrics**, **Partners**, **Roles**, **Targets**, "
-            "**Milestones** and **Expected**, any of them (see the README for their columns). Metrics and partners are "
-            "updated by code; a Roles, Targets, Milestones or Expected sheet replaces that whole list. Nothing is "
-            "changed unless every row is valid.")
-catalog_file = st.file_uploader("Catalog workbook", type=["xlsx", "xls", "ods"], key="catalog-file")
+            "**Milestones**, **Expected** and **Boundaries**, any of them (see the README for their columns). Metrics and "
+            "partners are updated by code; any other sheet replaces that whole list. Nothing is changed unless every row "
+            "is valid. Download the catalog as it is now, edit it in Excel and load it back here.")
+st.download_button("Download the catalog (.xlsx)", lambda: catalog_download.catalog_workbook_bytes(), "catalog.xlsx",
+                   catalog_download.MIME, on_click="ignore", icon=":material/download:", key="catalog-download")
+catalog_files = st.file_uploader("Catalog workbook, with the boundary files its Boundaries sheet names (GeoJSON or TopoJSON)",
+                                 type=["xlsx", "xls", "ods", "json", "geojson", "topojson"], key="catalog-file",
+                                 accept_multiple_files=True)
+workbooks = [f for f in catalog_files or [] if f.name.rsplit(".", 1)[-1].lower() in ("xlsx", "xls", "ods")]
+if len(workbooks) > 1:
+    st.error("Choose one catalog workbook at a time (and the boundary files it names).", icon=":material/error:")
+catalog_file = workbooks[0] if len(workbooks) == 1 else None
 if catalog_file is not None:
-    outcome = ui.load_once(catalog_file, "catalog-loads", "Load this catalog",
-                           lambda data, name: load_catalog_upload(data, name, user))
+    companions = [f for f in catalog_files if f is not catalog_file]
+    outcome = ui.load_once(catalog_file, "catalog-loads", "Load this catalog", companions=companions,
+                           load=lambda data, name: load_catalog_upload(data, name, user,
+                                                                       files={f.name: f.getvalue() for f in companions}))
     if outcome is not None:
         st.success("Catalog updated: " + ", ".join(f"{plural(n, 'row')} of {sheet}" for sheet, n in outcome.counts.items()) + ".",
                    icon=":material/check_circle:")
+        for note in outcome.notes:
+            st.info(md(note), icon=":material/map:")
+elif catalog_files and not workbooks:
+    st.info("Add the catalog workbook that names these boundary files in its Boundaries sheet.", icon=":material/info:")

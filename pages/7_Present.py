@@ -18,29 +18,44 @@ user = ui.setup_page("Present", ":material/slideshow:", banner=False)
 st.set_page_config(initial_sidebar_state="collapsed")
 
 # A fixed style block of the app's own (no user text in it): no sidebar, header or chart toolbars while presenting,
-# and type readable from the back of a room.
+# type readable from the back of a room, and a slide that fits the screen without scrolling. Sizes follow the screen's
+# height (vh), so one slide fits 1280x720, 1366x768 and 1920x1080 alike: the chart takes what the words leave
+# (SLIDE_WORDS_HEIGHT below), and the source line is cut to one line (the notes and the exports carry it whole).
 st.html("""<style>
 [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], [data-testid="stHeader"],
 [data-testid="stToolbar"], [data-testid="stElementToolbar"], [data-testid="stDecoration"] { display: none !important; }
-[data-testid="stMainBlockContainer"] { padding-top: 1.5rem; max-width: 100%; }
-[data-testid="stMain"] h1 { font-size: 3.2rem; line-height: 1.15; }
-.stMarkdown p, .stMarkdown li { font-size: 1.55rem; line-height: 1.4; color: #1A1A1A; }
-[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.2rem; color: #1A1A1A !important; }
-[data-testid="stMetricValue"] { font-size: 7rem; line-height: 1.1; }
-[data-testid="stMetricLabel"] p { font-size: 1.6rem; }
-[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: 2.2rem; color: #1A1A1A !important; }
+[data-testid="stMainBlockContainer"] { padding-top: 2vh; padding-bottom: 2rem; max-width: 100%; }
+[data-testid="stMainBlockContainer"] > div > [data-testid="stVerticalBlock"] { gap: 1.2vh; }
+[data-testid="stMain"] h1 { font-size: clamp(1.6rem, 5.6vh, 3.4rem); line-height: 1.15; padding: 0; }
+.stMarkdown p, .stMarkdown li { font-size: clamp(1rem, 2.6vh, 1.6rem); line-height: 1.35; color: #1A1A1A; }
+.st-key-slide-where p { font-size: clamp(0.9rem, 2.2vh, 1.35rem); white-space: nowrap; overflow: hidden;
+                        text-overflow: ellipsis; margin: 0; }
+.st-key-slide-chart { flex: 0 0 auto !important; height: calc(100vh - 15.5rem - 13vh) !important; min-height: 220px; }
+.st-key-slide-takeaway p { font-size: clamp(1rem, 2.8vh, 1.7rem); margin-bottom: 0.2rem; }
+.st-key-slide-hidden p { font-size: clamp(0.85rem, 2vh, 1.2rem); }
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.1rem; color: #1A1A1A !important; }
+[data-testid="stMetricValue"] { font-size: clamp(3rem, 15vh, 8rem); line-height: 1.1; }
+[data-testid="stMetricLabel"] p { font-size: clamp(1rem, 2.8vh, 1.7rem); }
+[data-testid="stMetricDelta"], [data-testid="stMetricDelta"] * { font-size: clamp(1.3rem, 4vh, 2.4rem); color: #1A1A1A !important; }
+.st-key-slide-number h2 { font-size: clamp(1.4rem, 5vh, 2.6rem); }
 </style>""")
 
 db = config.db_path()
 
 
 @st.cache_data(show_spinner=False, max_entries=256)
-def _slide(db: str, version: tuple, key: str) -> tuple[slides.SlideContent, dict | None]:
-    """A slide's words and its big-type chart spec, cached until the data change."""
+def _slide(db: str, version: tuple, key: str) -> tuple[slides.SlideContent, dict | None, dict | None]:
+    """A slide's words, its big-type chart spec for the screen (the slide prints the title and source itself) and
+    the chart as downloaded (carrying its title, place, unit, source and vintage); cached until the data change."""
     shown = slides.content(slides.Slide.from_key(key), db)
-    spec = render.enlarge(shown.chart.properties(height=480).to_dict()) if shown.chart is not None else None
+    download = shown.chart.to_dict() if shown.chart is not None else None
+    # On screen the chart fills the height the slide leaves it ("container", resized by Streamlit's stretch height).
+    screen = render.enlarge(render.untitled({**download, "height": "container"})) if download is not None else None
+    if screen is not None:
+        # A wide screen has room beside the chart, not below it: group legends go to the right, one per line.
+        screen["config"]["legend"].update(orient="right", columns=1)
     shown.chart = None
-    return shown, spec
+    return shown, screen, download
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -80,31 +95,38 @@ if deck is not None and deck.slides:
     except ValueError:
         index = 1
     version = database.data_version(db)
-    shown, spec = _slide(db, version, deck.slides[index - 1].key())
+    shown, spec, download_spec = _slide(db, version, deck.slides[index - 1].key())
 
     st.title(md(shown.title))
-    st.markdown(f"{md(shown.where)} · Source: {md(shown.source)}")
+    with st.container(key="slide-where"):
+        st.markdown(f"{md(shown.where)} · Source: {md(shown.source)}")
     if shown.slide.kind == "number":
-        left, right = st.columns([3, 2], vertical_alignment="center")
-        left.metric(f"Latest ({md(shown.latest_period)})", shown.number or "–", delta=shown.change, delta_color="off",
-                    delta_arrow="off")
-        if shown.status is not None:
-            right.markdown(f"## {shown.status.symbol} {md(shown.status.words)}")
-            right.markdown(md(direction_words(shown.direction).capitalize() + "."))
+        with st.container(key="slide-number"):
+            left, right = st.columns([3, 2], vertical_alignment="center")
+            left.metric(f"{md(shown.number_label)} ({md(shown.latest_period)})", shown.number or "–", delta=shown.change,
+                        delta_color="off", delta_arrow="off")
+            if shown.status is not None:
+                right.markdown(f"## {shown.status.symbol} {md(shown.status.words)}")
+                right.markdown(md(direction_words(shown.direction).capitalize() + "."))
     elif shown.slide.kind == "plan":  # the curve beside the action plan; the story behind the curve below both
-        left, right = st.columns([3, 2])
-        if spec is not None:
-            left.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
-        right.markdown("**The action plan**")
-        right.markdown("\n".join(f"- {md(line)}" for line in shown.actions) or "No actions yet.")
+        with st.container(key="slide-chart"):
+            left, right = st.columns([3, 2])
+            if spec is not None:
+                left.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
+            right.markdown("**The action plan**")
+            right.markdown("\n".join(f"- {md(line)}" for line in shown.actions) or "No actions yet.")
     elif spec is not None:
-        st.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
-    st.markdown(f"**{md(shown.takeaway)}**")
-    if shown.hidden:
-        # On screen, who is missing; the notes (and the exports) say which years and why.
-        who = sorted({line.split(", ")[0] for line in shown.hidden}) if shown.slide.kind == "groups" else []
-        st.markdown(f"Not shown in {len(shown.hidden)} places on this chart, to protect small numbers"
-                    + (f": {md(', '.join(who))}" if who else "") + ". The speaker notes say which years and why.")
+        with st.container(key="slide-chart"):
+            st.vega_lite_chart(spec=spec, theme=None, width="stretch", height="stretch", alt=shown.description,
+                               key=f"slide-{index}")
+    with st.container(key="slide-takeaway"):
+        st.markdown(f"**{md(shown.takeaway)}**")
+        if shown.hidden:
+            # On screen, who is missing; the notes (and the exports) say which years and why.
+            who = sorted({line.split(", ")[0] for line in shown.hidden}) if shown.slide.kind in ("groups", "map") else []
+            with st.container(key="slide-hidden"):
+                st.markdown(f"Not shown in {len(shown.hidden)} places on this chart, to protect small numbers"
+                            + (f": {md(', '.join(who))}" if who else "") + ". The speaker notes say which years and why.")
 
     back, where, forward = st.columns([1, 2, 1], vertical_alignment="center")
     back.button("Previous", icon=":material/arrow_back:", shortcut="Left", disabled=index <= 1, width="stretch",
@@ -129,10 +151,11 @@ if deck is not None and deck.slides:
         slide = deck.slides[index - 1]
         base = f"{slide.metric_code}-{slide.kind}" + (f"-{slide.dimension}" if slide.dimension else "")
         cols = st.columns(4)
-        if spec is not None:
-            cols[0].download_button("This chart (PNG)", lambda: render.png(spec), f"{base}.png", "image/png",
+        if download_spec is not None:
+            # The chart as it leaves the room: with its title, place, unit, source and the data's vintage on it.
+            cols[0].download_button("This chart (PNG)", lambda: render.png(download_spec), f"{base}.png", "image/png",
                                     on_click="ignore", icon=":material/image:", width="stretch", key="png")
-            cols[1].download_button("This chart (SVG)", lambda: render.svg(spec), f"{base}.svg", "image/svg+xml",
+            cols[1].download_button("This chart (SVG)", lambda: render.svg(download_spec), f"{base}.svg", "image/svg+xml",
                                     on_click="ignore", icon=":material/image:", width="stretch", key="svg")
         cols[2].download_button("Download deck (.pptx)", lambda: deck_export.deck_pptx(deck, db),
                                 deck_export.file_name(deck), deck_export.MIME, on_click="ignore",

@@ -26,6 +26,8 @@ SELECT
     arg_min(o.geography, o.value) AS low_place,
     arg_max(o.geography, o.value) AS high_place,
     count(o.value) AS n_places,
+    -- Where most places are 0 (few events), the median is 0 too and cannot move: the share above 0 still can.
+    count(o.value) FILTER (WHERE o.value > 0) AS n_places_above_zero,
     max(o.n_partners) AS n_partners,
     'median of ' || count(o.value) || ' places' AS value_basis,
     max(o.last_updated) AS last_updated

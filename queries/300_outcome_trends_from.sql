@@ -4,6 +4,7 @@
 -- baseline, the baseline trend projected forward to the target year, and a direction-aware status.
 -- Series cover every place, the whole community and, where no community-wide value exists, the median place.
 -- A change within 5% of the baseline is "no real change" (noise in small areas is larger than that).
+-- A trend and forecast need at least three points: a line through two says nothing about where a curve is heading.
 CREATE OR REPLACE MACRO outcome_trends_from(source) AS TABLE
 -- MATERIALIZED: the series and the fits both read it; computing it once halves the view's cost at scale.
 WITH outcomes AS MATERIALIZED (
@@ -67,15 +68,15 @@ SELECT
     s.period_label, s.period_start, s.period_end, s.period_year,
     s.value, s.numerator, s.denominator, s.suppressed, s.suppression_reason, s.display, s.unstable,
     s.n_partners, s.value_basis,
-    CASE WHEN f.n_points >= 2 THEN f.intercept + f.slope * s.period_year END AS trend_value,
+    CASE WHEN f.n_points >= 3 THEN f.intercept + f.slope * s.period_year END AS trend_value,
     f.n_points, f.slope,
     f.baseline_value, f.baseline_year, f.baseline_is_set,
     f.target_value, f.target_year,
     f.latest_period, f.latest_year, f.latest_value, f.change_since_baseline,
     f.forecast_year,
-    CASE WHEN f.n_points >= 2 THEN f.intercept + f.slope * f.forecast_year END AS forecast_value,
+    CASE WHEN f.n_points >= 3 THEN f.intercept + f.slope * f.forecast_year END AS forecast_value,
     CASE
-        WHEN f.target_value IS NULL OR f.n_points < 2 THEN NULL
+        WHEN f.target_value IS NULL OR f.n_points < 3 THEN NULL
         WHEN s.direction = 'up' THEN f.intercept + f.slope * f.forecast_year >= f.target_value
         ELSE f.intercept + f.slope * f.forecast_year <= f.target_value
     END AS forecast_meets_target,

@@ -3,13 +3,15 @@ checked: all or nothing."""
 
 from __future__ import annotations
 
+import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 
 from backbone import vocab
 from backbone.errors import BackboneError, Finding
+from backbone.intake import boundaries
 from backbone.intake.reader.labels import level_of
 from backbone.intake.reader.periods import parse_period
 from backbone.intake.reader.sandbox import read_untrusted
@@ -29,6 +31,7 @@ SHEET_COLUMNS = {
     "Targets": ["metric", "geography", "dimension", "group", "year", "kind", "value"],
     "Milestones": ["phase", "component", "milestone", "status", "date", "note"],
     "Expected": ["partner", "metric", "period", "due", "received"],
+    "Boundaries": ["file", "names", "source"],
 }
 REQUIRED_COLUMNS = {
     "Metrics": ["code", "name", "unit", "direction", "level"],
@@ -39,6 +42,7 @@ REQUIRED_COLUMNS = {
     "Targets": ["metric", "year", "value"],
     "Milestones": ["phase", "component", "milestone"],
     "Expected": ["partner", "metric", "period"],
+    "Boundaries": ["file"],
 }
 
 
@@ -48,6 +52,7 @@ class CatalogLoad:
 
     counts: dict[str, int]
     errors: list[Finding]
+    notes: list[str] = field(default_factory=list)  # what the load found worth saying, e.g. places not on the map
 
 
 class SheetReader:
@@ -116,8 +121,12 @@ class SheetReader:
 
 
 def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: str | None = None, actor: User | None = None,
-                          db: str | None = None) -> CatalogLoad:
-    """Create or update metrics, partners, roles, targets, milestones and expectations from a workbook: all or nothing."""
+                          db: str | None = None, files: dict[str, bytes] | None = None) -> CatalogLoad:
+    """Create or update metrics, partners, roles, targets, milestones, expectations and boundaries: all or nothing.
+
+    A Boundaries sheet names its files: read from `files` (by name, as sent beside the workbook through the browser),
+    or, when `files` is None (the command line), from the workbook's own folder.
+    """
     require(actor, "edit")
     sheets = {sheet.name.strip(): sheet.rows for sheet in read_untrusted(Path(path), rows=True, name=original_name)}
     known = {name.lower(): name for name in sheets}
@@ -199,19 +208,25 @@ def load_catalog_workbook(path: Path, uploaded_by: str = "cli", original_name: s
             parsed["Expected"].append((partner_code(sheet, row, r), metric_code(sheet, row, r),
                                        period.label if period else None, sheet.day(row, r, "due"),
                                        sheet.day(row, r, "received")))
+    notes: list[str] = []
+    if "Boundaries" in readers:
+        parsed["Boundaries"], notes = _parse_boundaries(readers["Boundaries"], None if files is not None else Path(path).parent,
+                                                        files or {}, cur)
     if errors:
         return CatalogLoad({}, errors)
     counts = {name: len(rows) for name, rows in parsed.items() if name != "Aliases"}
     write_catalog(parsed, original_name or path.name, file_sha256(path), uploaded_by, db)
-    return CatalogLoad(counts, [])
+    return CatalogLoad(counts, [], notes)
 
 
-def load_catalog_upload(data: bytes, file_name: str, actor: User, db: str | None = None) -> CatalogLoad | str:
-    """A catalog workbook sent through the browser: its outcome, or the plain reason it could not be read."""
+def load_catalog_upload(data: bytes, file_name: str, actor: User, db: str | None = None,
+                        files: dict[str, bytes] | None = None) -> CatalogLoad | str:
+    """A catalog workbook sent through the browser (with the boundary files it names): its outcome, or why it could not be read."""
     require(actor, "edit")
     path = stage_upload(data, file_name, db)
     try:
-        return load_catalog_workbook(path, uploaded_by=actor.email, original_name=file_name, actor=actor, db=db)
+        return load_catalog_workbook(path, uploaded_by=actor.email, original_name=file_name, actor=actor, db=db,
+                                     files=files or {})
     except BackboneError as exc:
         return str(exc)
     finally:
@@ -303,3 +318,35 @@ def _parse_settings(sheet: SheetReader) -> list[tuple[str, str]]:
     return settings
 
 
+def _parse_boundaries(sheet: SheetReader, folder: Path | None, files: dict[str, bytes],
+                      cur) -> tuple[list[tuple], list[str]]:
+    """Each boundary file named in the sheet, read and checked against the store's places; one note per file.
+
+    A file not sent again keeps the copy already stored under that name, so a downloaded catalog loads back as it is.
+    """
+    places = [r[0] for r in cur.execute("SELECT DISTINCT geography FROM current_observations "
+                                        "WHERE geography NOT IN ('Community', 'Median of places')").fetchall()]
+    rows, notes = [], []
+    for row, r in sheet.records():
+        name = sheet.text(row, r, "file", True)
+        if name is None:
+            continue
+        data = files.get(Path(name).name)
+        if data is None and folder is not None and (folder / name).is_file():
+            data = (folder / name).read_bytes()
+        names = sheet.text(row, r, "names")
+        if data is None and (stored := boundaries.stored_boundary(cur, name)) is not None:
+            data, names = stored.text.encode(), names or stored.name_property
+        if data is None:
+            where = f"in {folder}" if folder is not None else "beside the workbook (choose both files together)"
+            sheet.errors.append(Finding(sheet.name, row, "file", f"'{name}' was not found {where}"))
+            continue
+        try:
+            found = boundaries.read_boundaries(data, name, names, places)
+        except BackboneError as exc:
+            sheet.errors.append(Finding(sheet.name, row, "file", str(exc)))
+            continue
+        notes.append(boundaries.match_note(found, boundaries.place_match(found.area_names, places)))
+        rows.append((name, found.format, found.object_name, found.name_property, sheet.text(row, r, "source"),
+                     json.dumps(found.area_names), found.text, found.sha256, datetime.now()))
+    return rows, notes

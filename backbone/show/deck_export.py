@@ -78,7 +78,7 @@ def add_slide(presentation, shown: SlideContent, vintage: str) -> None:
     else:
         _text(slide, shown.takeaway, Inches(0.5), Inches(1.1), Inches(12.3), Inches(0.8), 20)
     if shown.chart is not None and shown.slide.kind != "plan":
-        image = render.png(shown.chart.to_dict(), size=CHART_SIZE, growth=1.4)
+        image = render.png(render.untitled(shown.chart.to_dict()), size=CHART_SIZE, growth=1.4)
         picture = slide.shapes.add_picture(io.BytesIO(image), Inches(0.5), Inches(1.95), width=Inches(12.3))
         picture._element.nvPicPr.cNvPr.set("descr", shown.description)  # alt text, for screen readers
     elif shown.number:

@@ -28,6 +28,20 @@ STATUSES = {
 }
 
 
+# How an equity gap moved since the first period measured (queries/310_equity_gaps_from.sql): a gap narrowing is better.
+GAP_TRENDS = {
+    "narrowing": Status("Narrowing", "▲", "#1A7F37", "green"),
+    "widening": Status("Widening", "▼", "#B42318", "red"),
+    "no real change": Status("About the same", "●", "#57606A", "gray"),
+    "no earlier gap": Status("First period", "○", "#57606A", "gray"),
+}
+
+
+def gap_trend(value: object) -> Status:
+    """The presentation of a gap's trend from the equity views."""
+    return GAP_TRENDS.get(str(value), GAP_TRENDS["no earlier gap"])
+
+
 def status(value: object) -> Status:
     """The presentation of a trend status from the views."""
     return STATUSES.get(str(value), STATUSES["no data"])

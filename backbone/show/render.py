@@ -131,7 +131,12 @@ def export_spec(spec: dict, size: tuple[int, int] = SLIDE_SIZE, growth: float = 
     return out
 
 
-_FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "symbolSize"}
+_FONT_KEYS = {"fontSize", "labelFontSize", "titleFontSize", "subtitleFontSize", "symbolSize"}
+
+
+def untitled(spec: dict) -> dict:
+    """The chart without its own title and credits: for a slide, a PowerPoint or a PDF page that prints them itself."""
+    return {key: value for key, value in spec.items() if key != "title"}
 
 
 def enlarge(spec: dict, growth: float = FONT_GROWTH) -> dict:

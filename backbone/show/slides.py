@@ -1,9 +1,10 @@
 """Decks for convenings: the slides a director picks, saved by name, and what each slide shows.
 
 A slide is (kind, metric, place, dimension): a turn-the-curve chart ("curve"), one key number with its change and
-status in words ("number"), each group's line ("groups"), or a turn-the-curve plan ("plan": the curve, the story in
-three sentences, the top actions with owners and status; for an equity plan also the group). Every read here is of the
-suppressed (public) views, whoever is presenting: a deck is shown to rooms and taken away as files.
+status in words ("number"), each group's line ("groups"), the places on the partnership's map ("map"), or a
+turn-the-curve plan ("plan": the curve, the story in three sentences, the top actions with owners and status; for an
+equity plan also the group). Every read here is of the suppressed (public) views, whoever is presenting: a deck is
+shown to rooms and taken away as files.
 """
 
 from __future__ import annotations
@@ -17,14 +18,23 @@ import duckdb
 import pandas as pd
 
 from backbone.errors import BackboneError
-from backbone.show import charts
-from backbone.show.formatting import Status, change, direction_words, is_missing, number, status
-from backbone.show.story import curve_sentence, gap_sentence, story_in_brief
+from backbone.show import charts, maps
+from backbone.show.charts import ChartContext
+from backbone.show.formatting import Status, change, direction_words, is_missing, number, plural, status
+from backbone.show.story import (
+    curve_sentence,
+    forecast_note,
+    gap_sentence,
+    median_is_always_zero,
+    story_in_brief,
+    zero_median_summary,
+)
 from backbone.store import database, plans, queries
 from backbone.store.auth import User, require
 from backbone.vocab import ACTION_STATUSES
 
-KINDS = {"curve": "Turn the curve", "number": "Key number", "groups": "By group", "plan": "Turn-the-curve plan"}
+KINDS = {"curve": "Turn the curve", "number": "Key number", "groups": "By group", "map": "Place map",
+         "plan": "Turn-the-curve plan"}
 DEMO_DECK = "Annual community dashboard"
 PLAN_DECK = "Turn-the-curve convening"
 TOP_ACTIONS = 5  # actions on a plan slide: as many as a room can read
@@ -140,8 +150,18 @@ def headline_geography(metric_code: str, db: str | None = None) -> str | None:
     return places[0] if places else None
 
 
+def has_map(metric_code: str, db: str | None = None) -> bool:
+    """Whether the metric has places that the partnership's boundary files draw."""
+    boundaries = queries.boundaries(db=db)
+    if boundaries.empty:
+        return False
+    places = queries.places_latest(metric_code, public=True, db=db)
+    return maps.pick_boundary(boundaries, places.geography.tolist()) is not None
+
+
 def available_slides(db: str | None = None) -> list[Slide]:
-    """Every slide a deck can hold: for each community outcome with data, its curve, its key number, and each breakdown."""
+    """Every slide a deck can hold: for each community outcome with data, its curve, its key number, each breakdown,
+    and its place map where the boundaries draw its places."""
     catalog = queries.metrics_catalog(db=db)
     outcomes = catalog[catalog.has_data & (catalog.level == "community_outcome")]
     slides = []
@@ -151,6 +171,8 @@ def available_slides(db: str | None = None) -> list[Slide]:
             continue
         slides += [Slide("curve", code, place), Slide("number", code, place)]
         slides += [Slide("groups", code, place, d) for d in queries.dimensions(code, place, public=True, db=db)]
+        if has_map(code, db):
+            slides.append(Slide("map", code))
     return slides + plan_slides(db)
 
 
@@ -171,7 +193,8 @@ def slide_label(slide: Slide, names: dict[str, str]) -> str:
 
 
 def demo_slides(db: str | None = None) -> list[Slide]:
-    """The demo deck: each community outcome's curve, then the graduation rate's key number and its by-race lines."""
+    """The demo deck: each community outcome's curve, the teen birth rate's neighbourhood map, then the graduation
+    rate's key number and its by-race lines."""
     catalog = queries.metrics_catalog(db=db)
     outcomes = catalog[catalog.has_data & (catalog.level == "community_outcome")]
     slides = []
@@ -179,6 +202,8 @@ def demo_slides(db: str | None = None) -> list[Slide]:
         place = headline_geography(code, db)
         if place is not None:
             slides.append(Slide("curve", code, place))
+    if "teen_birth_rate" in set(outcomes.metric_code) and has_map("teen_birth_rate", db):
+        slides.append(Slide("map", "teen_birth_rate"))
     graduation = "grad_rate_4yr"
     place = headline_geography(graduation, db) if graduation in set(outcomes.metric_code) else None
     if place is not None:
@@ -225,19 +250,22 @@ class SlideContent:
     values: pd.DataFrame = field(default_factory=pd.DataFrame)  # the table alternative: what the chart shows
     hidden: list[str] = field(default_factory=list)  # values not shown to protect small numbers, with why
     number: str | None = None
+    number_label: str = "Latest"  # what the key number is ('Neighbourhoods above 0.0%' where the median is always 0)
     change: str | None = None
     status: Status | None = None
     latest_period: str | None = None
     direction: str = ""
     actions: list[str] = field(default_factory=list)  # a plan slide's top actions, with owners and status
     plan: plans.Plan | None = None  # the plan a 'plan' slide shows, whole (the report card prints all of it)
+    context: ChartContext | None = None  # the chart's own title and credits, drawn on downloads (not on screen)
 
     @property
     def has_chart(self) -> bool:
         return self.chart is not None
 
 
-def _where(geography: str) -> str:
+def where_words(geography: str) -> str:
+    """A place as a slide, a card and a chart's subtitle name it."""
     if geography == "Community":
         return "Whole community"
     if geography == "Median of places":
@@ -278,21 +306,31 @@ def _notes(meta: pd.Series, extra: str) -> str:
     return "\n\n".join(p for p in parts if p)
 
 
+def chart_context(title: str, geography: str, groups: str, unit: str, source: str, db: str | None = None,
+                  note: str = "") -> ChartContext:
+    """The context a downloaded chart carries: title, place, groups, unit, source and the data's vintage."""
+    loaded = vintage(db)
+    return ChartContext(title, where_words(geography), groups, unit, source,
+                        f"{loaded:%d %b %Y}" if loaded else "no data loaded", note)
+
+
 def content(slide: Slide, db: str | None = None) -> SlideContent:
     """What `slide` shows, read from the public (suppressed) views."""
     catalog = _catalog(db)
     if slide.metric_code not in catalog.index:
-        return SlideContent(slide, slide.metric_code, _where(slide.geography), "This metric is no longer in the catalog.",
+        return SlideContent(slide, slide.metric_code, where_words(slide.geography), "This metric is no longer in the catalog.",
                             "", "", "No chart: the metric is no longer in the catalog.")
     meta = catalog.loc[slide.metric_code]
     name, unit = str(meta["name"]), str(meta["unit"])
     source = str(meta["source"]) if isinstance(meta.get("source"), str) and meta["source"] else "Not recorded in the catalog"
-    base = {"slide": slide, "title": name, "where": _where(slide.geography), "source": source, "unit": unit,
+    base = {"slide": slide, "title": name, "where": where_words(slide.geography), "source": source, "unit": unit,
             "direction": str(meta["direction"] or "")}
     if slide.kind == "groups":
         return _groups(slide, meta, base, db)
     if slide.kind == "plan":
         return _plan(slide, meta, base, db)
+    if slide.kind == "map":
+        return _map(slide, meta, base, db)
     series = queries.trend(slide.metric_code, slide.geography, public=True, db=db)
     if series.empty:
         return SlideContent(**base, takeaway=f"No data yet for {name} in this place.", notes=_notes(meta, ""),
@@ -306,15 +344,32 @@ def content(slide: Slide, db: str | None = None) -> SlideContent:
                  else f" since the baseline ({number(row.baseline_value, unit)} in {int(row.baseline_year)})")
         takeaway = f"{name} was {number(row.latest_value, unit)} in {row.latest_period}: {state.words.lower()}{since}."
     sentence = curve_sentence(row) if not is_missing(row.baseline_year) or is_missing(row.latest_value) else takeaway
+    spread = queries.place_spread(slide.metric_code, public=True, db=db) if slide.geography == "Median of places" else None
     common = {**base, "takeaway": takeaway, "notes": _notes(meta, sentence), "values": _value_words(series, unit),
               "hidden": _hidden(series), "status": state, "latest_period": str(row.latest_period)}
+    if median_is_always_zero(spread):
+        # A median of 0 every year is a flat line saying nothing: show the share of places above 0 instead, and say why.
+        summary = zero_median_summary(spread, unit, str(meta["direction"] or ""))
+        common.update(takeaway=summary.explanation, status=status(summary.status), latest_period=summary.latest_period,
+                      notes=_notes(meta, summary.explanation))
+        if slide.kind == "number":
+            return SlideContent(**common, number=f"{summary.latest_share:.0f}%", change=summary.change_text,
+                                number_label=f"Neighbourhoods above {number(0, unit)}",
+                                description=f"{name}: {summary.latest_text} in {summary.latest_period}.")
+        context = chart_context(name, slide.geography, "share of neighbourhoods above 0", "percent", source, db)
+        return SlideContent(**common, chart=charts.share_above_zero(spread, "neighbourhoods", context=context),
+                            context=context, description=summary.explanation)
     if slide.kind == "number":
         changed = change(row.change_since_baseline, unit)
         return SlideContent(**common, number=number(row.latest_value, unit),
                             change=f"{changed} since {int(row.baseline_year)}" if not is_missing(row.baseline_year) else None,
                             description=f"{name}, {row.latest_period}: {number(row.latest_value, unit)}. {state.words}. "
                                         f"{direction_words(row.direction).capitalize()}.")
-    return SlideContent(**common, chart=charts.turn_the_curve(series, unit), description=sentence)
+    context = chart_context(name, slide.geography, "all groups", unit, source, db, forecast_note(row))
+    if forecast_note(row):  # the slide's chart is drawn without its subtitle: the takeaway says it
+        common["takeaway"] += " Not enough data yet for a forecast."
+    return SlideContent(**common, chart=charts.turn_the_curve(series, unit, spread, context), context=context,
+                        description=sentence)
 
 
 def _groups(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideContent:
@@ -328,11 +383,44 @@ def _groups(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideC
     takeaway = gap_sentence(gaps, unit)
     latest = groups.sort_values("period_end").period_label.iloc[-1]
     shown = groups[groups.value.notna()]
-    description = (f"{name} by {slide.dimension}, {_where(slide.geography).lower()}: one line per group, "
+    description = (f"{name} by {slide.dimension}, {where_words(slide.geography).lower()}: one line per group, "
                    f"{shown.group_value.nunique()} groups, {groups.period_label.iloc[0]} to {latest}. {takeaway}")
+    context = chart_context(base["title"], slide.geography, f"by {slide.dimension.lower()}", unit, base["source"], db)
     return SlideContent(**base, takeaway=takeaway, notes=_notes(meta, takeaway), description=description,
-                        chart=charts.by_group(groups, unit, slide.dimension), values=_value_words(groups, unit),
-                        hidden=_hidden(groups), latest_period=str(latest))
+                        chart=charts.by_group(groups, unit, slide.dimension, context), context=context,
+                        values=_value_words(groups, unit), hidden=_hidden(groups), latest_period=str(latest))
+
+
+def _map(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideContent:
+    name, unit, direction = str(meta["name"]), str(meta["unit"]), str(meta["direction"] or "")
+    places = queries.places_latest(slide.metric_code, public=True, db=db)
+    boundary = maps.pick_boundary(queries.boundaries(db=db), places.geography.tolist())
+    base = {**base, "title": f"{name} by neighbourhood", "where": "Every place on the partnership's map"}
+    if boundary is None or places.empty:
+        return SlideContent(**base, takeaway=f"No place of {name} is on the partnership's map.", notes=_notes(meta, ""),
+                            description=f"No map of {name}.")
+    period = str(places.period_label.iloc[0])
+    takeaway = map_sentence(places, unit, direction)
+    source = base["source"] + (f"; {boundary.source}" if isinstance(boundary.source, str) and boundary.source else "")
+    context = chart_context(base["title"], "Community", f"places in {period}", unit, source, db)
+    values = places.rename(columns={"geography": "group_value"}).assign(period_label=period)
+    return SlideContent(**base, takeaway=takeaway, notes=_notes(meta, takeaway), latest_period=period,
+                        description=f"Map of {name} in {period}: {takeaway}", context=context,
+                        chart=maps.choropleth(places, boundary, unit, direction, context),
+                        values=_value_words(values, unit).rename(columns={"Group": "Place"}),
+                        hidden=_hidden(places.rename(columns={"geography": "group_value"})))
+
+
+def map_sentence(places: pd.DataFrame, unit: str, direction: str) -> str:
+    """The map in one sentence: how many places, and the best-off and worst-off place in the latest period."""
+    shown = places[places.value.notna()].sort_values("value")
+    if shown.empty:
+        return "No place has a value to show."
+    best, worst = (shown.iloc[-1], shown.iloc[0]) if direction == "up" else (shown.iloc[0], shown.iloc[-1])
+    hidden = int(places.suppressed.fillna(False).astype(bool).sum())
+    return (f"In {places.period_label.iloc[0]}, {plural(len(shown), 'place')} with a value: best {best.geography} "
+            f"({number(best.value, unit)}), worst {worst.geography} ({number(worst.value, unit)})"
+            + (f"; {plural(hidden, 'place')} not shown, to protect small numbers." if hidden else "."))
 
 
 def top_actions(plan: plans.Plan, limit: int = TOP_ACTIONS) -> list[plans.Action]:
@@ -378,8 +466,10 @@ def _plan(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideCon
                                              for a in plan.actions if not a.proposed) or "no actions yet.")]
     description = (f"Turn-the-curve chart of {name} for {key.label()}: {sentence}" if len(series)
                    else f"No values yet for {name}.")
+    context = chart_context(base["title"], slide.geography, key.label(), unit, base["source"], db)
     return SlideContent(**base, takeaway=story_in_brief(plan.story), notes="\n\n".join(notes), description=description,
-                        chart=charts.turn_the_curve(series, unit) if len(series) else None,
+                        chart=charts.turn_the_curve(series, unit, None, context) if len(series) else None,
+                        context=context if len(series) else None,
                         values=_value_words(series, unit) if len(series) else pd.DataFrame(),
                         hidden=_hidden(series) if len(series) else [], actions=[action_line(a, names) for a in shown],
                         plan=plan, latest_period=str(series.iloc[-1].latest_period) if len(series) else None)

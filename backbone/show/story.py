@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 import pandas as pd
 
-from backbone.show.formatting import direction_words, is_missing, number, status
+from backbone.show.formatting import direction_words, is_missing, number, plural, status
 
 
 def curve_sentence(row: pd.Series) -> str:
@@ -21,15 +22,95 @@ def curve_sentence(row: pd.Series) -> str:
     ]
     if not is_missing(row.forecast_value):
         parts.append(f"If nothing changes, the trend reaches {number(row.forecast_value, unit)} by {int(row.forecast_year)}.")
+    elif forecast_note(row):
+        parts.append(forecast_note(row))
     if not is_missing(row.target_value):
         target = f"the target of {number(row.target_value, unit)} by {int(row.target_year)}"
-        if row.forecast_meets_target is True:
+        if is_missing(row.forecast_value):
+            parts.append(f"The target is {number(row.target_value, unit)} by {int(row.target_year)}.")
+        elif row.forecast_meets_target is True:
             parts.append(f"That meets {target}.")
         elif row.forecast_meets_target is False:
             parts.append(f"That falls short of {target}: the curve has to bend.")
         else:
             parts.append(f"The target is {number(row.target_value, unit)} by {int(row.target_year)}.")
     return " ".join(parts)
+
+
+# A forecast is a straight line through the series; through fewer points than this it says nothing (queries/300_…).
+FORECAST_MIN_POINTS = 3
+
+
+def forecast_note(row: pd.Series) -> str:
+    """Why a series has no forecast, when it is for lack of data; '' otherwise."""
+    points = getattr(row, "n_points", None)
+    if is_missing(points) or int(points) >= FORECAST_MIN_POINTS or int(points) == 0:
+        return ""
+    return (f"Not enough data yet for a forecast: {int(points)} period{'s' if int(points) != 1 else ''} of data, and a "
+            f"forecast needs at least {FORECAST_MIN_POINTS}.")
+
+
+def change_status(baseline: object, latest: object, direction: str) -> str:
+    """The views' status rule (queries/300_outcome_trends_from.sql), for a series worked out here: a change within 5%
+    of the baseline is no real change; otherwise better or worse by which way is better."""
+    if is_missing(latest):
+        return "no data"
+    if is_missing(baseline):
+        return "not enough data"
+    moved = float(latest) - float(baseline)
+    if abs(moved) <= 0.05 * abs(float(baseline)) or moved == 0:
+        return "no real change"
+    return "better" if (moved > 0) == (direction == "up") else "worse"
+
+
+def median_is_always_zero(spread: pd.DataFrame | None) -> bool:
+    """True when the median place is 0 in every period: the median cannot show any change."""
+    return spread is not None and len(spread) > 0 and bool((spread.value.fillna(-1) == 0).all())
+
+
+@dataclass(frozen=True)
+class ZeroMedianSummary:
+    """What to show instead of a median that is 0 every year: the share of places above 0, and why."""
+
+    latest_period: str
+    latest_text: str  # '3 of 52 neighbourhoods above 0%'
+    latest_share: float
+    baseline_period: str
+    baseline_share: float
+    change_text: str  # '−10.6 points since 2010'
+    status: str
+    explanation: str
+
+
+def zero_median_summary(spread: pd.DataFrame, unit: str, direction: str, noun: str = "neighbourhoods") -> ZeroMedianSummary:
+    """The share of places above 0, first and latest period, in words: a summary that can move where the median cannot."""
+    rows = spread[spread.n_places > 0].sort_values("period_year")
+    first, last = rows.iloc[0], rows.iloc[-1]
+    share = lambda row: 100 * float(row.n_places_above_zero) / float(row.n_places)  # noqa: E731
+    zero = number(0, unit)
+    moved = share(last) - share(first)
+    sign = "+" if moved > 0 else "−" if moved < 0 else "±"
+    explanation = (f"The median {noun[:-1]} is {zero} in every year (most {noun} are at {zero}), so the median cannot "
+                   f"show change. Shown instead: the share of {noun} above {zero}, {int(last.n_places_above_zero)} of "
+                   f"{int(last.n_places)} in {last.period_label}, against {int(first.n_places_above_zero)} of "
+                   f"{int(first.n_places)} in {first.period_label} ({direction_words(direction)}).")
+    return ZeroMedianSummary(
+        latest_period=str(last.period_label),
+        latest_text=f"{int(last.n_places_above_zero)} of {int(last.n_places)} {noun} above {zero}",
+        latest_share=share(last), baseline_period=str(first.period_label), baseline_share=share(first),
+        change_text=f"{sign}{abs(moved):.1f} points since {first.period_label}",
+        status=change_status(share(first), share(last), direction), explanation=explanation)
+
+
+def equity_line(row: pd.Series) -> str:
+    """One outcome's equity at a glance: who is furthest behind, by how much, and which way the gap is moving."""
+    unit = row.unit
+    gap = f"{row.gap_to_best:.1f} points" if unit == "percent" else number(row.gap_to_best, unit)
+    trend = {"narrowing": f"narrowing since {row.baseline_period}", "widening": f"widening since {row.baseline_period}",
+             "no real change": f"about the same as in {row.baseline_period}",
+             "no earlier gap": "no earlier period to compare with"}.get(row.gap_trend, "")
+    return (f"{row.behind_group}: {gap} behind {row.best_group} ({number(row.behind_value, unit)} against "
+            f"{number(row.best_value, unit)} in {row.latest_period}); {trend}.")
 
 
 def gap_sentence(gaps: pd.DataFrame, unit: str) -> str:
@@ -61,3 +142,21 @@ def story_in_brief(text: str | None, sentences: int = 3, longest: int = 360) -> 
     if len(brief) > longest:
         brief = brief[:longest].rsplit(" ", 1)[0].rstrip(",;:") + " …"
     return brief
+def undo_question(preview: pd.Series) -> str:
+    """What undoing an upload will do, asked before it is done: which upload, what leaves and what comes back."""
+    who = f" from {preview.partner}" if isinstance(preview.partner, str) and preview.partner else ""
+    when = f", loaded {pd.Timestamp(preview.uploaded_at):%d %b %Y at %H:%M}" if pd.notna(preview.uploaded_at) else ""
+    leaving, returning = int(preview.values_leaving), int(preview.values_returning)
+    parts = [f"Undo '{preview.file_name}'{who}{when}?"]
+    if leaving == 0:
+        parts.append("None of its values is current any more (later uploads replaced them), so the dashboard will not change.")
+    else:
+        parts.append(f"Its {plural(leaving, 'value')} will leave the dashboard.")
+        if returning:
+            parts.append(f"{plural(returning, 'earlier value')} from {preview.returning_from} will be current again"
+                         + (f"; the other {plural(leaving - returning, 'value')} will have no value." if leaving > returning
+                            else "."))
+        else:
+            parts.append("No earlier upload had these values, so they will have no value.")
+    parts.append("The upload stays in the history, and its file is kept.")
+    return " ".join(parts)

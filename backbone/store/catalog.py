@@ -132,8 +132,9 @@ def write_catalog(parsed: dict[str, list[tuple]], file_name: str, sha256: str, u
         for setting, value in parsed.get("Settings", []):
             cur.execute("DELETE FROM catalog_settings WHERE setting = ?", [setting])
             cur.execute("INSERT INTO catalog_settings VALUES (?, ?)", [setting, value])
-        # Roles, targets, milestones and expectations are lists: a sheet replaces the whole list it covers.
-        replace_whole = {"Roles": "backbone_roles", "Targets": "targets", "Milestones": "milestones", "Expected": "expectations"}
+        # Roles, targets, milestones, expectations and boundaries are lists: a sheet replaces the whole list it covers.
+        replace_whole = {"Roles": "backbone_roles", "Targets": "targets", "Milestones": "milestones", "Expected": "expectations",
+                         "Boundaries": "boundaries"}
         for sheet, table in replace_whole.items():
             if sheet in parsed:
                 cur.execute(f"DELETE FROM {table}")  # table names come from the fixed dict above

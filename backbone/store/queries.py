@@ -17,6 +17,7 @@ PUBLIC_TWIN = {
     "equity_gaps": "public_equity_gaps",
     "place_medians": "public_place_medians",
     "activity_scorecard": "public_activity_scorecard",
+    "equity_summary": "public_equity_summary",
 }
 
 
@@ -78,7 +79,7 @@ def place_spread(metric_code: str, public: bool = True, db: str | None = None) -
     """Lowest, median and highest place per period, for a metric known only by place."""
     return _read(
         f"""SELECT metric_code, period_label, year(period_end) AS period_year, value, low_value, high_value,
-                  low_place, high_place, n_places
+                  low_place, high_place, n_places, n_places_above_zero
            FROM {_rel('place_medians', public)} WHERE metric_code = $metric AND dimension = 'All' ORDER BY period_end""",
         {"metric": metric_code},
         db,
@@ -137,8 +138,9 @@ def by_group(metric_code: str, geography: str, dimension: str, public: bool = Tr
     """Each group's value over time for one disaggregation, with suppressed cells kept (value empty)."""
     return _read(
         f"""SELECT metric_code, period_label, year(period_end) AS period_year, period_end, group_value, value, numerator,
-                  denominator, suppressed, suppression_marks, suppression_reason, display, unstable, n_partners
-           FROM {_rel('community_outcomes', public)}
+                  denominator, suppressed, suppression_marks, suppression_reason, display, unstable, n_partners,
+                  coalesce(c.colour_index, 0) AS colour_index
+           FROM {_rel('community_outcomes', public)} LEFT JOIN group_colours AS c USING (dimension, group_value)
            WHERE metric_code = $metric AND geography = $geography AND dimension = $dimension
            ORDER BY period_end, group_value""",
         {"metric": metric_code, "geography": geography, "dimension": dimension},
@@ -150,13 +152,43 @@ def equity(metric_code: str, geography: str, dimension: str, public: bool = True
     """Each group's gap to the best-off group over time."""
     return _read(
         f"""SELECT metric_code, period_label, year(period_end) AS period_year, group_value, value, best_group, best_value,
-                  gap_to_best, ratio_to_best, all_value, difference_to_all, gap_change_since_baseline, gap_trend
-           FROM {_rel('equity_gaps', public)}
+                  gap_to_best, ratio_to_best, all_value, difference_to_all, gap_change_since_baseline, gap_trend,
+                  coalesce(c.colour_index, 0) AS colour_index
+           FROM {_rel('equity_gaps', public)} LEFT JOIN group_colours AS c USING (dimension, group_value)
            WHERE metric_code = $metric AND geography = $geography AND dimension = $dimension
            ORDER BY period_end, group_value""",
         {"metric": metric_code, "geography": geography, "dimension": dimension},
         db,
     )
+
+
+def places_over_time(metric_code: str, places: tuple[str, ...], public: bool = True, db: str | None = None) -> pd.DataFrame:
+    """The series of several places (the community, the median place or any place) for one metric, to compare them."""
+    return _read(
+        f"""SELECT metric_code, geography, period_label, period_year, period_end, value, suppressed, suppression_reason,
+                  display, unit
+           FROM {_rel('outcome_trends', public)}
+           WHERE metric_code = $metric AND list_contains($places, geography) AND dimension = 'All' AND group_value = 'All'
+           ORDER BY list_position($places, geography), period_end""",
+        {"metric": metric_code, "places": list(places)},
+        db,
+    )
+
+
+def equity_summary(public: bool = True, db: str | None = None) -> pd.DataFrame:
+    """Every community outcome with groups: the group furthest behind, its gap, and which way the gap has moved."""
+    return _read(
+        f"""SELECT * FROM {_rel('equity_summary', public)}
+           WHERE level = 'community_outcome' AND geography = 'Community'
+           ORDER BY relative_gap DESC NULLS LAST, metric_name, dimension""",
+        db=db,
+    )
+
+
+def boundaries(db: str | None = None) -> pd.DataFrame:
+    """The partnership's boundary files, with their area names (JSON) and geometry (GeoJSON or TopoJSON text)."""
+    return _read("""SELECT file_name, format, object_name, name_property, source, area_names_json, geometry_json
+                    FROM boundaries ORDER BY file_name""", db=db)
 
 
 def places_latest(metric_code: str, public: bool = True, db: str | None = None) -> pd.DataFrame:
@@ -328,6 +360,41 @@ def upload_detail(upload_id: str, user: User, db: str | None = None) -> pd.DataF
         raise BackboneError(f"No upload with id '{upload_id}'.")
     require(user, "see_raw", owner[0])
     return uploads(user, db).query("upload_id == @upload_id")
+
+
+def undo_preview(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
+    """What undoing an upload would do: its current values that would leave, and the earlier values that would return."""
+    owner = database.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+    if owner is None:
+        raise BackboneError(f"No upload with id '{upload_id}'.")
+    require(user, "see_raw", owner[0])
+    return _read(
+        """WITH target AS (
+               SELECT u.upload_id, u.file_name, u.uploaded_at, u.load_seq, p.name AS partner
+               FROM uploads u LEFT JOIN partners p USING (partner_code) WHERE u.upload_id = $upload
+           ),
+           leaving AS (
+               SELECT partner_code, metric_code, period_label, geography, dimension, group_value
+               FROM current_observations WHERE upload_id = $upload
+           ),
+           -- For each value leaving, the latest earlier version still loaded: it becomes current again.
+           coming_back AS (
+               SELECT l.*, u.file_name, u.uploaded_at
+               FROM leaving l
+               JOIN observations o USING (partner_code, metric_code, period_label, geography, dimension, group_value)
+               JOIN uploads u ON u.upload_id = o.upload_id
+               WHERE u.status = 'loaded' AND u.load_seq < (SELECT load_seq FROM target)
+               QUALIFY row_number() OVER (PARTITION BY l.partner_code, l.metric_code, l.period_label, l.geography,
+                                                       l.dimension, l.group_value ORDER BY u.load_seq DESC) = 1
+           )
+           SELECT t.file_name, t.partner, t.uploaded_at,
+                  (SELECT count(*) FROM leaving) AS values_leaving,
+                  (SELECT count(*) FROM coming_back) AS values_returning,
+                  (SELECT string_agg(DISTINCT file_name, ', ' ORDER BY file_name) FROM coming_back) AS returning_from
+           FROM target t""",
+        {"upload": upload_id},
+        db,
+    )
 
 
 def data_freshness(db: str | None = None) -> pd.DataFrame:

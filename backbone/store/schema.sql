@@ -308,6 +308,21 @@ CREATE TABLE IF NOT EXISTS plan_actions (
     changed_at TIMESTAMP
 );
 
+-- The partnership's map boundaries (the catalog's Boundaries sheet names the files): a GeoJSON or TopoJSON file as
+-- loaded, checked to be longitude/latitude areas each named by `name_property` (intake/boundaries.py). A Boundaries
+-- sheet replaces the whole list. area_names_json lists the names, so a place's area is found without parsing geometry.
+CREATE TABLE IF NOT EXISTS boundaries (
+    file_name VARCHAR,
+    format VARCHAR,
+    object_name VARCHAR,
+    name_property VARCHAR,
+    source VARCHAR,
+    area_names_json VARCHAR,
+    geometry_json VARCHAR,
+    sha256 VARCHAR,
+    loaded_at TIMESTAMP
+);
+
 -- Counters that must never hand out one number twice, even to processes writing a lake at the same moment
 -- (store.next_load_seq): two updates of one row conflict, and the loser runs again.
 CREATE TABLE IF NOT EXISTS counters (

@@ -31,6 +31,8 @@ ILLUSTRATIVE = "Illustrative demo figures, not real data."
 YEARS = list(range(2016, 2024))
 DATA_HEADER = ["metric", "period", "geography", "dimension", "group", "value", "numerator", "denominator", "note"]
 KY_GEO = "Jefferson County, KY"
+CSA_BOUNDARIES = "boundaries/baltimore_csa_2010.topo.json"
+CSA_SOURCE = "Boundaries: BNIA-JFI, Baltimore Community Statistical Areas (2010)"
 D = dt.date.fromisoformat
 
 PARTNERS = [  # code, name, sector, contact
@@ -363,6 +365,8 @@ def catalog_sheets(data: dict[str, list[list]], ky: list[list]) -> dict[str, tup
         "Targets": (["metric", "geography", "dimension", "group", "year", "kind", "value"], targets),
         "Milestones": (["phase", "component", "milestone", "status", "date", "note"], [list(m) for m in MILESTONES]),
         "Expected": (["partner", "metric", "period", "due", "received"], expected),
+        # Baltimore's 2010 Community Statistical Areas, copied with their provenance into boundaries/.
+        "Boundaries": (["file", "names", "source"], [[CSA_BOUNDARIES, "Community", CSA_SOURCE]]),
     }
 
 

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from backbone.store import database
-from tests.app.conftest import ROOT, chart_alt, chart_named, chart_rows, charts, download_csv, rows_with
+from tests.app.conftest import ROOT, chart_alt, chart_named, chart_rows, chart_spec, charts, download_csv, rows_with
 from tests.workbooks import data_workbook
 
 HOME = "app.py"
@@ -173,10 +173,15 @@ def test_empty_store_can_be_started_the_way_the_home_page_says(empty_store, app)
     assert "on the Data and history page" in EMPTY_STATES[HOME] and EMPTY_STATES[HOME] in texts(home.info)
     at = app(HISTORY)
     catalog = (ROOT / "data" / "demo" / "catalog.xlsx").read_bytes()
-    at.file_uploader(key="catalog-file").set_value(("catalog.xlsx", catalog, XLSX)).run()
+    boundaries = (ROOT / "data" / "demo" / "boundaries" / "baltimore_csa_2010.topo.json").read_bytes()
+    # The workbook and the boundary file its Boundaries sheet names, chosen together.
+    at.file_uploader(key="catalog-file").set_value([("catalog.xlsx", catalog, XLSX),
+                                                     ("baltimore_csa_2010.topo.json", boundaries, "application/json")]).run()
     button(at, "Load this catalog").click().run()
     no_exception(at)
     assert any(text.startswith("Catalog updated: 27 rows of Metrics, 8 rows of Partners") for text in texts(at.success)), texts(at.success)
+    assert any("56 areas named by 'Community'" in plain(text) for text in texts(at.info)), texts(at.info)
+    assert database.query("SELECT count(*) AS n FROM boundaries", path=empty_store).n[0] == 1
     assert database.query("SELECT count(*) AS n FROM partners", path=empty_store).n[0] == 8
     upload = app(UPLOAD)
     no_exception(upload)
@@ -188,7 +193,7 @@ def test_a_catalog_with_a_bad_value_is_refused_on_the_page_and_changes_nothing(e
 
     book = write_workbook(tmp_path / "bad.xlsx", {"Metrics": [METRICS_HEADER, metric_row("x", "X", "percentage")]})
     at = app(HISTORY)
-    at.file_uploader(key="catalog-file").set_value(("bad.xlsx", book.read_bytes(), XLSX)).run()
+    at.file_uploader(key="catalog-file").set_value([("bad.xlsx", book.read_bytes(), XLSX)]).run()
     button(at, "Load this catalog").click().run()
     no_exception(at)
     assert "1 problem to fix; nothing was changed." in texts(at.error)
@@ -207,8 +212,23 @@ def test_home_has_one_card_chart_per_community_outcome(demo_store, app):
     names = {element.proto.alt.split(":")[0] for element in cards}
     assert names == DEMO_OUTCOMES
     for element in cards:
-        assert len(card_series(element)) >= 2  # a line, not a dot
+        zero_median = chart_alt(element).startswith("Children with elevated blood lead")  # its share of places above 0
+        line = rows_with(element, "n_places_above_zero") if zero_median else card_series(element)
+        assert len(line) >= 2  # a line, not a dot
     assert {f"**{name}**" for name in DEMO_OUTCOMES} <= set(texts(at.markdown))
+
+
+def test_home_says_why_a_median_of_zero_is_not_the_headline(demo_store, app):
+    """Blood lead's median neighbourhood is 0% every year: the card says so and shows the share above 0 instead."""
+    at = app(HOME)
+    card = chart_named(at, "Children with elevated blood lead:")
+    assert "The median neighbourhood is 0.0% in every year" in chart_alt(card)
+    shares = rows_with(card, "n_places_above_zero", "n_places")
+    latest = shares.sort_values("period_year").iloc[-1]
+    assert (latest.period_label, latest.n_places_above_zero, latest.n_places) == ("2019", 3, 52)
+    assert metric_values(at)["Neighbourhoods above 0.0% (2019)"] == "6%"
+    assert "0.000000" not in str(chart_spec(card))
+    assert any(text.startswith("The median neighbourhood is 0.0% in every year") for text in texts(at.caption))
 
 
 def test_home_graduation_card_ends_at_the_latest_value(demo_store, app):
@@ -220,9 +240,12 @@ def test_home_graduation_card_ends_at_the_latest_value(demo_store, app):
     assert "Latest (2019-20)" in metric_values(at) and "83.5%" in metric_values(at).values()
 
 
+STATUS_WORDS = ("Better", "Worse", "No real change", "Not enough data yet", "No data yet")
+
+
 def test_home_shows_status_in_words(demo_store, app):
     at = app(HOME)
-    badges = [text for text in texts(at.markdown) if "-badge[" in text]
+    badges = [text for text in texts(at.markdown) if "-badge[" in text and text.split(" ", 1)[-1].rstrip("]") in STATUS_WORDS]
     assert len(badges) == 6
     words = " ".join(badges)
     for status in ("Better", "Worse", "No real change"):
@@ -293,7 +316,7 @@ def test_outcomes_equity_gap_is_a_distance_behind_the_best_group(demo_store, app
 def test_outcomes_csv_download_holds_the_values_shown(demo_store, app):
     at = outcomes(app, metric=GRADUATION, geography="Community")
     shown = curve(at)
-    csv_buttons = [b for b in at.download_button if b.label == "Download CSV"]
+    csv_buttons = [b for b in at.download_button if b.label == "Download CSV" and b.key == "trend-csv"]
     assert len(csv_buttons) == 1
     downloaded = download_csv(csv_buttons[0])
     assert set(downloaded.metric) == {"4-year graduation rate"} and set(downloaded.place) == {"Community"}
@@ -317,8 +340,8 @@ def test_activities_partner_performance_asks_the_three_rba_questions(demo_store,
     no_exception(at)
     assert texts(at.subheader) == RBA_HEADERS
     performance = at.dataframe[0].value
-    assert set(performance.rba) == {"how_much", "how_well", "better_off"}
-    assert performance.latest_value.notna().all()
+    assert set(performance.Question) == {"how much", "how well", "better off"}  # the questions in words, not codes
+    assert (performance["Latest value"] != "").all()
 
 
 # --- phases ---------------------------------------------------------------------------------------------------------
@@ -342,7 +365,8 @@ def test_phases_cell_shows_its_milestones(demo_store, app):
     at.selectbox(key="phase").set_value("Phase II: Organize for impact").run()
     at.selectbox(key="component").set_value("Evaluation and improvement").run()
     no_exception(at)
-    assert "**Milestones** for evaluation and improvement in Phase II" in texts(at.markdown)
+    assert ("**Milestones** for evaluation and improvement in Phase II: establish shared metrics: indicators, measurement "
+            "and approach") in texts(at.markdown)
     editor = at.data_editor
     assert len(editor) == 1 and editor[0].key == "editor-II-evaluation"
     milestones = editor[0].value.set_index("title").status.to_dict()
@@ -539,9 +563,10 @@ def test_history_lists_the_demo_uploads(demo_store, app):
     no_exception(at)
     uploads = at.dataframe[0].value
     assert len(uploads) == 8
-    assert uploads.kind.value_counts().to_dict() == {"partner": 7, "catalog": 1}
-    assert "county_schools_ky.xlsx" in set(uploads.file_name)
-    assert set(uploads.status) == {"loaded"}
+    assert uploads.Kind.value_counts().to_dict() == {"partner": 7, "catalog": 1}
+    assert "county_schools_ky.xlsx" in set(uploads.File)
+    assert set(uploads.Status) == {"loaded"}
+    assert "None" not in set(uploads.Undone) and set(uploads.Undone) == {""}  # blanks, not "None"
 
 
 def test_history_catalog_search(demo_store, app):
@@ -551,23 +576,61 @@ def test_history_catalog_search(demo_store, app):
     at.text_input(key="q").input("infant").run()
     no_exception(at)
     found = at.dataframe[1].value
-    assert list(found.metric_code) == ["infant_mortality"]
+    assert list(found.Metric) == ["Infant mortality rate"]
     assert "1 metric matching 'infant'" in texts(at.caption)
+    # The catalog row as people read it: words for codes, blanks (not "None") where the catalog says nothing.
+    row = found.iloc[0]
+    assert (row.Unit, row["Which way is better"], row.Level, row["Has data"]) == (
+        "rate per 1,000", "lower is better", "community outcome", "Yes")
+    assert "None" not in set(found.iloc[0])
 
     shared = app(HISTORY, query_params={"q": "infant"})  # the same search from a link
-    assert list(shared.dataframe[1].value.metric_code) == ["infant_mortality"]
+    assert list(shared.dataframe[1].value.Metric) == ["Infant mortality rate"]
 
 
 def test_history_undo_form_takes_a_load_back(writable_demo_store, app, graduation_2020_21):
     _load_graduation(app, graduation_2020_21)
     at = app(HISTORY)
-    assert at.dataframe[0].value.file_name.iloc[0] == "grad-2020-21.xlsx"  # newest first
+    assert at.dataframe[0].value.File.iloc[0] == "grad-2020-21.xlsx"  # newest first
     ours = uploads_in_store(writable_demo_store, KY).upload_id.iloc[-1]
     at.selectbox[0].set_value(ours)
     button(at, "Undo this upload").click().run()
     no_exception(at)
+    # Nothing is undone before the person confirms, and the question names the upload and what it will restore.
+    assert uploads_in_store(writable_demo_store, KY).status.iloc[-1] == "loaded"
+    question = [plain(text) for text in texts(at.warning) if "Undo 'grad-2020-21.xlsx'" in plain(text)]
+    assert question and "from County School District (KY)" in question[0]
+    assert "Its 1 value will leave the dashboard" in question[0]
+    assert "No earlier upload had these values" in question[0]
+    button(at, "Yes, undo it").click().run()
+    no_exception(at)
     assert [text for text in texts(at.success) if text.startswith("Undone grad-2020-21.xlsx")]
     assert "2020-21" not in _graduation_curve(app).index
+
+
+def test_history_undo_can_be_cancelled(writable_demo_store, app, graduation_2020_21):
+    _load_graduation(app, graduation_2020_21)
+    at = app(HISTORY)
+    at.selectbox[0].set_value(uploads_in_store(writable_demo_store, KY).upload_id.iloc[-1])
+    button(at, "Undo this upload").click().run()
+    button(at, "Cancel").click().run()
+    no_exception(at)
+    assert not [text for text in texts(at.warning) if "Undo 'grad-2020-21.xlsx'" in plain(text)]
+    assert uploads_in_store(writable_demo_store, KY).status.iloc[-1] == "loaded"
+    assert "2020-21" in _graduation_curve(app).index
+
+
+def test_history_undo_of_a_correction_says_which_values_come_back(writable_demo_store, app, tmp_path):
+    """A corrected file replaced a value: undoing it names the file whose value returns."""
+    book = data_workbook(tmp_path / "fix.xlsx", [["grad_rate_4yr", "2019-20", "Jefferson County, KY", None, None, 81.0, 2592, 3200, None]])
+    at = choose_file(app(UPLOAD), KY_NAME, "fix.xlsx", book.read_bytes())
+    button(at, "Load 1 value").click().run()
+    no_exception(at)
+    at = app(HISTORY)
+    at.selectbox[0].set_value(uploads_in_store(writable_demo_store, KY).upload_id.iloc[-1])
+    button(at, "Undo this upload").click().run()
+    question = [plain(text) for text in texts(at.warning) if "Undo 'fix.xlsx'" in plain(text)][0]
+    assert "Its 1 value will leave the dashboard. 1 earlier value from county_schools_ky.xlsx will be current again." in question
 
 
 def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store, app, tmp_path):
@@ -596,5 +659,9 @@ def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store
 def test_home_offers_every_card_as_a_table_too(demo_store, app):
     table = app(HOME).dataframe[0].value
     assert len(table) == 6
-    graduation = table[table.metric_name == "4-year graduation rate"].iloc[0]
-    assert (graduation.latest_period, round(graduation.latest_value, 1), graduation.status) == ("2019-20", 83.5, "better")
+    graduation = table[table.Outcome == "4-year graduation rate"].iloc[0]
+    # Human names, values rounded to the metric's precision, statuses in words, blanks where nothing is set.
+    assert (graduation["Latest period"], graduation["Latest value"], graduation.Status) == ("2019-20", "83.5%", "Better")
+    assert (graduation["Change since baseline"], graduation["Target"], graduation["Target year"]) == ("+7.0 points", "90.0%", "2025")
+    infant = table[table.Outcome == "Infant mortality rate"].iloc[0]
+    assert (infant["Latest value"], infant["Target"]) == ("9.2 per 1,000", "")

@@ -109,7 +109,7 @@ def test_a_partner_uploads_only_for_itself_and_sees_only_its_own_history(account
     assert upload.selectbox(key="partner").options == ["County School District (KY)"]
     history = open_as(PARTNER, HISTORY)
     shown = history.dataframe[0].value
-    assert set(shown.partner) == {"County School District (KY)"}
+    assert set(shown.Partner) == {"County School District (KY)"}
     assert not [u for u in history.file_uploader if u.label == "Catalog workbook"]  # the catalog is the backbone's
     assert any("not open to you as partner" in t for t in texts(open_as(PARTNER, PARTNERS).info))
 

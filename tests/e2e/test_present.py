@@ -7,11 +7,19 @@ from urllib.parse import parse_qs, urlparse
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import error_boxes, screenshot, wait_for_app
+from tests.e2e.conftest import ARTIFACTS_DIR, error_boxes, screenshot, wait_for_app
 
 DEMO_TITLES = ["4-year graduation rate", "Children with elevated blood lead", "High school completion rate",
-               "Infant mortality rate", "Kindergarten readiness", "Teen birth rate", "4-year graduation rate",
-               "4-year graduation rate by race/ethnicity"]
+               "Infant mortality rate", "Kindergarten readiness", "Teen birth rate", "Teen birth rate by neighbourhood",
+               "4-year graduation rate", "4-year graduation rate by race/ethnicity"]
+KEY_NUMBER = DEMO_TITLES.index("4-year graduation rate", 1) + 1
+
+
+def svg_words(svg: str) -> str:
+    """The words an SVG shows (a multi-line title is one <text> of <tspan>s)."""
+    import html
+
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)))
 
 
 def slide_number(page) -> str:
@@ -27,7 +35,7 @@ def test_the_keyboard_pages_through_the_demo_deck(app_server, page):
     for number, title in enumerate(DEMO_TITLES, start=1):
         expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
         expect(page.get_by_text(f"Slide {number} of {len(DEMO_TITLES)}", exact=True)).to_be_visible()
-        if number == 7:  # the key number, with its status in words
+        if number == KEY_NUMBER:  # the key number, with its status in words
             # (another browser test may have uploaded a newer year, so the number itself is not pinned here)
             expect(page.locator('[data-testid="stMetricValue"]')).to_have_text(re.compile(r"^\d+\.\d%$"))
             expect(page.get_by_role("heading", name=re.compile(r"^[▲▼●○] "))).to_be_visible()
@@ -42,8 +50,8 @@ def test_the_keyboard_pages_through_the_demo_deck(app_server, page):
     assert slide_number(page) == str(len(DEMO_TITLES))
     page.keyboard.press("ArrowLeft")
     wait_for_app(page, initial_wait_ms=400)
-    expect(page.get_by_text(f"Slide 7 of {len(DEMO_TITLES)}", exact=True)).to_be_visible()
-    assert slide_number(page) == "7"
+    expect(page.get_by_text(f"Slide {KEY_NUMBER} of {len(DEMO_TITLES)}", exact=True)).to_be_visible()
+    assert slide_number(page) == str(KEY_NUMBER)
 
 
 def test_a_reload_keeps_the_slide_and_the_notes_tell_the_story(app_server, page):
@@ -67,7 +75,7 @@ def test_the_downloads_deliver_a_png_a_deck_and_a_report_card(app_server, page, 
     wait_for_app(page)
     page.get_by_text("Deck and downloads").click()
     files = {}
-    for label in ("This chart (PNG)", "Download deck (.pptx)", "Report card (.pdf)"):
+    for label in ("This chart (PNG)", "This chart (SVG)", "Download deck (.pptx)", "Report card (.pdf)"):
         with page.expect_download(timeout=60_000) as download:
             page.get_by_role("button", name=label).click()
         path = tmp_path / download.value.suggested_filename
@@ -75,6 +83,47 @@ def test_the_downloads_deliver_a_png_a_deck_and_a_report_card(app_server, page, 
         files[label] = path
     assert png_size(files["This chart (PNG)"].read_bytes()) == (2400, 1200)
     assert files["This chart (PNG)"].name == "grad_rate_4yr-curve.png"
-    assert len(Presentation(str(files["Download deck (.pptx)"])).slides) == 8
+    assert len(Presentation(str(files["Download deck (.pptx)"])).slides) == len(DEMO_TITLES)
+    # The chart taken away says what it is, where, in what unit, from whom and how fresh (read back from the SVG).
+    words = svg_words(files["This chart (SVG)"].read_text())
+    assert "4-year graduation rate" in words and "Whole community · all groups · percent" in words
+    assert "Source: Kentucky Department of Education" in words and "Data as of " in words
+    for entry in ("Actual", "Trend and forecast", "Baseline", "Target"):
+        assert entry in words
     assert files["Report card (.pdf)"].read_bytes()[:5] == b"%PDF-"
     assert error_boxes(page) == [], app_server.log_tail()
+
+
+SCREENS = [(1280, 720), (1366, 768), (1920, 1080)]
+
+
+def test_every_slide_fits_the_screen_without_scrolling(app_server, page):
+    """At a laptop's 1280x720, a projector's 1366x768 and a 1920x1080 screen: title, chart, takeaway, 'Slide n of N' and
+    Previous / Next all on screen, nothing to scroll; a screenshot of each slide at each size."""
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        for number, title in enumerate(DEMO_TITLES, start=1):
+            page.goto(f"{app_server.url}/Present?slide={number}")
+            wait_for_app(page)
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+            if number != KEY_NUMBER:
+                page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
+            page.wait_for_timeout(300)  # the chart takes the height the slide leaves it
+            main = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                                 " return [m.scrollHeight, m.clientHeight]; }")
+            assert main[0] <= main[1], f"slide {number} at {width}x{height} scrolls: {main[0]} px of content in {main[1]}"
+            for locator in (page.get_by_role("button", name="Next"), page.get_by_text(f"Slide {number} of ", exact=False),
+                            page.locator('[data-testid="stVegaLiteChart"]').first if number != KEY_NUMBER else None):
+                if locator is None:
+                    continue
+                box = locator.bounding_box()
+                assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= height, (
+                    f"slide {number} at {width}x{height}: {locator} ends at {box and box['y'] + box['height']}")
+            assert error_boxes(page) == [], app_server.log_tail()
+            page.screenshot(path=str(screenshot_path(f"present-{width}x{height}-slide-{number}")))
+
+
+def screenshot_path(name: str):
+    """tests/artifacts/<name>.png: what the screen shows (the viewport), not the page stretched."""
+    ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)
+    return ARTIFACTS_DIR / f"{name}.png"

@@ -61,9 +61,10 @@ def test_the_deck_opens_in_python_pptx_with_a_slide_per_slide_titles_pictures_an
     deck = slides.load_deck(slides.DEMO_DECK, demo_db)
     data = deck_export.deck_pptx(deck, demo_db)
     presentation = Presentation(io.BytesIO(data))
-    assert len(presentation.slides) == len(deck.slides) == 8
+    assert len(presentation.slides) == len(deck.slides) == 9
     titles = [s.shapes.title.text for s in presentation.slides]
     assert titles[0] == "4-year graduation rate" and titles[-1] == "4-year graduation rate by race/ethnicity"
+    assert "Teen birth rate by neighbourhood" in titles  # the place map goes into the deck too
     for slide, wanted in zip(presentation.slides, deck.slides, strict=True):
         pictures = [shape for shape in slide.shapes if shape.shape_type == MSO_SHAPE_TYPE.PICTURE]
         texts = " ".join(shape.text_frame.text for shape in slide.shapes if shape.has_text_frame)
@@ -115,26 +116,36 @@ def _pdf_text(data: bytes, tmp_path) -> list[str]:
     return text.split("\f")[:-1]  # one string per page
 
 
-def test_the_report_card_has_a_summary_page_then_a_page_per_outcome_each_dated(demo_db, tmp_path):
+BY_GROUP_PAGES = ["4-year graduation rate by gender", "4-year graduation rate by income",
+                  "4-year graduation rate by race/ethnicity"]
+
+
+def test_the_report_card_has_a_summary_page_then_a_page_per_outcome_and_breakdown_each_dated(demo_db, tmp_path):
     data = report_card.report_card_pdf(demo_db, now=PRINTED)
     assert data[:5] == b"%PDF-"
     pages = _pdf_text(data, tmp_path)
-    assert len(pages) == 1 + 6 + 2  # the summary, a page per outcome, a page per turn-the-curve plan
+    assert len(pages) == 1 + 6 + 3 + 2  # summary, six outcomes, three breakdowns with two groups or more, two plans
     loaded = slides.vintage(demo_db)
     for number, page in enumerate(pages, start=1):
         assert f"Data as of {loaded:%d %b %Y}" in page
         assert "Printed 22 Nov 2026" in page
-        assert f"Page {number} of 9" in page
+        assert f"Page {number} of 12" in page
     summary = pages[0]
     assert "Annual community report card" in summary
-    assert re.search(r"Better: 3", summary) and re.search(r"Worse: 1", summary) and re.search(r"No real change: 2", summary)
-    titles = [page.split("\n")[3].strip() for page in pages[1:7]]
+    # Blood lead's median is 0 every year: it is judged by the share of neighbourhoods above 0 (16% -> 6%: better).
+    assert re.search(r"Better: 4", summary) and re.search(r"Worse: 1", summary) and re.search(r"No real change: 1", summary)
+    assert "3 of 52 neighbourhoods above 0.0% in 2019" in summary
+    titles = [page.split("\n")[3].strip() for page in pages[1:10]]
     assert sorted(titles) == sorted(["4-year graduation rate", "Children with elevated blood lead", "High school completion rate",
-                                     "Infant mortality rate", "Kindergarten readiness", "Teen birth rate"])
+                                     "Infant mortality rate", "Kindergarten readiness", "Teen birth rate", *BY_GROUP_PAGES])
+    # Each breakdown follows its outcome, with the gap in words and both charts' values.
+    race = pages[titles.index("4-year graduation rate by race/ethnicity") + 1]
+    assert "the widest gap is between Hispanic" in race and "The gap: each group's distance behind the best-off group" in race
+    assert "American Indian or Alaska Native, 2017-18" in race and "71.4" not in race  # hidden, and said so
     graduation = next(page for page in pages if "4-year graduation rate was 83.5%" in page)
     assert "Kentucky Department of Education" in graduation and "Values:" in graduation
     assert report_card.file_name(demo_db, PRINTED) == "report-card-2026-11-22.pdf"
-    plans = pages[7:]
+    plans = pages[10:]
     assert [page.split("\n")[3].strip() for page in plans] == ["Turning the curve: Infant mortality rate",
                                                                "Turning the curve: Kindergarten readiness"]
     for heading in ("The story behind the curve", "Partners with a role to play", "What works", "The action plan",
@@ -147,3 +158,43 @@ def test_the_report_card_has_a_summary_page_then_a_page_per_outcome_each_dated(d
 def test_the_report_card_is_a_frozen_snapshot(demo_db, tmp_path):
     first = _pdf_text(report_card.report_card_pdf(demo_db, now=datetime(2025, 11, 20)), tmp_path)
     assert "Printed 20 Nov 2025" in first[0]
+
+
+# --- charts that carry their own context ----------------------------------------------------------------------------
+
+def svg_text(svg: str) -> str:
+    """The words of an SVG, as a person reads them off the image."""
+    import html
+
+    texts = re.findall(r"<text[^>]*>(.*?)</text>", svg, flags=re.S)  # a multi-line title is one <text> of <tspan>s
+    return html.unescape(" ".join(re.sub(r"<[^>]+>", " ", text) for text in texts))
+
+
+def test_a_downloaded_chart_carries_its_title_place_unit_source_and_vintage(demo_db, curve):
+    words = svg_text(render.svg(curve.chart.to_dict()))
+    loaded = slides.vintage(demo_db)
+    assert "4-year graduation rate" in words
+    assert "Whole community · all groups · percent" in words
+    assert "Source: Kentucky Department of Education" in words
+    assert f"Data as of {loaded:%d %b %Y}" in words
+    # The legend names every layer; the target label is drawn in the app's font like everything else.
+    for entry in ("Actual", "Trend and forecast", "Baseline", "Target"):
+        assert f">{entry}</text>" in render.svg(curve.chart.to_dict()), f"no legend entry '{entry}'"
+    assert 'font-family="Source Sans Pro' not in render.svg(curve.chart.to_dict())
+
+
+def test_png_of_a_chart_is_rendered_from_the_same_titled_spec(curve):
+    spec = curve.chart.to_dict()
+    assert spec["title"]["text"] == "4-year graduation rate"
+    assert any("Data as of" in line for line in spec["title"]["subtitle"])
+    assert render.png(spec)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert "title" not in render.untitled(spec)  # a slide, a PowerPoint page or a PDF page prints it itself
+
+
+def test_a_map_slide_draws_every_area_and_names_its_boundaries(demo_db):
+    shown = slides.content(Slide("map", "teen_birth_rate"), demo_db)
+    words = svg_text(render.svg(shown.chart.to_dict(), size=(900, 700)))
+    assert "Teen birth rate by neighbourhood" in words and "Boundaries: BNIA-JFI" in words
+    svg = render.svg(shown.chart.to_dict(), size=(900, 700))
+    assert svg.count('aria-roledescription="geoshape"') == 56  # the 55 areas and the jail tract (no data), from no tile server
+    assert "Place: Belair-Edison; Value: 27.0 per 1,000; Period: 2019" in svg

@@ -166,3 +166,18 @@ def test_plan_slides_are_offered_and_the_demo_ships_a_convening_deck(demo_db):
         Slide("plan", "grad_rate_4yr", "Community", "Race/ethnicity")
     with pytest.raises(BackboneError):
         Slide("curve", "grad_rate_4yr", "Community", None, "African American")
+def test_a_curve_of_two_years_says_there_is_no_forecast_yet(demo_db):
+    shown = slides.content(Slide("curve", "kindergarten_readiness", "Median of places"), demo_db)
+    assert shown.takeaway.endswith("Not enough data yet for a forecast.")
+    assert "Not enough data yet for a forecast: 2 periods of data" in shown.notes
+    assert "Trend and forecast" not in str(shown.chart.to_dict())
+
+
+def test_a_median_place_curve_keeps_the_range_of_places_and_a_zero_median_is_explained(demo_db):
+    teen = slides.content(Slide("curve", "teen_birth_rate", "Median of places"), demo_db).chart.to_dict()
+    assert "Range of places" in str(teen)
+    lead = slides.content(Slide("curve", "elevated_blood_lead", "Median of places"), demo_db)
+    assert lead.takeaway.startswith("The median neighbourhood is 0.0% in every year")
+    assert lead.status.words == "Better"  # 9 of 55 neighbourhoods above 0 in 2010, 3 of 52 in 2019
+    number = slides.content(Slide("number", "elevated_blood_lead", "Median of places"), demo_db)
+    assert (number.number, number.number_label, number.change) == ("6%", "Neighbourhoods above 0.0%", "−10.6 points since 2010")

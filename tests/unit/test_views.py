@@ -205,3 +205,87 @@ def test_submission_status_shows_received_late_and_missing(catalog_db, tmp_path)
         ("SCHOOLS", "2021", True, True, False, "received"),
         ("SCHOOLS", "2022", True, True, True, "received late"),
     ]
+
+
+# --- forecasts need three points --------------------------------------------------------------
+
+def test_two_points_give_a_change_but_no_trend_or_forecast(catalog_db, tmp_path):
+    load(catalog_db, tmp_path, "SCHOOLS", [["KRA", 2020, None, None, None, 40], ["KRA", 2022, None, None, None, 50]])
+    rows = rows_of(catalog_db, "SELECT DISTINCT status, n_points, trend_value, forecast_value, forecast_meets_target FROM outcome_trends")
+    assert rows == [("better", 2, None, None, None)]  # a line through two points says nothing about where it heads
+
+
+# --- place_medians: the share of places above 0 -----------------------------------------------
+
+def test_place_medians_count_the_places_above_zero(catalog_db, tmp_path):
+    load(catalog_db, tmp_path, "CLINIC", [["infant_mortality", 2020, place, None, None, value] for place, value in
+                                          [("North", 0.0), ("South", 0.0), ("East", 0.0), ("West", 6.5)]])
+    rows = rows_of(catalog_db, "SELECT value, n_places, n_places_above_zero FROM place_medians")
+    assert rows == [(0.0, 4, 1)]  # the median is 0 and cannot move; one place in four is above it
+
+
+# --- equity_summary ---------------------------------------------------------------------------
+
+def test_equity_summary_names_the_group_furthest_behind_and_which_way_its_gap_moved(catalog_db, tmp_path):
+    load(catalog_db, tmp_path, "SCHOOLS", [
+        ["KRA", 2020, None, "Race/ethnicity", "Black", 35], ["KRA", 2020, None, "Race/ethnicity", "White", 65],
+        ["KRA", 2020, None, "Race/ethnicity", "Hispanic", 50],
+        ["KRA", 2022, None, "Race/ethnicity", "Black", 45], ["KRA", 2022, None, "Race/ethnicity", "White", 66],
+        ["KRA", 2022, None, "Race/ethnicity", "Hispanic", 40],
+        ["KRA", 2022, None, "Gender", "Female", 58], ["KRA", 2022, None, "Gender", "Male", 52]])
+    load(catalog_db, tmp_path, "CLINIC", [
+        ["infant_mortality", 2020, None, "Race/ethnicity", "Black", 12.0],
+        ["infant_mortality", 2020, None, "Race/ethnicity", "White", 4.0],
+        ["infant_mortality", 2022, None, "Race/ethnicity", "Black", 14.0],
+        ["infant_mortality", 2022, None, "Race/ethnicity", "White", 4.0]])
+    rows = rows_of(catalog_db, """SELECT metric_code, dimension, latest_period, behind_group, best_group, gap_to_best,
+                                         round(relative_gap, 3), baseline_gap, gap_trend
+                                  FROM equity_summary ORDER BY relative_gap DESC""")
+    assert rows == [
+        # lower is better: Black 14 against White 4 is 10 behind, 2.5 times the best value; 8 in 2020, so widening
+        ("infant_mortality", "Race/ethnicity", "2022", "Black", "White", 10.0, 2.5, 8.0, "widening"),
+        # Hispanic fell behind Black in 2022: the furthest behind now, its gap 26 against 15 in 2020
+        ("kindergarten_readiness", "Race/ethnicity", "2022", "Hispanic", "White", 26.0, 0.394, 15.0, "widening"),
+        # only one period measured: no earlier gap to compare with
+        ("kindergarten_readiness", "Gender", "2022", "Male", "Female", 6.0, 0.103, 6.0, "no earlier gap"),
+    ]
+
+
+def test_public_equity_summary_reads_only_what_may_be_shown(catalog_db, tmp_path):
+    load(catalog_db, tmp_path, "SCHOOLS", [
+        ["KRA", 2022, None, "Race/ethnicity", "Black", None, 4, 5], ["KRA", 2022, None, "Race/ethnicity", "White", None, 60, 100],
+        ["KRA", 2022, None, "Race/ethnicity", "Asian", None, 50, 100]])
+    everyone = rows_of(catalog_db, "SELECT behind_group, best_group, best_value FROM equity_summary")
+    public = rows_of(catalog_db, "SELECT behind_group, best_group, best_value FROM public_equity_summary")
+    assert everyone == [("Asian", "Black", 80.0)]  # directors: 4 of 5 Black children ready is the best rate
+    # In public the group of 5 is hidden, so it can be neither the best-off group nor its value the yardstick.
+    assert all("Black" not in row[:2] and row[2] != 80.0 for row in public)
+
+
+# --- group_colours ----------------------------------------------------------------------------
+
+def test_each_group_keeps_one_colour_across_metrics(catalog_db, tmp_path):
+    load(catalog_db, tmp_path, "SCHOOLS", [
+        ["KRA", 2022, None, "Race/ethnicity", "White", 60], ["KRA", 2022, None, "Race/ethnicity", "Black", 40]])
+    load(catalog_db, tmp_path, "CLINIC", [
+        ["infant_mortality", 2022, None, "Race/ethnicity", "Hispanic", 6.0],
+        ["infant_mortality", 2022, None, "Race/ethnicity", "White", 4.0]])
+    colours = dict(((d, g), i) for d, g, i in rows_of(catalog_db, "SELECT dimension, group_value, colour_index FROM group_colours"))
+    assert colours == {("Race/ethnicity", "Black"): 0, ("Race/ethnicity", "Hispanic"): 1, ("Race/ethnicity", "White"): 2}
+
+
+# --- undo_preview -----------------------------------------------------------------------------
+
+def test_undo_preview_counts_what_leaves_and_what_comes_back(catalog_db, tmp_path):
+    from backbone.store import queries
+    from backbone.store.auth import LOCAL_DIRECTOR
+
+    load(catalog_db, tmp_path, "SCHOOLS", [["KRA", 2021, None, None, None, 40], ["KRA", 2022, None, None, None, 41]], "first.xlsx")
+    second = load(catalog_db, tmp_path, "SCHOOLS", [["KRA", 2022, None, None, None, 44], ["KRA", 2023, None, None, None, 45]],
+                  "second.xlsx")
+    preview = queries.undo_preview(second.upload_id, LOCAL_DIRECTOR, db=catalog_db).iloc[0]
+    assert (preview.file_name, preview.partner, preview.values_leaving, preview.values_returning, preview.returning_from) == (
+        "second.xlsx", "City Schools", 2, 1, "first.xlsx")
+    undo_upload(second.upload_id, db=catalog_db)
+    after = rows_of(catalog_db, "SELECT period_label, value FROM current_observations ORDER BY 1")
+    assert after == [("2021", 40.0), ("2022", 41.0)]  # what the preview said: 2022 back at 41, 2023 gone

@@ -7,7 +7,7 @@ from backbone import ui
 from backbone.plan_editor import plan_section
 from backbone.show import charts, maps, tables
 from backbone.show.formatting import change, is_missing, md, number, plural
-from backbone.show.story import curve_sentence, forecast_note, gap_sentence, median_is_always_zero, zero_median_summary
+from backbone.show.story import comparison_sentence, curve_sentence, forecast_note, gap_sentence, median_is_always_zero, zero_median_summary
 
 ui.setup_page("Outcomes over time", ":material/show_chart:")
 
@@ -88,6 +88,26 @@ def turning_the_curve() -> None:
         chart_spec=curve_spec)
 
 
+def beside_comparisons() -> None:
+    """The curve beside the catalog's comparison places (the state, the nation): benchmarks, never in its figure."""
+    comparisons = ui.read_list("comparison_places", metric_code)
+    if not comparisons or geography not in ("Community", "Median of places"):
+        return
+    curves = ui.read("places_over_time", metric_code, (geography, *comparisons))
+    st.subheader("Beside its comparison places")
+    sentence = comparison_sentence(curves, geography, row.unit, row.direction)
+    st.markdown(md(sentence))
+    context = ui.chart_context(f"{row.metric_name}: beside {', '.join(comparisons)}", geography, "all groups", row.unit,
+                               meta.source)
+    spec = ui.chart(charts.places_compared, curves, row.unit, context, key="comparisons", description=sentence)
+    st.caption("Comparison places are named in the catalog (its Places sheet, role comparison). They are shown beside "
+               "the community and never counted in its figure.")
+    ui.table(tables.places_table(curves, row.unit))
+    ui.downloads(curves.assign(metric=row.metric_name)[["metric", "geography", "period_label", "value", "suppressed",
+                                                        "display", "suppression_reason"]],
+                 f"{metric_code}-comparisons", key="comparisons-download", chart_spec=spec)
+
+
 def by_group_and_gap() -> None:
     """Each group's line, then each group's gap to the best-off group."""
     groups = ui.read("by_group", metric_code, geography, dimension)
@@ -124,6 +144,7 @@ if is_missing(row.latest_value):
                    "numbers, or none was sent. Choose another place, or see the places below.")
 else:
     turning_the_curve()
+    beside_comparisons()
 plan_section(metric_code, geography)  # the plan for this curve, even while its values are hidden
 if not is_missing(row.latest_value) and dimension != "(no breakdown)":
     by_group_and_gap()

@@ -2,7 +2,8 @@
 -- definition serves directors and, over suppressed data, partners and the public.
 -- The typical place, for outcomes that have no community-wide value (rates published by neighbourhood
 -- without the counts behind them cannot be combined). The median of at least three places, labelled as
--- such, with the lowest and highest place: a description of the spread, never a made-up total.
+-- such, with the lowest and highest place: a description of the spread, never a made-up total. The catalog's
+-- comparison places (the state, the nation) are benchmarks, not places of the community: never in the median.
 CREATE OR REPLACE MACRO place_medians_from(source) AS TABLE
 WITH community AS MATERIALIZED (
     -- Read once: both steps below use it, and community_outcomes is the costly view.
@@ -34,5 +35,6 @@ SELECT
 FROM community AS o
 SEMI JOIN without_community_value AS w USING (metric_code, dimension, group_value)
 WHERE o.value IS NOT NULL
+    AND o.geography NOT IN (SELECT place FROM places WHERE role = 'comparison')
 GROUP BY o.metric_code, o.period_label, o.dimension, o.group_value
 HAVING count(o.value) >= 3;

@@ -130,6 +130,26 @@ def gap_sentence(gaps: pd.DataFrame, unit: str) -> str:
             f"and {widest.best_group} ({number(widest.best_value, unit)}): {gap}{tail}.")
 
 
+def comparison_sentence(curves: pd.DataFrame, place: str, unit: str, direction: str) -> str:
+    """Where the community stands against its comparison places in its latest period they share: 'In 2019-20 the
+    whole community was at 83.5%, below Kentucky (90.9%); higher is better.'"""
+    shown = curves[curves.value.notna()]
+    ours = shown[shown.geography == place]
+    shared = shown[shown.period_label.isin(ours.period_label)]
+    others = shared[shared.geography != place]
+    if ours.empty or others.empty:
+        return "No period with values for both the community and its comparison places yet."
+    period = others.sort_values("period_end").period_label.iloc[-1]
+    value = ours[ours.period_label == period].value.iloc[0]
+    beside = []
+    for row in others[others.period_label == period].itertuples():
+        side = "above" if value > row.value else "below" if value < row.value else "level with"
+        beside.append(f"{side} {row.geography} ({number(row.value, unit)})")
+    who = "the whole community" if place == "Community" else f"the {place.lower()}" if place == "Median of places" else place
+    better = "higher is better" if direction == "up" else "lower is better" if direction == "down" else ""
+    return f"In {period} {who} was at {number(value, unit)}, {', '.join(beside)}" + (f"; {better}." if better else ".")
+
+
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 
 

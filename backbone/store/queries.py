@@ -18,6 +18,7 @@ PUBLIC_TWIN = {
     "place_medians": "public_place_medians",
     "activity_scorecard": "public_activity_scorecard",
     "equity_summary": "public_equity_summary",
+    "community_comparisons": "public_community_comparisons",
 }
 
 
@@ -175,6 +176,18 @@ def places_over_time(metric_code: str, places: tuple[str, ...], public: bool = T
     )
 
 
+def comparison_places(metric_code: str, public: bool = True, db: str | None = None) -> list[str]:
+    """The catalog's comparison places (the state, the nation) with data for a metric, to set beside the community."""
+    frame = _read(
+        f"""SELECT DISTINCT geography FROM {_rel('community_comparisons', public)}
+           WHERE metric_code = $metric AND role = 'comparison' AND dimension = 'All' AND value IS NOT NULL
+           ORDER BY geography""",
+        {"metric": metric_code},
+        db,
+    )
+    return frame.geography.tolist()
+
+
 def equity_summary(public: bool = True, db: str | None = None) -> pd.DataFrame:
     """Every community outcome with groups: the group furthest behind, its gap, and which way the gap has moved."""
     return _read(
@@ -197,6 +210,7 @@ def places_latest(metric_code: str, public: bool = True, db: str | None = None) 
         f"""WITH places AS (
                SELECT * FROM {_rel('community_outcomes', public)}
                WHERE metric_code = $metric AND geography <> 'Community' AND dimension = 'All'
+                   AND geography NOT IN (SELECT place FROM places WHERE role = 'comparison')  -- benchmarks, not ours
            )
            SELECT geography, period_label, value, suppressed, suppression_reason, display FROM places
            WHERE period_end = (SELECT max(period_end) FROM places)

@@ -35,8 +35,10 @@ def test_equity_at_a_glance_lists_the_furthest_behind_largest_gap_first_with_lin
     assert rows == [
         ["**4-year graduation rate** by race/ethnicity · :red-badge[▼ Widening]",
          "Hispanic: 17.7 points behind Asian (76.9% against 94.6% in 2019-20); widening since 2012-13."],
-        ["**4-year graduation rate** by gender · :gray-badge[● About the same]",
-         "Male: 7.1 points behind Female (80.0% against 87.1% in 2019-20); about the same as in 2012-13."],
+        # 2019-20's Female cell is hidden: with Male it would give away the 4 graduates of 6 students the district
+        # listed under neither (a small remainder), so the latest gap shown is 2018-19's
+        ["**4-year graduation rate** by gender · :red-badge[▼ Widening]",
+         "Male: 8.6 points behind Female (78.1% against 86.7% in 2018-19); widening since 2012-13."],
         ["**4-year graduation rate** by income · :gray-badge[● About the same]",
          "Economically disadvantaged: 3.9 points behind Not economically disadvantaged (81.5% against 85.4% in 2019-20); "
          "about the same as in 2012-13."],
@@ -57,8 +59,9 @@ def test_the_six_activities_at_a_glance_link_to_backbone_activities(demo_store, 
     assert glance.activity.tolist() == ["1. Guide vision and strategy", "2. Support aligned activities",
                                         "3. Establish shared measurement practices", "4. Build public will",
                                         "5. Advance policy", "6. Mobilize funding"]
-    assert glance.share_moving_right_way.tolist() == [1.0, 1.0, 1.0, 0.5, 1.0, 1.0]
-    assert glance.with_trend.tolist() == ["2 of 2"] * 6
+    # activities 2 and 3 count the measures Backbone computes itself (plans, actions, data on time) beside the reported
+    assert glance.share_moving_right_way.tolist() == [1.0, 0.75, 0.5, 0.5, 1.0, 1.0]
+    assert glance.with_trend.tolist() == ["2 of 2", "4 of 4", "4 of 4", "2 of 2", "2 of 2", "2 of 2"]
     link = [found for found in at.get("page_link") if found.proto.label == "See each activity's measures"]
     assert len(link) == 1 and link[0].proto.page == "Backbone_activities"
 
@@ -173,7 +176,7 @@ def test_outcome_tables_are_human(demo_store, app):
     curve_table = at.dataframe[0].value
     assert list(curve_table.columns)[:4] == ["Period", "Value", "Numerator", "Denominator"]
     assert curve_table.set_index("Period").loc["2019-20", "Value"] == "83.5%"
-    groups = at.dataframe[1].value
+    groups = next(frame.value for frame in at.dataframe if "Group" in frame.value.columns)
     hidden = groups[(groups.Group == "American Indian or Alaska Native") & (groups.Period == "2017-18")].iloc[0]
     assert hidden.Value == "" and hidden.Note == "not shown: fewer than 11 people in this result"
     assert not (groups == "None").any().any() and not (curve_table == "nan").any().any()

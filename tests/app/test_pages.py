@@ -296,6 +296,19 @@ def test_outcomes_switching_metric_redraws_the_curve(demo_store, app):
     assert list(readiness.period_label) == ["2016", "2017"]
 
 
+def test_outcomes_sets_the_community_beside_its_comparison_place(demo_store, app):
+    """Kentucky, the catalog's comparison place, is drawn beside the community's graduation rate, never summed into it."""
+    at = outcomes(app, metric=GRADUATION, geography="Community")
+    assert "Beside its comparison places" in texts(at.subheader)
+    assert "In 2019-20 the whole community was at 83.5%, below Kentucky (90.9%); higher is better." in texts(at.markdown)
+    lines = rows_with(chart_named(at, "In 2019-20 the whole community"), "geography", "period_label", "value")
+    assert set(lines.geography) == {"Community", "Kentucky"}
+    assert lines.set_index(["geography", "period_label"]).value[("Kentucky", "2019-20")] == pytest.approx(90.94, abs=0.01)
+    assert curve(at).set_index("period_label").value["2019-20"] == pytest.approx(83.48, abs=0.01)  # not 91.7 of both
+    # a benchmark is not one of the community's places: with the one district, there are no places to rank
+    assert "By place" not in texts(at.header)
+
+
 def test_outcomes_url_restores_the_filters(demo_store, app):
     """A shared link carries the filters as the labels shown in the pickers."""
     at = app(OUTCOMES, query_params={"metric": "Kindergarten readiness"})

@@ -13,7 +13,7 @@ from backbone.intake.ingest import ingest_file
 from backbone.intake.reader.cells import parse_number
 from backbone.intake.reader.labels import is_summary, total_of
 from backbone.intake.reader.periods import period_in_text, read_period, resolve_period
-from backbone.store import database
+from backbone.store import database, queries
 from tests.workbooks import METRICS_HEADER, metric_row, write_workbook
 
 
@@ -302,6 +302,22 @@ def test_comparison_places_are_shown_beside_the_community_never_in_it(agency_db,
                    ("Oregon", "comparison", "state", "2019", 900.0), ("Oregon", "comparison", "state", "2020", 950.0)]
     public = cur.execute("SELECT DISTINCT geography, role FROM public_community_comparisons ORDER BY 1").fetchall()
     assert public == [("Community", "community"), ("Oregon", "comparison")]
+    assert queries.comparison_places("served", db=agency_db) == ["Oregon"]
+    # a benchmark is never ranked among the community's places
+    assert queries.places_latest("served", db=agency_db).geography.tolist() == ["Adams", "Baker"]
+
+
+def test_a_comparison_place_never_enters_the_median_place(agency_db, tmp_path):
+    """A rate known only by place (no counts): the median of the community's places, never of the state beside them."""
+    cur = database.cursor(agency_db)
+    cur.execute("INSERT INTO places VALUES ('Carter', 'county', 'community')")  # a third place, so a median is drawn
+    book = write_workbook(tmp_path / "rates.xlsx", {"Rates": [
+        ["County", "Year", "Entry rate"], ["Adams", 2020, 2.0], ["Baker", 2020, 4.0], ["Carter", 2020, 9.0],
+        ["Oregon", 2020, 50.0]]})
+    assert ingest_file(book, "AGENCY", db=agency_db).status == "loaded"
+    median = cur.execute("""SELECT value, high_value, high_place, n_places FROM place_medians
+                            WHERE metric_code = 'entry_rate' AND group_value = 'All'""").fetchall()
+    assert median == [(4.0, 9.0, "Carter", 3)]  # Oregon's 50.0 would make it 6.5 of 4 places
 
 
 def test_a_unit_column_picks_the_metric_per_row_and_scales_percents_written_as_fractions(db, tmp_path):

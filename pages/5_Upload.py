@@ -19,7 +19,7 @@ from backbone.store import auth
 def failed(exc: Exception, what: str) -> None:
     """A failure in plain words, never a traceback: a mistake Backbone can explain, or a fault (logged) to retry."""
     if isinstance(exc, BackboneError):
-        st.error(f"{what}: {exc}", icon=":material/error:")
+        st.error(f"{what}: {md(str(exc))}", icon=":material/error:")
         return
     logging.getLogger(__name__).exception("upload failed")
     st.error(f"{what}. Something went wrong inside Backbone (it has been logged for its developers). Try again; if it "

@@ -64,7 +64,7 @@ def plan_section(metric_code: str, geography: str) -> None:
     names = _read("partner_names")
     if plan is None:
         when = f" on {as_of:%d %b %Y}" if as_of else " yet"
-        ui.empty_state(f"No turn-the-curve plan for {outcomes[metric_code]} ({key.label()}){when}."
+        ui.empty_state(f"No turn-the-curve plan for {md(outcomes[metric_code])} ({md(key.label())}){when}."
                        + (" Start it below." if auth.can(user, "plan") and not as_of else
                           " The backbone team starts plans; partners then add and update their actions." if not as_of else ""))
     else:

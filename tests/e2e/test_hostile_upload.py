@@ -10,24 +10,15 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import error_boxes, wait_for_app
+from tests.processes import sandbox_readers
 from tests.unit.test_hostile_structure import merge_bomb, regex_bomb
 
 PARTNER = "County School District (KY)"
 
 
 def readers_of(uploads: str) -> set[int]:
-    """The server's sandboxed readers still running (they carry its uploads folder in their environment)."""
-    mine = f"BACKBONE_UPLOADS={uploads}".encode()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (b"backbone.intake.reader.sandbox" in (entry / "cmdline").read_bytes()
-                        and mine in (entry / "environ").read_bytes().split(b"\0")):
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
+    """The server's sandboxed readers still running."""
+    return sandbox_readers(uploads)
 
 
 @pytest.mark.parametrize(("make", "words"), [(merge_bomb, "has merged cells"), (regex_bomb, "contains XML comments")],

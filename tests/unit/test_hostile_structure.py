@@ -14,6 +14,7 @@ from openpyxl import Workbook
 
 from backbone.intake.ingest import ingest_file
 from backbone.intake.reader import sandbox
+from tests.processes import sandbox_readers
 from tests.unit.test_reader_hostile import good_book, rewrite_part
 from tests.workbooks import data_workbook
 
@@ -21,19 +22,8 @@ SHEET = "xl/worksheets/sheet1.xml"
 
 
 def readers_running() -> set[int]:
-    """Processes running the sandboxed reader for this test (a child, or a scanner it forked: both carry the test's
-    own uploads folder in their environment, so other tests and other projects' readers are not counted)."""
-    mine = f"BACKBONE_UPLOADS={os.environ['BACKBONE_UPLOADS']}".encode()
-    found = set()
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if (b"backbone.intake.reader.sandbox" in (entry / "cmdline").read_bytes()
-                        and mine in (entry / "environ").read_bytes().split(b"\0")):
-                    found.add(int(entry.name))
-            except OSError:
-                continue
-    return found
+    """Processes running the sandboxed reader for this test."""
+    return sandbox_readers(os.environ["BACKBONE_UPLOADS"])
 
 
 def regex_bomb(tmp_path: Path) -> Path:

@@ -31,6 +31,14 @@ st.html("""<style>
 .st-key-slide-where p { font-size: clamp(0.9rem, 2.2vh, 1.35rem); white-space: nowrap; overflow: hidden;
                         text-overflow: ellipsis; margin: 0; }
 .st-key-slide-chart { flex: 0 0 auto !important; height: calc(100vh - 15.5rem - 13vh) !important; min-height: 220px; }
+/* A plan slide: the curve beside the action plan, the story (three sentences) below, so the pair is shorter. */
+.st-key-slide-plan { flex: 0 0 auto !important; height: calc(100vh - 15.5rem - 22vh) !important; min-height: 200px; }
+.st-key-slide-plan [data-testid="stLayoutWrapper"], .st-key-slide-plan [data-testid="stHorizontalBlock"],
+.st-key-slide-plan [data-testid="stColumn"],
+.st-key-slide-plan [data-testid="stColumn"] > [data-testid="stVerticalBlock"] { height: 100%; }
+.st-key-slide-plan [data-testid="stColumn"] { overflow: hidden; }
+.st-key-slide-plan .stMarkdown p, .st-key-slide-plan .stMarkdown li { font-size: clamp(0.85rem, 2.2vh, 1.3rem);
+                                                                        line-height: 1.3; }
 .st-key-slide-takeaway p { font-size: clamp(1rem, 2.8vh, 1.7rem); margin-bottom: 0.2rem; }
 .st-key-slide-hidden p { font-size: clamp(0.85rem, 2vh, 1.2rem); }
 [data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] * { font-size: 1.1rem; color: #1A1A1A !important; }
@@ -109,10 +117,11 @@ if deck is not None and deck.slides:
                 right.markdown(f"## {shown.status.symbol} {md(shown.status.words)}")
                 right.markdown(md(direction_words(shown.direction).capitalize() + "."))
     elif shown.slide.kind == "plan":  # the curve beside the action plan; the story behind the curve below both
-        with st.container(key="slide-chart"):
+        with st.container(key="slide-plan"):
             left, right = st.columns([3, 2])
             if spec is not None:
-                left.vega_lite_chart(spec=spec, theme=None, width="stretch", alt=shown.description, key=f"slide-{index}")
+                left.vega_lite_chart(spec=spec, theme=None, width="stretch", height="stretch", alt=shown.description,
+                                     key=f"slide-{index}")
             right.markdown("**The action plan**")
             right.markdown("\n".join(f"- {md(line)}" for line in shown.actions) or "No actions yet.")
     elif spec is not None:

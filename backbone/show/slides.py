@@ -467,8 +467,10 @@ def _plan(slide: Slide, meta: pd.Series, base: dict, db: str | None) -> SlideCon
     description = (f"Turn-the-curve chart of {name} for {key.label()}: {sentence}" if len(series)
                    else f"No values yet for {name}.")
     context = chart_context(base["title"], slide.geography, key.label(), unit, base["source"], db)
+    spread = (queries.place_spread(slide.metric_code, public=True, db=db)
+              if slide.geography == "Median of places" and key.for_everyone else None)  # the range of places, as on a curve slide
     return SlideContent(**base, takeaway=story_in_brief(plan.story), notes="\n\n".join(notes), description=description,
-                        chart=charts.turn_the_curve(series, unit, None, context) if len(series) else None,
+                        chart=charts.turn_the_curve(series, unit, spread, context) if len(series) else None,
                         context=context if len(series) else None,
                         values=_value_words(series, unit) if len(series) else pd.DataFrame(),
                         hidden=_hidden(series) if len(series) else [], actions=[action_line(a, names) for a in shown],

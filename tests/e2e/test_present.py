@@ -123,6 +123,32 @@ def test_every_slide_fits_the_screen_without_scrolling(app_server, page):
             page.screenshot(path=str(screenshot_path(f"present-{width}x{height}-slide-{number}")))
 
 
+def test_every_plan_slide_fits_the_screen_with_the_plan_beside_the_curve(app_server, page):
+    """The Turn-the-curve convening deck: the curve, the action plan beside it and the story below, on screen together
+    at each size, the plan's last action above the story (nothing drawn over anything)."""
+    for width, height in SCREENS:
+        page.set_viewport_size({"width": width, "height": height})
+        for number, title in enumerate(("Turning the curve: Infant mortality rate",
+                                        "Turning the curve: Kindergarten readiness"), start=1):
+            page.goto(f"{app_server.url}/Present?deck=Turn-the-curve+convening&slide={number}")
+            wait_for_app(page)
+            expect(page.get_by_role("heading", name=title, exact=True)).to_be_visible()
+            page.locator('[data-testid="stVegaLiteChart"] svg').first.wait_for()
+            page.wait_for_timeout(300)
+            main = page.evaluate("() => { const m = document.querySelector('[data-testid=\"stMain\"]');"
+                                 " return [m.scrollHeight, m.clientHeight]; }")
+            assert main[0] <= main[1], f"plan slide {number} at {width}x{height} scrolls"
+            chart = page.locator('[data-testid="stVegaLiteChart"]').first.bounding_box()
+            last_action = page.locator(".st-key-slide-plan li").last.bounding_box()
+            story = page.locator(".st-key-slide-takeaway p").first.bounding_box()
+            assert chart["height"] >= 0.3 * height, f"plan slide {number} at {width}x{height}: a chart {chart['height']} px tall"
+            assert last_action["y"] + last_action["height"] <= story["y"], (
+                f"plan slide {number} at {width}x{height}: the action plan runs into the story")
+            assert story["y"] + story["height"] <= height
+            assert error_boxes(page) == [], app_server.log_tail()
+            page.screenshot(path=str(screenshot_path(f"present-plan-{width}x{height}-slide-{number}")))
+
+
 def screenshot_path(name: str):
     """tests/artifacts/<name>.png: what the screen shows (the viewport), not the page stretched."""
     ARTIFACTS_DIR.mkdir(parents=True, exist_ok=True)

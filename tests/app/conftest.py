@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -193,3 +194,13 @@ def download_bytes(button) -> bytes:
 
 def download_csv(button) -> pd.DataFrame:
     return pd.read_csv(io.BytesIO(download_bytes(button)))
+
+
+def plain(text: str) -> str:
+    """Markdown as the user reads it: the app escapes catalog and partner text (`4\\-year`), the browser shows `4-year`."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def texts(elements) -> list[str]:
+    """The texts of elements as the user reads them."""
+    return [plain(element.value) for element in elements]

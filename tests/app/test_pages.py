@@ -6,7 +6,6 @@ behind each chart, the bytes of a download, the findings of an upload and what a
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from urllib.parse import parse_qsl
 
@@ -14,7 +13,18 @@ import pandas as pd
 import pytest
 
 from backbone.store import database
-from tests.app.conftest import ROOT, chart_alt, chart_named, chart_rows, chart_spec, charts, download_csv, rows_with
+from tests.app.conftest import (
+    ROOT,
+    chart_alt,
+    chart_named,
+    chart_rows,
+    chart_spec,
+    charts,
+    download_csv,
+    plain,
+    rows_with,
+    texts,
+)
 from tests.workbooks import data_workbook
 
 HOME = "app.py"
@@ -69,15 +79,6 @@ NEW_GRADUATION_ROW = ["grad_rate_4yr", "2020-21", "Jefferson County, KY", None, 
 
 def no_exception(at) -> None:
     assert not at.exception, [e.value for e in at.exception]
-
-
-def plain(text: str) -> str:
-    """Markdown as the user reads it: the app escapes catalog and partner text (`4\\-year`), the browser shows `4-year`."""
-    return re.sub(r"\\(.)", r"\1", text)
-
-
-def texts(elements) -> list[str]:
-    return [plain(element.value) for element in elements]
 
 
 def cell_statuses(at) -> list[str]:

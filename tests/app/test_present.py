@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from backbone.show import slides
 from backbone.store import auth, database
 from backbone.store.auth import User
-from tests.app.conftest import APP, TIMEOUT_S, chart_rows, charts
+from tests.app.conftest import APP, TIMEOUT_S, chart_rows, charts, plain
 
 PRESENT = "pages/7_Present.py"
 DIRECTOR = User("director@backbone.example.org", "director")
@@ -28,10 +26,6 @@ def accounts_demo_store(writable_demo_store):
         auth.add_account(user.email, user.role, None, "a long enough password", writable_demo_store)
     database.close_all()
     return writable_demo_store
-
-
-def plain(text: str) -> str:
-    return re.sub(r"\\(.)", r"\1", text)
 
 
 def open_present(user: User | None = None, query_params: dict | None = None, small_numbers: bool = False) -> AppTest:

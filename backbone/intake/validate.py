@@ -145,14 +145,16 @@ def _lookups(con: duckdb.DuckDBPyConnection, blocks: list[Block], catalog: Catal
         simple.add("codes")
     groups = [r[0] for r in con.execute('SELECT DISTINCT "group" FROM cand WHERE "group" IS NOT NULL').fetchall()]
     named = [_group_named(g) for g in groups]
+    # A joined group ('All ages / Median') is a summary when any of its parts is one.
+    summaries = [any(is_summary(p) for p in g.split(" / ")) for g in groups]
     if all((n is None) == (g.strip().lower() in PLAIN_EVERYONE) and (n is None or n == g.strip()) for g, n in zip(
-            groups, named, strict=True)) and not any(is_summary(g) for g in groups):
+            groups, named, strict=True)) and not any(summaries):
         simple.add("groups")  # every group is as written, or one of the plain words for everyone: no lookup needed
     con.register("group_lookup", pa.table({
         "raw": pa.array(groups, pa.string()),
         "grp": pa.array(named, pa.string()),
         "all_group": pa.array([g is None for g in named], pa.bool_()),
-        "summary": pa.array([any(is_summary(p) for p in g.split(" / ")) for g in groups], pa.bool_()),
+        "summary": pa.array(summaries, pa.bool_()),
     }))
     texts = con.execute(
         """SELECT DISTINCT codes_id, x FROM (SELECT codes_id, unnest([value, numerator, denominator]) AS x FROM cand)

@@ -35,9 +35,13 @@ TABLES = [
 PUBLISHED_RECORD = {"suppression_history", "published_values"}
 
 
+# Tables that hold secrets or who signed in when: in backups (which restore them), never in an export for reading.
+NOT_EXPORTED = {"accounts", "sign_in_settings", "sign_in_record"}
+
+
 def read_relation(name: str, db: str | None = None) -> pd.DataFrame:
     """Every row of one public view or table (names come only from the lists above)."""
-    if name not in PUBLIC_VIEWS and name not in TABLES:
+    if name not in PUBLIC_VIEWS and (name not in TABLES or name in NOT_EXPORTED):
         raise BackboneError(f"'{name}' is not a view Backbone exports. Choose one of: {', '.join(PUBLIC_VIEWS)}.")
     return database.query(f"SELECT * FROM {name}", path=db)
 

@@ -156,3 +156,16 @@ def test_ingest_never_prints_a_traceback(cli_db, tmp_path, capsys, monkeypatch):
     assert "Traceback" not in out + err and "store on fire" not in out + err
     code, out, err = run(capsys, "ingest", str(book), "--partner", "SCHOOLS")
     assert code == 1 and err.startswith("Error: 'a.xlsx' was not loaded") and "Traceback" not in err
+
+
+def test_export_never_writes_the_accounts_or_the_sign_in_record(cli_db, tmp_path, capsys):
+    """Password hashes and who signed in when travel in backups (restore needs them), never in a readable export."""
+    from backbone.store import auth
+
+    auth.add_account("director@example.org", "director", None, "a long enough password", cli_db)
+    for table in ("accounts", "sign_in_record", "sign_in_settings"):
+        code, _, err = run(capsys, "export", str(tmp_path / f"{table}.csv"), "--view", table)
+        assert code == 2 and "is not a view Backbone exports" in err, (table, err)
+        assert not (tmp_path / f"{table}.csv").exists()
+    code, _, _ = run(capsys, "export", str(tmp_path / "partners.csv"), "--view", "partners")
+    assert code == 0 and "SCHOOLS" in (tmp_path / "partners.csv").read_text()

@@ -229,19 +229,21 @@ def add_synthetic_partners(db: str, rows: int, seed: int = DEFAULT_SEED) -> int:
         for i, partner in enumerate(partners):
             upload_id = database.new_id()
             table = partner_rows(partner, upload_id, rng)
-            cur.execute("INSERT INTO partners VALUES (?, ?, ?, NULL, ?)", [partner.code, partner.name, partner.sector, now])
+            cur.execute("INSERT INTO partners (partner_code, name, sector, contact, updated_at) VALUES (?, ?, ?, NULL, ?)",
+                [partner.code, partner.name, partner.sector, now])
             cur.register("synthetic_rows", table)
             cur.execute(
                 "INSERT INTO observations SELECT upload_id, partner_code, metric_code, period_label,"
                 " make_date(year, 1, 1), make_date(year, 12, 31), geography, dimension, group_value,"
-                " value, numerator, denominator, suppressed, suppression_mark, NULL, 'Data', source_row"
+                " value, numerator, denominator, suppressed, suppression_mark, NULL, 'Data', source_row,"
+                " CASE WHEN geography = 'Community' THEN 'community' ELSE 'place' END"
                 " FROM synthetic_rows"
             )
             cur.unregister("synthetic_rows")
             n_suppressed = int(table["suppressed"].to_numpy().sum())
             sha = hashlib.sha256(f"big_store:{partner.code}:{seed}:{table.num_rows}".encode()).hexdigest()
             cur.execute(
-                "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, NULL, 'loaded', ?, ?, 0, 0, ?, 0, NULL, NULL, NULL)",
+                "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, NULL, 'loaded', ?, ?, 0, 0, ?, 0, NULL, NULL, NULL, NULL)",
                 [upload_id, database.next_load_seq(cur), partner.code, UPLOADED_BY, now + timedelta(seconds=i),
                  f"{partner.code.lower()}.xlsx", sha, table.num_rows, table.num_rows, n_suppressed],
             )  # fmt: skip

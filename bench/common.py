@@ -33,9 +33,14 @@ def big_store(directory: Path, rows: int) -> str:
 
     path = directory / f"big-{rows}.duckdb"
     if not path.exists():
+        # Built under another name and renamed when done: a build that fails leaves no half store to measure next time.
+        building = directory / f"big-{rows}.building.duckdb"
+        for old in directory.glob(f"{building.name}*"):
+            old.unlink()
         os.environ["BACKBONE_UPLOADS"] = str(directory / "uploads-big")
-        build_big_store(str(path), rows)
+        build_big_store(str(building), rows)
         database.close_all()
+        building.rename(path)
     return str(path)
 
 

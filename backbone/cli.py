@@ -303,7 +303,7 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
         data = result.as_dict()
         keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",
                 "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "skipped", "duplicate_of",
-                "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source"]
+                "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source", "impact"]
         print(json.dumps({k: data[k] for k in keys}, default=str))
     else:
         _print_ingest(result)
@@ -324,3 +324,5 @@ def _print_ingest(result) -> None:
           f" {result.rows_suppressed} suppressed at source, {result.rows_missing} missing values skipped.")
     for finding in result.warnings:
         print(f"  note: {finding}")
+    for flag in (result.impact or {}).get("flags", []):
+        print(f"  look twice: {flag}")

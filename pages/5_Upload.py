@@ -8,6 +8,7 @@ import streamlit as st
 from backbone import ui
 from backbone.errors import BackboneError
 from backbone.intake.ingest import ingest_file, undo_upload
+from backbone.intake.preview import skipped_summary, stored_counts, stored_rows
 from backbone.intake.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
 from backbone.intake.reader.sandbox import prepare as prepare_reader
 from backbone.intake.reader.workbook import limits_help
@@ -112,19 +113,14 @@ if result.mapping_source == "remembered":
             "differs.", icon=":material/bookmark:")
 if result.sheets_used:
     st.markdown("Sheets read: " + ", ".join(f"**{md(s)}**" for s in result.sheets_used))
-for sheet, reason in result.sheets_skipped.items():
-    st.caption(f"Sheet '{md(sheet)}' skipped: {md(reason)}.")
-if result.missing_reasons:
-    st.caption("Missing values: " + "; ".join(f"{n} {md(reason)}" for reason, n in result.missing_reasons.items()))
 
 if result.errors:
     st.error(f"{len(result.errors)} problem{'s' if len(result.errors) != 1 else ''} to fix before this file can load. "
              "Nothing has been loaded.", icon=":material/error:")
-    st.dataframe(pd.DataFrame([e.as_dict() for e in result.errors]), hide_index=True, width="stretch",
-                 column_config={"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"})
+    ui.show_findings(result.errors, key="errors")
 if result.warnings:
     with st.expander(f"{len(result.warnings)} note{'s' if len(result.warnings) != 1 else ''} (loaded anyway)"):
-        st.dataframe(pd.DataFrame([w.as_dict() for w in result.warnings]), hide_index=True, width="stretch")
+        ui.show_findings(result.warnings, key="notes")
 
 with st.expander("How your columns are read", expanded=bool(result.errors)):
     st.caption("Change what a column holds if Backbone guessed wrong, then read the file again.")
@@ -144,8 +140,25 @@ with st.expander("How your columns are read", expanded=bool(result.errors)):
             state["result"] = None
             st.rerun()
 
+not_stored = skipped_summary(result.sheets_skipped, result.skipped, result.missing_reasons, result.rows_not_data)
 if not result.errors:
-    if st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
+    rows, catalog = result.checked.rows, result.checked.basis.catalog
+    st.subheader("How it will be stored")
+    st.caption("The first rows exactly as Backbone will store them. If a metric, period, place or group is not what "
+               "your file means, change how your columns are read above.")
+    ui.show_table(stored_rows(rows, catalog))
+    with st.expander(f"Values per metric, period and place ({plural(rows.num_rows, 'value')} in all)"):
+        ui.show_table(stored_counts(rows, catalog))
+if len(not_stored):
+    with st.expander(f"Read but not stored ({len(not_stored)})"):
+        ui.show_text_table(not_stored)
+if not result.errors:
+    st.subheader("What it changes on the dashboard")
+    ui.show_impact(result.impact)
+    flags = (result.impact or {}).get("flags", [])
+    confirmed = not flags or st.checkbox(f"I have read the {plural(len(flags), 'figure')} to look at twice; load anyway",
+                                         key="confirm-flags")
+    if confirmed and st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
                  icon=":material/upload:"):
         try:
             with staged(uploaded.getvalue(), uploaded.name) as path:

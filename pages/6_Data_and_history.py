@@ -1,5 +1,7 @@
 """Data and history: every upload with the difference it made (and undo), the searchable catalog, and catalog updates."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -107,6 +109,14 @@ else:
             if st.form_submit_button("Undo this upload", icon=":material/undo:"):
                 ask_to_undo(chosen, "form")
         confirm_undo("form")
+
+impacts = ui.read("upload_impacts")
+if len(impacts):
+    with st.expander("What each load changed on the dashboard"):
+        labels = {r.upload_id: f"{r.uploaded_at:%d %b %Y %H:%M} · {r.partner} · {r.file_name}"
+                  + (" (undone)" if r.status == "undone" else "") for r in impacts.itertuples()}
+        shown = st.selectbox("Load", list(labels), format_func=labels.get, key="impact-of")
+        ui.show_impact(json.loads(impacts.set_index("upload_id").impact_json[shown]), done=True)
 
 st.subheader("Metric catalog")
 search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")

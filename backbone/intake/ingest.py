@@ -16,6 +16,7 @@ import pyarrow as pa
 from backbone import config
 from backbone.errors import BackboneError, Finding
 from backbone.intake import mappings
+from backbone.intake.impact import CURRENT_ONCE_LANDED, impact_of
 from backbone.intake.reader.mapping import parse_mapping
 from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.reader.table import find_tables
@@ -63,6 +64,8 @@ class IngestResult:
     rows_not_data: int = 0
     mapping_used: dict | None = None
     mapping_source: str | None = None  # 'given' or 'remembered'
+    # What the load does (or would do) to the public figures: impact.impact_of's summary, flags first.
+    impact: dict | None = None
     # The rows that passed and what they were checked against (a load after this dry run reuses them); not reported.
     checked: _CheckedRows | None = field(default=None, repr=False, compare=False)
 
@@ -123,6 +126,7 @@ def ingest_file(
     incoming = result.checked.rows  # Arrow: DuckDB reads it without a copy (a pandas frame of strings costs ~1 s at 200k rows)
     if dry_run:
         _count_changes(cur, partner_code, incoming, result)
+        result.impact = _dry_run_impact(db, cur, partner_code, incoming)
         result.status = "dry-run"
         return result
 
@@ -148,16 +152,19 @@ def ingest_file(
             wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
+            rows = public.result()
+            # Before public_outcomes is replaced: what the dashboard showed, against what it will show.
+            result.impact = impact_of(wcur, _public_now(wcur, codes), rows.rows, landing)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"
                 " stored_path, status, rows_loaded, rows_new, rows_changed, rows_unchanged, rows_suppressed, rows_missing,"
-                " replaced_uploads, mapping_json)"
-                " VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " replaced_uploads, mapping_json, impact_json)"
+                " VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [upload_id, load_seq, partner_code, uploaded_by, uploaded_at, name, sha, str(stored),
                  result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
-                 result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used)],
+                 result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used),
+                 json.dumps(result.impact)],
             )
-            rows = public.result()
         replace_public_rows(wcur, codes, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
@@ -172,18 +179,6 @@ def ingest_file(
     except BaseException:
         stored.unlink(missing_ok=True)  # the copy is made inside the transaction: a load that did not land keeps none
         raise
-
-
-_CURRENT_ONCE_LANDED = """
-CREATE OR REPLACE TEMP VIEW current_once_landed AS
-SELECT c.*
-FROM current_observations AS c
-ANTI JOIN landing AS n
-    ON c.partner_code = n.partner_code AND c.metric_code = n.metric_code AND c.period_label = n.period_label
-   AND c.geography = n.geography AND c.dimension = n.dimension AND c.group_value = n.group_value
-WHERE c.metric_code IN (SELECT DISTINCT metric_code FROM landing)
-UNION ALL BY NAME
-SELECT * FROM landing"""
 
 
 def _as_current(incoming: pa.Table, upload_id: str, partner_code: str, load_seq: int, uploaded_at: datetime) -> pa.Table:
@@ -204,10 +199,24 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]
     cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
-        cur.execute(_CURRENT_ONCE_LANDED)
+        cur.execute(CURRENT_ONCE_LANDED)
         return public_rows(cur, codes, current="current_once_landed")
     finally:
         cur.close()
+
+
+def _public_now(cur: duckdb.DuckDBPyConnection, codes: list[str]) -> pa.Table:
+    """public_outcomes' rows for these metrics as the dashboard shows them now."""
+    return cur.execute("SELECT * FROM public_outcomes WHERE list_contains(?, metric_code)", [codes]).to_arrow_table()
+
+
+def _dry_run_impact(db: str | None, cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pa.Table) -> dict:
+    """What loading `incoming` would do to the public figures, worked out without writing anything."""
+    # Placeholder upload, order and time: the rows replace the partner's current ones by key, whatever their order.
+    landing = _as_current(incoming, "(dry run)", partner_code, 2**31 - 1, datetime.now())
+    codes = incoming.column("metric_code").unique().to_pylist()
+    after = _public_rows_once_landed(db, landing, codes)
+    return impact_of(cur, _public_now(cur, codes), after.rows, landing)
 
 
 @dataclass(frozen=True)

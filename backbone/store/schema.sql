@@ -367,3 +367,7 @@ ALTER TABLE metrics ADD COLUMN IF NOT EXISTS frequency VARCHAR;
 ALTER TABLE partners ADD COLUMN IF NOT EXISTS fiscal_year_start INTEGER;
 ALTER TABLE observations ADD COLUMN IF NOT EXISTS place_role VARCHAR;
 ALTER TABLE uploads ADD COLUMN IF NOT EXISTS mapping_json VARCHAR;
+
+-- Added with issue 15 (the upload page as an assistant): what a load did to the public figures (before -> after, with
+-- the moves flagged), kept with its record (intake/impact.py).
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS impact_json VARCHAR;

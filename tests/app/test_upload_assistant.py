@@ -1,0 +1,114 @@
+"""The Upload page as an assistant (issue 15): findings that wrap with blanks and the partner's file name, the file
+previewed as it will be stored, and what it changes on the dashboard before it lands, confirmed when flagged."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+
+from backbone.store import database
+from tests.app.test_pages import (
+    HISTORY,
+    KY,
+    KY_NAME,
+    UPLOAD,
+    button,
+    choose_file,
+    graduation_2020_21,
+    metric_values,
+    no_exception,
+    plain,
+    texts,
+    uploads_in_store,
+)
+from tests.workbooks import data_workbook
+
+__all__ = ["graduation_2020_21"]  # the fixture, shared with the page tests
+
+
+def tables(at) -> list[pd.DataFrame]:
+    """Every static table (st.table) as the partner reads it (the app escapes Markdown in cells)."""
+    return [frame.value.map(plain) for frame in at.table]
+
+
+def flags_shown(at) -> list[str]:
+    """The impact's flags: a warning each."""
+    return [plain(w.value) for w in at.warning if w.icon == ":material/warning:"]
+
+
+def frames(at) -> list[pd.DataFrame]:
+    return [frame.value for frame in at.dataframe]
+
+
+def with_columns(found: list[pd.DataFrame], *columns: str) -> pd.DataFrame:
+    matching = [frame for frame in found if set(columns) <= set(frame.columns)]
+    assert len(matching) == 1, [list(frame.columns) for frame in found]
+    return matching[0]
+
+
+def test_a_csv_is_named_as_the_partner_named_it_and_findings_show_blanks_not_none(writable_demo_store, app):
+    data = b"metric,period,geography,value\ngrad_rate_4yr,2020-21,Jefferson County,N/A\n"
+    at = app(UPLOAD)
+    at.selectbox(key="partner").set_value(KY_NAME).run()
+    at.file_uploader(key="workbook").set_value(("Our 2021 export.csv", data, "text/csv")).run()
+    no_exception(at)
+    assert "Sheets read: **Our 2021 export**" in texts(at.markdown)
+    problems = pd.concat([t for t in tables(at) if "What to do" in t.columns])
+    assert set(problems.Sheet) == {"Our 2021 export"}
+    assert problems.values.tolist() == [["Our 2021 export", "", "", "no rows with values to load"]]
+
+
+def test_the_file_is_previewed_as_it_will_be_stored_with_its_effect_on_the_dashboard(writable_demo_store, app,
+                                                                                  graduation_2020_21):
+    at = choose_file(app(UPLOAD), KY_NAME, "grad-2020-21.xlsx", graduation_2020_21)
+    stored = with_columns(frames(at), "Metric", "Period", "From", "To", "Place", "Group", "Value", "Unit")
+    assert stored[["Metric", "Period", "From", "To", "Place", "Group", "Value", "Numerator", "Denominator", "Unit"]
+                  ].values.tolist() == [["4-year graduation rate", "2020-21", "2020-07-01", "2021-06-30",
+                                         "Jefferson County, KY", "All", "84.2", "842", "1,000", "percent"]]
+    counts = with_columns(frames(at), "Metric", "Period", "Place", "Values", "Suppressed")
+    assert counts[["Period", "Place", "Values"]].values.tolist() == [["2020-21", "Jefferson County, KY", 1]]
+    assert ("On the dashboard (community, places and groups, small numbers hidden): 2 figures would appear, 0 would "
+            "change, 0 would disappear.") in texts(at.markdown)
+    changes = with_columns(frames(at), "Metric", "Period", "Place", "Before", "After", "Look twice")
+    community = changes[changes.Place == "Community"].iloc[0]
+    assert (community.Period, community.Before, community.After, community["After: numerator"]) == ("2020-21", "", "84.2%", "842")
+    assert not flags_shown(at) and not at.checkbox  # nothing flagged: nothing to confirm
+    button(at, "Load 1 value").click().run()
+    no_exception(at)
+    # The load's record keeps what it changed, shown on Data and history.
+    history = app(HISTORY)
+    no_exception(history)
+    kept = with_columns(frames(history), "Metric", "Period", "Place", "Before", "After")
+    assert kept[kept.Place == "Community"].After.tolist() == ["84.2%"]
+
+
+def test_a_load_that_would_take_away_the_latest_figure_is_flagged_and_must_be_confirmed(writable_demo_store, app, tmp_path):
+    # A rate for another of the community's places, without its counts: the community's 2019-20 rate can no longer be
+    # combined, so the dashboard would fall back to 2018-19.
+    data = data_workbook(tmp_path / "canton.xlsx", [["grad_rate_4yr", "2019-20", "Canton", None, None, 90, None, None, None]])
+    at = choose_file(app(UPLOAD), KY_NAME, "canton.xlsx", data.read_bytes())
+    flags = flags_shown(at)
+    assert ("The latest 4-year graduation rate for Community would go back from 2019-20 to 2018-19: the newest figure "
+            "would no longer be shown.") in flags
+    assert any(flag.startswith("4-year graduation rate for Community, 2019-20: 83.5% → none, would disappear") for flag in flags)
+    assert not [b for b in at.button if b.label.startswith("Load ")], "a flagged load needs the partner's confirmation"
+    at.checkbox(key="confirm-flags").check().run()
+    button(at, "Load 1 value").click().run()
+    no_exception(at)
+    ours = uploads_in_store(writable_demo_store, KY).iloc[-1]
+    assert ours.file_name == "canton.xlsx"
+    assert any("would go back from 2019-20 to 2018-19" in flag for flag in json.loads(ours.impact_json)["flags"])
+    assert database.query("SELECT count(*) AS n FROM community_outcomes WHERE metric_code = 'grad_rate_4yr' AND "
+                          "period_label = '2019-20' AND geography = 'Community' AND group_value = 'All'",
+                          path=writable_demo_store).n.iloc[0] == 0
+
+
+def test_what_is_read_but_not_stored_is_listed_with_its_reason(writable_demo_store, app, tmp_path):
+    data = data_workbook(tmp_path / "two.xlsx", [
+        ["grad_rate_4yr", "2020-21", "Jefferson County, KY", None, None, 84.2, 842, 1000, None],
+        ["grad_rate_4yr", "2020-21", "Jefferson County, KY", "Race/ethnicity", "Asian", "N/A", None, None, None]])
+    at = choose_file(app(UPLOAD), KY_NAME, "two.xlsx", data.read_bytes())
+    assert metric_values(at)["Rows to load"] == "1"
+    skipped = with_columns(tables(at), "What", "How many", "Why")
+    assert skipped.values.tolist()[0][:2] == ["missing cells", "1"]

@@ -1,0 +1,172 @@
+"""The upload page's assistant, below the page: a dry run previewed as stored, and its impact on the public figures
+(before -> after, flagged moves) in the dry run, in `ingest --dry-run --json` and in the load's record."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from backbone.errors import Finding
+from backbone.intake.ingest import ingest_file
+from backbone.intake.preview import findings_frame, skipped_summary, stored_counts, stored_rows
+from backbone.store import database
+from tests.workbooks import data_workbook
+
+
+def _rows(*rows):
+    """Template rows: (metric, period, geography, value, numerator, denominator)."""
+    return [[m, p, g, None, None, v, n, d, None] for m, p, g, v, n, d in rows]
+
+
+def _load(db, tmp_path, partner, name, *rows, dry_run=False):
+    return ingest_file(data_workbook(tmp_path / name, _rows(*rows)), partner, db=db, dry_run=dry_run)
+
+
+def test_findings_are_blank_where_they_name_no_row_or_column():
+    frame = findings_frame([Finding("Data", None, None, "no rows"), Finding("Data", 4, "value", "not a number")])
+    assert frame.to_dict("records") == [
+        {"sheet": "Data", "row": "", "column": "", "message": "no rows"},
+        {"sheet": "Data", "row": "4", "column": "value", "message": "not a number"}]
+    assert "None" not in frame.to_string()
+
+
+def test_a_csv_is_named_after_the_partners_file_not_the_staged_one(catalog_db, tmp_path):
+    staged = tmp_path / "8f3a2c1d9e.csv"
+    staged.write_text("metric,period,geography,value\nchildren_served,2023,North,12\n")
+    result = ingest_file(staged, "SCHOOLS", db=catalog_db, dry_run=True, original_name="Our export 2023.csv")
+    assert result.sheets_used == ["Our export 2023"]
+    assert list(result.headers_seen) == ["Our export 2023"]
+    assert "8f3a2c1d9e" not in json.dumps(result.as_dict(), default=str)
+
+
+def test_the_preview_shows_rows_as_they_will_be_stored(catalog_db, tmp_path):
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "k.xlsx",
+                   ("Ready for K", "2023", "North", 61.5, 123, 200), ("kindergarten_readiness", "2023", "South", None, None, None),
+                   ("children_served", "2022-23", "North", 40, None, None), dry_run=True)
+    assert result.status == "dry-run", result.errors
+    catalog = result.checked.basis.catalog
+    rows = stored_rows(result.checked.rows, catalog)
+    first = rows.iloc[0].to_dict()
+    # The catalog's name (not the alias the file used), the period with its dates, the numbers as written.
+    assert first["Metric"] == "Kindergarten readiness" and first["Period"] == "2023" and first["Place"] == "North"
+    assert (first["From"], first["To"]) == ("2023-01-01", "2023-12-31")
+    assert (first["Value"], first["Numerator"], first["Denominator"], first["Unit"]) == ("61.5", "123", "200", "percent")
+    counts = stored_counts(result.checked.rows, catalog)
+    assert counts[["Metric", "Period", "Place", "Values"]].values.tolist() == [
+        ["Children served", "2022-23", "North", 1], ["Kindergarten readiness", "2023", "North", 1]]
+    skipped = skipped_summary(result.sheets_skipped, result.skipped, result.missing_reasons)
+    assert skipped.iloc[0]["What"] == "missing cells" and skipped.iloc[0]["How many"] == "1"
+
+
+def test_a_suppressed_value_is_previewed_with_its_mark(catalog_db, tmp_path):
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "s.xlsx", ("children_served", "2023", "North", "*", None, None),
+                   ("children_served", "2023", "South", 30, None, None), dry_run=True)
+    rows = stored_rows(result.checked.rows, result.checked.basis.catalog)
+    assert sorted(rows.Value) == ["30", "suppressed (*)"]
+    assert stored_counts(result.checked.rows, result.checked.basis.catalog).Suppressed.sum() == 1
+
+
+def test_impact_lists_before_and_after_and_flags_a_big_move(catalog_db, tmp_path):
+    _load(catalog_db, tmp_path, "SCHOOLS", "a.xlsx", ("children_served", "2023", "North", 40, None, None),
+          ("children_served", "2023", "South", 60, None, None))
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "b.xlsx", ("children_served", "2023", "North", 400, None, None),
+                   dry_run=True)
+    impact = result.impact
+    community = [c for c in impact["changes"] if c["place"] == "Community"]
+    assert [(c["before"], c["after"], c["change"]) for c in community] == [("100", "460", "changed")]
+    assert community[0]["flag"] == "moves by +360% (more than 10%)"
+    assert "Children served for Community, 2023: 100 → 460, moves by +360% (more than 10%)." in impact["flags"]
+    north = next(c for c in impact["changes"] if c["place"] == "North")
+    assert (north["before"], north["after"]) == ("40", "400")
+    assert impact["figures_changed"] == 2 and impact["figures_new"] == 0
+    # A dry run writes nothing: the dashboard still says 100.
+    assert database.cursor(catalog_db).execute(
+        "SELECT value FROM public_outcomes WHERE metric_code = 'children_served' AND geography = 'Community'").fetchall() == [(100.0,)]
+
+
+def test_impact_of_a_small_change_is_listed_but_not_flagged(catalog_db, tmp_path):
+    _load(catalog_db, tmp_path, "SCHOOLS", "a.xlsx", ("kindergarten_readiness", "2023", "North", 60, 120, 200),
+          ("kindergarten_readiness", "2023", "South", 70, 140, 200))
+    impact = _load(catalog_db, tmp_path, "SCHOOLS", "b.xlsx", ("kindergarten_readiness", "2023", "North", 62, 124, 200),
+                   dry_run=True).impact
+    community = next(c for c in impact["changes"] if c["place"] == "Community")
+    assert (community["before"], community["after"]) == ("65.0%", "66.0%")
+    assert (community["before_numerator"], community["after_numerator"], community["after_denominator"]) == ("260", "264", "400")
+    assert community["flag"] == "" and impact["flags"] == []
+
+
+def test_impact_flags_totals_that_would_be_summed_with_their_parts(catalog_db, tmp_path):
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "t.xlsx", ("children_served", "2023", "North", 10, None, None),
+                   ("children_served", "2023", "South", 20, None, None), ("children_served", "2023", "East", 30, None, None),
+                   ("children_served", "2023", "Whole city", 60, None, None), dry_run=True)
+    assert result.impact["flags"] == [
+        "Children served, 2023: what look like totals of other places in this file ('Whole city' beside 3 other places) "
+        "would be added into the community's figure together with their parts. Map one level of place only (for example "
+        "the district, not the school), or leave the total rows out."]
+
+
+def test_impact_flags_a_place_named_as_a_total_beside_others(catalog_db, tmp_path):
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "d.xlsx",
+                   ("kindergarten_readiness", "2023", "Lincoln", 50, 60, 120),
+                   ("kindergarten_readiness", "2023", "County total (public schools)", 50, 100, 210), dry_run=True)
+    assert any("'County total (public schools)' beside 1 other place" in f for f in result.impact["flags"]), result.impact["flags"]
+
+
+def test_schools_joined_under_their_district_are_parts_not_totals(catalog_db, tmp_path):
+    """'District / School' rows are parts of the district (never summed into the community): nothing to flag."""
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "d.xlsx",
+                   ("kindergarten_readiness", "2023", "Adair / Adair County Schools", 50, 100, 200),
+                   ("kindergarten_readiness", "2023", "Adair / Lincoln Elementary", 50, 60, 120),
+                   ("kindergarten_readiness", "2023", "Adair / Oak Elementary", 50, 40, 80), dry_run=True)
+    assert result.impact["flags"] == []
+
+
+def test_separate_places_of_different_sizes_are_not_called_totals(catalog_db, tmp_path):
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "p.xlsx", ("children_served", "2023", "North", 10, None, None),
+                   ("children_served", "2023", "South", 20, None, None), ("children_served", "2023", "East", 35, None, None),
+                   dry_run=True)
+    assert result.impact["flags"] == [] and result.impact["figures_new"] == 4
+
+
+def test_impact_flags_a_latest_period_going_back_and_a_figure_disappearing(catalog_db, tmp_path):
+    _load(catalog_db, tmp_path, "SCHOOLS", "a.xlsx", ("kindergarten_readiness", "2022", "North", 50, 100, 200),
+          ("kindergarten_readiness", "2023", "North", 60, 120, 200))
+    # A rate without its counts for another place: the community's 2023 rate can no longer be combined honestly.
+    result = _load(catalog_db, tmp_path, "CLINIC", "c.xlsx", ("kindergarten_readiness", "2023", "South", 70, None, None),
+                   dry_run=True)
+    flags = result.impact["flags"]
+    assert "Kindergarten readiness for Community, 2023: 60.0% → none, would disappear from the dashboard." in flags
+    assert ("The latest Kindergarten readiness for Community would go back from 2023 to 2022: the newest figure would "
+            "no longer be shown.") in flags
+    gone = [c for c in result.impact["changes"] if c["change"] == "gone"]
+    assert [(c["place"], c["period"], c["before_numerator"], c["before_denominator"]) for c in gone] == [
+        ("Community", "2023", "120", "200")]
+
+
+def test_the_load_keeps_its_impact_with_its_record(catalog_db, tmp_path):
+    loaded = _load(catalog_db, tmp_path, "SCHOOLS", "a.xlsx", ("children_served", "2023", "North", 40, None, None))
+    assert loaded.status == "loaded"
+    stored = database.cursor(catalog_db).execute("SELECT impact_json FROM uploads WHERE upload_id = ?",
+                                                 [loaded.upload_id]).fetchone()[0]
+    impact = json.loads(stored)
+    assert impact == loaded.impact
+    assert {(c["place"], c["after"], c["change"]) for c in impact["changes"]} == {("North", "40", "new"), ("Community", "40", "new")}
+
+
+def test_impact_shows_no_small_cell_the_dashboard_hides(catalog_db, tmp_path):
+    result = _load(catalog_db, tmp_path, "SCHOOLS", "s.xlsx", ("children_served", "2023", "North", 3, None, None),
+                   ("children_served", "2023", "South", 40, None, None), dry_run=True)
+    after = {c["place"]: c["after"] for c in result.impact["changes"]}
+    # North's 3 is hidden, and so is South (else the community's 43 less South's 40 would give it away).
+    assert after == {"North": "hidden (small numbers)", "South": "hidden (small numbers)", "Community": "43"}
+
+
+@pytest.mark.parametrize("flag", ["--dry-run"])
+def test_the_command_line_dry_run_prints_the_impact(catalog_db, tmp_path, capsys, flag):
+    from backbone.cli import main
+
+    path = data_workbook(tmp_path / "a.xlsx", _rows(("children_served", "2023", "North", 40, None, None)))
+    main(["ingest", str(path), "--partner", "SCHOOLS", flag, "--json"])
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["impact"]["figures_new"] == 2 and printed["impact"]["flags"] == []

@@ -2,14 +2,13 @@
 
 import logging
 
-import pandas as pd
 import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
+from backbone.intake import assistant
 from backbone.intake.ingest import ingest_file, undo_upload
 from backbone.intake.preview import skipped_summary, stored_counts, stored_rows
-from backbone.intake.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
 from backbone.intake.reader.sandbox import prepare as prepare_reader
 from backbone.intake.reader.workbook import limits_help
 from backbone.intake.staging import staged
@@ -122,23 +121,78 @@ if result.warnings:
     with st.expander(f"{len(result.warnings)} note{'s' if len(result.warnings) != 1 else ''} (loaded anyway)"):
         ui.show_findings(result.warnings, key="notes")
 
-with st.expander("How your columns are read", expanded=bool(result.errors)):
-    st.caption("Change what a column holds if Backbone guessed wrong, then read the file again.")
-    read_as = {sheet: fields_by_header(mapped) for sheet, mapped in result.columns_mapped.items()}
-    mapping = pd.DataFrame([
-        {"sheet": sheet, "column": header, "read as": state["mapping"].get(header) or read_as.get(sheet, {}).get(header, IGNORE)}
-        for sheet, headers in result.headers_seen.items() for header in headers
-    ])
-    if len(mapping):
-        edited = st.data_editor(mapping, hide_index=True, disabled=["sheet", "column"], key="mapping-editor", width="stretch",
-                                column_config={"read as": st.column_config.SelectboxColumn(
-                                    "Read as", options=[*MAPPED_FIELDS, IGNORE], required=True)})
-        if st.button("Read again with these columns", icon=":material/refresh:"):
-            # Only what the partner changed: the reader's own reading of every other column stands.
-            changed = edited[edited["read as"] != mapping["read as"]]
-            state["mapping"] = {**state["mapping"], **dict(zip(changed.column, changed["read as"], strict=True))}
-            state["result"] = None
-            st.rerun()
+def read_again(mapping: dict) -> None:
+    """Read the file again with the assistant's mapping: the findings, preview and impact follow it."""
+    state["mapping"], state["result"] = mapping, None
+    st.rerun()
+
+
+checked_against = result.checked.basis.catalog if result.checked is not None else None
+if result.headers_seen and checked_against is not None:
+    # What the assistant edits: the partner's mapping, or the one remembered for them that read this file.
+    base = state["mapping"] or (result.mapping_used if result.mapping_source == "remembered" else None) or {}
+    with st.expander("How your file is read", expanded=bool(result.errors) or bool(state["mapping"]), icon=":material/tune:"):
+        st.caption("Everything Backbone needs to know about your file, chosen from lists. Backbone's guesses are "
+                   "marked; change any of them, then read the file again: the preview below follows.")
+        names = sorted(m.name for m in checked_against.metrics.values())
+        columns_tab, constants_tab, tables_tab, codes_tab = st.tabs(
+            ["Columns", "Same for every row", "Tables", "Codes and fiscal year"])
+        with columns_tab:
+            before = assistant.column_rows(result.headers_seen, result.columns_mapped, base, checked_against)
+            edited = st.data_editor(
+                before, hide_index=True, key="mapping-editor", width="stretch", disabled=["Table", "Column", "Source"],
+                column_config={
+                    "Read as": st.column_config.SelectboxColumn("Read as", options=list(assistant.READ_AS.values()), required=True),
+                    "Its metric": st.column_config.SelectboxColumn(
+                        "Its metric", options=names, help="For a value column: the catalog metric its values are"),
+                    **{title: st.column_config.TextColumn(title, help="For a value column: what every value in it shares")
+                       for title in list(assistant.FIXED_COLUMNS.values())[1:]},
+                    "Source": st.column_config.TextColumn("Source", help="Backbone's guess, or your choice"),
+                })
+            st.caption("A column of values for one metric, period, place or group (a wide table): read it as *value* "
+                       "and say what its values share in the columns beside.")
+            if st.button("Read again with these columns", icon=":material/refresh:"):
+                read_again(assistant.with_columns(base, before, edited))
+        with constants_tab:
+            scope_names = assistant.scopes(result.sheets_used, result.table_titles)
+            constants = assistant.constant_rows(base, result.columns_mapped, scope_names, checked_against)
+            if len(constants):
+                for index, constant in constants.iterrows():
+                    line, remove = st.columns([5, 1])
+                    line.markdown(f"**{md(constant.Field)}** is *{md(constant.Value)}* for {md(constant['Applies to'])} "
+                                  f"({md(constant.Source)})")
+                    if isinstance(constant.key, tuple) and remove.button("Remove", key=f"constant-remove-{index}"):
+                        read_again(assistant.without(base, constant.key))
+            else:
+                st.caption("No value is the same for every row yet.")
+            field_words = st.selectbox("Field", list(assistant.CONSTANT_FIELDS.values()), key="constant-field")
+            field = next(f for f, w in assistant.CONSTANT_FIELDS.items() if w == field_words)
+            if field == "metric":
+                value = st.selectbox("Metric", names, index=None, key="constant-metric", placeholder="Choose a metric")
+            else:
+                value = st.text_input("Value", key="constant-value", placeholder="e.g. 2019-20, Female, Portland SD 1J")
+            where = st.selectbox("Applies to", list(scope_names), key="constant-scope",
+                                 help="The whole file, one sheet, or one table (by its title)")
+            if st.button("Set it for every row", icon=":material/add:", disabled=not value):
+                read_again(assistant.with_constant(base, scope_names[where], field, value, checked_against))
+        with tables_tab:
+            every = assistant.table_references(result.headers_seen, result.table_titles, result.sheets_skipped)
+            chosen = st.multiselect("Tables to load", every, default=assistant.chosen_tables(base, every), key="tables-chosen",
+                                    help="Tables by their title (or sheet); leave out the ones not to load")
+            if st.button("Read again with these tables", icon=":material/refresh:"):
+                read_again(assistant.with_tables(base, chosen, every))
+        with codes_tab:
+            codes = st.data_editor(assistant.code_rows(base), num_rows="dynamic", hide_index=True, key="codes-editor",
+                                   width="stretch", column_config={
+                                       "Code": st.column_config.TextColumn("Code", help="As it stands in a value cell, e.g. * or NReq"),
+                                       "Means": st.column_config.SelectboxColumn("Means", options=list(assistant.CODE_MEANINGS))})
+            st.caption("Your own marks for a value not shown: *suppressed* (kept as suppressed, never 0) or *missing* "
+                       "(not loaded, counted).")
+            months = {None: "as the catalog says for your organisation", **dict(enumerate(assistant.MONTHS, start=1))}
+            month = st.selectbox("Your fiscal year starts in", list(months), format_func=months.get, key="fiscal-start",
+                                 index=list(months).index(assistant.fiscal_start(base)))
+            if st.button("Read again with these codes and fiscal year", icon=":material/refresh:"):
+                read_again(assistant.with_fiscal_start(assistant.with_codes(base, codes), month))
 
 not_stored = skipped_summary(result.sheets_skipped, result.skipped, result.missing_reasons, result.rows_not_data)
 if not result.errors:

@@ -56,6 +56,8 @@ class IngestResult:
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
     headers_seen: dict[str, list[str]] = field(default_factory=dict)
+    # Each table found (as headers_seen names it) -> its nearest title row, by which a mapping can name it ('' if none).
+    table_titles: dict[str, str] = field(default_factory=dict)
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     duplicate_of: str | None = None
@@ -282,9 +284,11 @@ def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult
         tables.warnings.insert(0, Finding("(whole file)", None, None,
                                           f"read with the column mapping confirmed for {basis.partner_code} on "
                                           f"{saved[1]:%Y-%m-%d}; change it if this file is laid out differently"))
-    checked = check_blocks(tables.blocks, catalog, catalog.fiscal_start_for(basis.partner_code))
+    fiscal_start = parse_mapping(result.mapping_used).fiscal_start or catalog.fiscal_start_for(basis.partner_code)
+    checked = check_blocks(tables.blocks, catalog, fiscal_start)
     result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
     result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
+    result.table_titles = tables.table_titles
     result.errors = tables.errors + checked.errors
     result.warnings = tables.warnings + checked.warnings
     result.missing_reasons = dict(checked.missing)

@@ -658,7 +658,7 @@ def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store
     choose_file(at, "County School District (KY)", "export.xlsx", book.read_bytes())
     assert not [b for b in at.button if b.label.startswith("Load ")], "a file whose value column is unknown must not load"
     rows = at.session_state["upload"]["result"].headers_seen["Export"]
-    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Score"): {"read as": "value"}},
+    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Score"): {"Read as": "value"}},
                                           "added_rows": [], "deleted_rows": []}
     at.run()
     button(at, "Read again with these columns").click().run()

@@ -112,3 +112,123 @@ def test_what_is_read_but_not_stored_is_listed_with_its_reason(writable_demo_sto
     assert metric_values(at)["Rows to load"] == "1"
     skipped = with_columns(tables(at), "What", "How many", "Why")
     assert skipped.values.tolist()[0][:2] == ["missing cells", "1"]
+
+
+# --- the mapping assistant ------------------------------------------------------------------------------------------
+
+def agency_book(tmp_path, sheets: dict | None = None):
+    """An agency's export: title rows, a place column, groups as columns; no metric and no period column."""
+    from tests.workbooks import write_workbook
+
+    return write_workbook(tmp_path / "agency.xlsx", sheets or {"Graduation": [
+        ["Four-year cohort graduation, by district and sex"], ["Kentucky Department of Education, 2021 release"], [],
+        ["District", "All students", "Female", "Male"],
+        ["Jefferson County", 84.6, 88.0, 81.3]]}).read_bytes()
+
+
+def set_constant(at, field: str, value: str, applies_to: str = "the whole file"):
+    at.selectbox(key="constant-field").set_value(field).run()
+    if field == "metric":
+        at.selectbox(key="constant-metric").set_value(value).run()
+    else:
+        at.text_input(key="constant-value").set_value(value).run()
+    at.selectbox(key="constant-scope").set_value(applies_to).run()
+    button(at, "Set it for every row").click().run()
+    no_exception(at)
+    return at
+
+
+def stored_preview(at) -> pd.DataFrame:
+    return with_columns(frames(at), "Metric", "Period", "From", "To", "Place", "Group", "Value", "Unit")
+
+
+def test_an_agency_file_is_mapped_with_constants_chosen_from_lists_then_loaded(writable_demo_store, app, tmp_path):
+    from tests.app.test_pages import GRADUATION, curve, outcomes
+
+    at = choose_file(app(UPLOAD), KY_NAME, "agency.xlsx", agency_book(tmp_path))
+    assert at.error, "a file with no metric and no period cannot load as it is"
+    # The catalog's metrics are offered by name.
+    at.selectbox(key="constant-field").set_value("metric").run()
+    assert GRADUATION in at.selectbox(key="constant-metric").options
+    assert "grad_rate_4yr" not in at.selectbox(key="constant-metric").options
+    set_constant(at, "metric", GRADUATION)
+    set_constant(at, "period", "2020-21")
+    assert at.session_state["upload"]["mapping"] == {"metric": "=4-year graduation rate", "period": "=2020-21"}
+    assert not at.error, texts(at.error)
+    # The constants are listed as the partner's; the groups-as-columns reading as Backbone's guesses.
+    assert "**metric** is *4-year graduation rate* for the whole file (your choice)" in texts(at.markdown)
+    preview = stored_preview(at)
+    assert preview[["Metric", "Period", "Place", "Group", "Value"]].values.tolist() == [
+        [GRADUATION, "2020-21", "Jefferson County, KY", "All", "84.6"],
+        [GRADUATION, "2020-21", "Jefferson County, KY", "Female", "88"],
+        [GRADUATION, "2020-21", "Jefferson County, KY", "Male", "81.3"]]
+    button(at, "Load 3 values").click().run()
+    no_exception(at)
+    assert curve(outcomes(app, metric=GRADUATION, geography="Community")).set_index("period_label").value["2020-21"] == 84.6
+
+
+def test_a_constant_can_be_scoped_to_one_table_and_removed(writable_demo_store, app, tmp_path):
+    from backbone.intake.assistant import WHOLE_FILE
+
+    def sheet(year: str, value: float) -> list:
+        return [[f"Graduation, school year {year}"], [], ["District", "Rate"], ["Jefferson County", value]]
+
+    at = choose_file(app(UPLOAD), KY_NAME, "two.xlsx", agency_book(tmp_path, {"Y2021": sheet("2020-21", 84.6),
+                                                                                "Y2022": sheet("2021-22", 85.1)}))
+    set_constant(at, "metric", "4-year graduation rate")
+    scopes = at.selectbox(key="constant-scope").options
+    assert WHOLE_FILE in scopes and "sheet 'Y2021'" in scopes
+    table = next(s for s in scopes if s.startswith("table 'Graduation, school year 2021-22'"))
+    set_constant(at, "period", "2021-22", applies_to=table)
+    mapping = at.session_state["upload"]["mapping"]
+    assert mapping["table:Graduation, school year 2021-22"] == {"period": "=2021-22"}
+    assert sorted(stored_preview(at).Period) == ["2020-21", "2021-22"]  # the other table's period still read from its title
+    removes = [b for b in at.button if b.label == "Remove"]
+    assert len(removes) == 2, [t for t in texts(at.markdown) if t.startswith("**")]
+    removes[-1].click().run()
+    no_exception(at)
+    assert "table:Graduation, school year 2021-22" not in at.session_state["upload"]["mapping"]
+
+
+def test_a_value_column_is_given_its_metric_in_the_columns_editor(writable_demo_store, app, tmp_path):
+    from tests.workbooks import write_workbook
+
+    book = write_workbook(tmp_path / "export.xlsx", {"Export": [
+        ["School Year", "Place", "Score", "Students"], ["2020-21", "Jefferson County, KY", 84.2, 1000]]})
+    at = choose_file(app(UPLOAD), KY_NAME, "export.xlsx", book.read_bytes())
+    rows = at.session_state["upload"]["result"].headers_seen["Export"]
+    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Score"): {"Read as": "value", "Its metric": "4-year graduation rate"},
+                                                          rows.index("Students"): {"Read as": "denominator (everyone counted)"}},
+                                          "added_rows": [], "deleted_rows": []}
+    at.run()
+    button(at, "Read again with these columns").click().run()
+    no_exception(at)
+    assert at.session_state["upload"]["mapping"] == {"Score": {"metric": "4-year graduation rate"}, "Students": "denominator"}
+    preview = stored_preview(at)
+    assert preview[["Metric", "Period", "Value", "Denominator"]].values.tolist() == [["4-year graduation rate", "2020-21", "84.2", "1,000"]]
+
+
+def test_a_partners_own_code_is_declared_and_the_tables_to_load_chosen(writable_demo_store, app, tmp_path):
+    def sheet(year: str, female: object) -> list:
+        return [[f"Graduation, school year {year}"], [], ["District", "All students", "Female"],
+                ["Jefferson County", 84.6, female]]
+
+    at = choose_file(app(UPLOAD), KY_NAME, "codes.xlsx", agency_book(tmp_path, {"Y2021": sheet("2020-21", "NReq"),
+                                                                                  "Y2022": sheet("2021-22", 88.0)}))
+    set_constant(at, "metric", "4-year graduation rate")
+    at.session_state["codes-editor"] = {"edited_rows": {}, "added_rows": [{"Code": "NReq", "Means": "suppressed"}],
+                                        "deleted_rows": []}
+    at.selectbox(key="fiscal-start").set_value(10).run()
+    button(at, "Read again with these codes and fiscal year").click().run()
+    no_exception(at)
+    mapping = at.session_state["upload"]["mapping"]
+    assert mapping["codes"] == {"NReq": "suppressed"} and mapping["fiscal_year_start"] == 10
+    preview = stored_preview(at)
+    assert "suppressed (NReq)" in set(preview.Value)
+    tables_chosen = at.multiselect(key="tables-chosen")
+    assert len(tables_chosen.options) == 2
+    tables_chosen.set_value([o for o in tables_chosen.options if "2021-22" in o]).run()
+    button(at, "Read again with these tables").click().run()
+    no_exception(at)
+    assert set(stored_preview(at).Period) == {"2021-22"}
+    assert at.session_state["upload"]["mapping"]["tables"] == ["Graduation, school year 2021-22"]

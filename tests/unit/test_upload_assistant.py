@@ -170,3 +170,92 @@ def test_the_command_line_dry_run_prints_the_impact(catalog_db, tmp_path, capsys
     main(["ingest", str(path), "--partner", "SCHOOLS", flag, "--json"])
     printed = json.loads(capsys.readouterr().out)
     assert printed["impact"]["figures_new"] == 2 and printed["impact"]["flags"] == []
+
+
+# --- the mapping assistant's logic ----------------------------------------------------------------------------------
+
+def _catalog(db):
+    from backbone.store.catalog import Catalog
+
+    return Catalog.from_store(database.cursor(db))
+
+
+def test_the_columns_editor_marks_guesses_and_the_partners_choices(catalog_db):
+    from backbone.intake.assistant import GUESS, YOURS, column_rows
+
+    rows = column_rows({"Data": ["Year", "Where", "KRA", "Notes"]},
+                       {"Data": {"period": "Year", "geography": "Where", "value (metric KRA, group Black, non-Hispanic)": "KRA"}},
+                       {"Notes": "ignore"}, _catalog(catalog_db))
+    table = rows.set_index("Column")
+    assert table.loc["Year", ["Read as", "Source"]].tolist() == ["period (year, school year…)", GUESS]
+    # A wide column's metric by its catalog name (the file said 'KRA', an alias), its group whole despite the comma.
+    assert table.loc["KRA", ["Read as", "Its metric", "Its group", "Source"]].tolist() == [
+        "value", "Kindergarten readiness", "Black, non-Hispanic", GUESS]
+    assert table.loc["Notes", ["Read as", "Source"]].tolist() == ["not read", YOURS]
+
+
+def test_only_the_rows_a_partner_changed_go_into_the_mapping(catalog_db):
+    from backbone.intake.assistant import column_rows, with_columns
+
+    before = column_rows({"Data": ["Year", "Score", "N"]}, {"Data": {"period": "Year"}}, {}, _catalog(catalog_db))
+    after = before.copy()
+    after.loc[1, ["Read as", "Its metric", "Its group"]] = ["value", "Kindergarten readiness", "Female"]
+    after.loc[2, "Read as"] = "denominator (everyone counted)"
+    assert with_columns({"metric": "=x"}, before, after) == {
+        "metric": "=x", "Score": {"metric": "Kindergarten readiness", "group": "Female"}, "N": "denominator"}
+
+
+def test_a_header_in_two_tables_is_mapped_for_its_own_sheet(catalog_db):
+    from backbone.intake.assistant import column_rows, with_columns
+
+    before = column_rows({"A": ["Rate"], "B": ["Rate"]}, {}, {}, _catalog(catalog_db))
+    after = before.copy()
+    after.loc[1, "Read as"] = "value"
+    assert with_columns({}, before, after) == {"sheet:B": {"Rate": "value"}}
+
+
+def test_constants_for_the_file_a_sheet_or_a_table_and_their_removal(catalog_db):
+    from backbone.intake.assistant import constant_rows, scopes, with_constant, without
+    from backbone.intake.reader.mapping import parse_mapping
+
+    catalog = _catalog(catalog_db)
+    where = scopes(["Data"], {"Data": "Table 1.4 Children by age", "Data, table at row 30": ""})
+    assert where == {"the whole file": None, "sheet 'Data'": "sheet:Data",
+                     "table 'Table 1.4 Children by age' (Data)": "table:Table 1.4 Children by age"}
+    mapping = with_constant({}, None, "metric", "KRA", catalog)  # an alias: stored by the catalog's name
+    mapping = with_constant(mapping, "table:Table 1.4 Children by age", "period", "2022", catalog)
+    assert mapping == {"metric": "=Kindergarten readiness", "table:Table 1.4 Children by age": {"period": "=2022"}}
+    assert parse_mapping(mapping).scoped("Data", "Table 1.4 Children by age").constants == {
+        "metric": "Kindergarten readiness", "period": "2022"}
+    rows = constant_rows(mapping, {"Data": {"group": "=Female"}}, where, catalog)
+    assert rows[["Applies to", "Field", "Value", "Source"]].values.tolist() == [
+        ["the whole file", "metric", "Kindergarten readiness", "your choice"],
+        ["table 'Table 1.4 Children by age' (Data)", "period", "2022", "your choice"],
+        ["'Data'", "group", "Female", "Backbone's guess"]]
+    assert without(mapping, ("table:Table 1.4 Children by age", "period")) == {"metric": "=Kindergarten readiness"}
+
+
+def test_tables_codes_and_the_fiscal_year_start(catalog_db):
+    from backbone.intake.assistant import chosen_tables, code_rows, fiscal_start, with_codes, with_fiscal_start, with_tables
+    from backbone.intake.reader.mapping import parse_mapping
+
+    every = ["Table 1.1", "Table 1.2"]
+    assert with_tables({}, every, every) == {} and chosen_tables({}, every) == every
+    assert with_tables({}, ["Table 1.2"], every) == {"tables": ["Table 1.2"]}
+    assert chosen_tables({"tables": ["table 1.2"]}, every) == ["Table 1.2"]
+    codes = code_rows({"codes": {"NReq": "missing"}})
+    codes.loc[1] = ["*", "suppressed"]
+    codes.loc[2] = ["  ", "suppressed"]  # a blank row the partner added: dropped
+    assert with_codes({}, codes) == {"codes": {"NReq": "missing", "*": "suppressed"}}
+    assert fiscal_start(with_fiscal_start({}, 10)) == 10 and with_fiscal_start({"fiscal_year_start": 10}, None) == {}
+    assert parse_mapping({"fiscal_year_start": 13}).problems == [
+        "'fiscal_year_start': the fiscal year's first month is a number from 1 to 12, not '13'"]
+
+
+def test_the_mappings_fiscal_year_start_dates_a_fiscal_year(catalog_db, tmp_path):
+    path = tmp_path / "fy.csv"
+    path.write_text("metric,period,geography,value\nchildren_served,FY 2021,North,40\n")
+    july = ingest_file(path, "SCHOOLS", db=catalog_db, dry_run=True)
+    october = ingest_file(path, "SCHOOLS", db=catalog_db, dry_run=True, column_map={"fiscal_year_start": 10})
+    assert str(july.checked.rows.column("period_start")[0]) == "2020-07-01"
+    assert str(october.checked.rows.column("period_start")[0]) == "2020-10-01"

@@ -136,7 +136,7 @@ if result.headers_seen and checked_against is not None:
                    "marked; change any of them, then read the file again: the preview below follows.")
         names = sorted(m.name for m in checked_against.metrics.values())
         columns_tab, constants_tab, tables_tab, codes_tab = st.tabs(
-            ["Columns", "Same for every row", "Tables", "Codes and fiscal year"])
+            ["Columns", "Same for every row", "Tables", "Codes and fiscal year"], key="assistant-tab", on_change="rerun")
         with columns_tab:
             before = assistant.column_rows(result.headers_seen, result.columns_mapped, base, checked_against)
             edited = st.data_editor(

@@ -1,6 +1,7 @@
 """Upload: a partner sends a workbook, sees what the reader found, fixes a column mapping, loads, and can undo."""
 
 import logging
+from pathlib import Path
 
 import streamlit as st
 
@@ -107,6 +108,9 @@ counts[1].metric("New", result.rows_new)
 counts[2].metric("Changed", result.rows_changed)
 counts[3].metric("Suppressed at source", result.rows_suppressed, help="Kept as suppressed with your mark, never as 0.")
 counts[4].metric("Missing values", result.rows_missing, help="Blank, N/A and similar cells: not loaded, counted here.")
+if result.mapping_source == "recipe" and not state["mapping"]:
+    st.info(f"Read with your recipe **{md(result.recipe)}**: this file has the shape it was saved for, so nothing needs "
+            "choosing. Change it in 'How your file is read' below if this file differs.", icon=":material/bookmark:")
 if result.mapping_source == "remembered":
     st.info("Read with the column mapping confirmed for your organisation's last upload; change it below if this file "
             "differs.", icon=":material/bookmark:")
@@ -130,7 +134,7 @@ def read_again(mapping: dict) -> None:
 checked_against = result.checked.basis.catalog if result.checked is not None else None
 if result.headers_seen and checked_against is not None:
     # What the assistant edits: the partner's mapping, or the one remembered for them that read this file.
-    base = state["mapping"] or (result.mapping_used if result.mapping_source == "remembered" else None) or {}
+    base = state["mapping"] or (result.mapping_used if result.mapping_source in ("remembered", "recipe") else None) or {}
     with st.expander("How your file is read", expanded=bool(result.errors) or bool(state["mapping"]), icon=":material/tune:"):
         st.caption("Everything Backbone needs to know about your file, chosen from lists. Backbone's guesses are "
                    "marked; change any of them, then read the file again: the preview below follows.")
@@ -212,12 +216,25 @@ if not result.errors:
     flags = (result.impact or {}).get("flags", [])
     confirmed = not flags or st.checkbox(f"I have read the {plural(len(flags), 'figure')} to look at twice; load anyway",
                                          key="confirm-flags")
+    # A reading the partner chose (in the assistant) is saved as a named recipe with the load; a recipe applied as it
+    # was is only noted as used.
+    recipe_name = None
+    if state["mapping"]:
+        recipe_name = st.text_input(
+            "Save how this file is read as a recipe named", key="recipe-name",
+            value=result.recipe or f"{partners.set_index('partner_code').name.get(partner, partner)}: {Path(state['name']).stem}",
+            help="Next time a file of the same shape (the same headers) is uploaded, it is read this way by itself. "
+                 "Leave empty not to save it.")
+        if "period" in state["mapping"]:
+            st.caption("This reading sets the period for every row: a later file read with the recipe gets the same "
+                       "period unless you change it then. Where you can, let the period come from a column or the title.")
     if confirmed and st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
                  icon=":material/upload:"):
         try:
             with staged(uploaded.getvalue(), uploaded.name) as path:
                 state["loaded"] = ingest_file(path, partner, original_name=state["name"], column_map=state["mapping"],
-                                              uploaded_by=user.email, actor=user, checked_before=result)
+                                              uploaded_by=user.email, actor=user, checked_before=result,
+                                              save_recipe=(recipe_name or "").strip() or None)
         except Exception as exc:  # noqa: BLE001 - a partner never sees a traceback; nothing was written
             failed(exc, f"{md(state['name'])} was not loaded; nothing was written")
             st.stop()

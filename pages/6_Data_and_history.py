@@ -118,6 +118,14 @@ if len(impacts):
         shown = st.selectbox("Load", list(labels), format_func=labels.get, key="impact-of")
         ui.show_impact(json.loads(impacts.set_index("upload_id").impact_json[shown]), done=True)
 
+recipes = ui.read("recipes")
+if len(recipes):
+    st.markdown("**Recipes**: how each partner's files are read, applied by themselves to a file of the same shape "
+                "(saved when a file is loaded from the Upload page).")
+    ui.show_table(human_table(recipes, {
+        "partner": ("Partner", "text"), "name": ("Recipe", "text"), "saved_at": ("Saved", "datetime"),
+        "saved_by": ("By", "text"), "last_used_at": ("Last used", "datetime"), "mapping": ("Reads", "text")}))
+
 st.subheader("Metric catalog")
 search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")
 catalog = ui.read("metrics_catalog", search)

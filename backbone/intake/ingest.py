@@ -15,7 +15,7 @@ import pyarrow as pa
 
 from backbone import config
 from backbone.errors import BackboneError, Finding
-from backbone.intake import mappings
+from backbone.intake import mappings, recipes
 from backbone.intake.impact import CURRENT_ONCE_LANDED, impact_of
 from backbone.intake.reader.mapping import parse_mapping
 from backbone.intake.reader.sandbox import read_untrusted
@@ -65,7 +65,8 @@ class IngestResult:
     cells: dict[str, int] = field(default_factory=dict)
     rows_not_data: int = 0
     mapping_used: dict | None = None
-    mapping_source: str | None = None  # 'given' or 'remembered'
+    mapping_source: str | None = None  # 'given', 'recipe' or 'remembered'
+    recipe: str | None = None  # the partner's recipe the file was read with, by name
     # What the load does (or would do) to the public figures: impact.impact_of's summary, flags first.
     impact: dict | None = None
     # The rows that passed and what they were checked against (a load after this dry run reuses them); not reported.
@@ -95,12 +96,16 @@ def ingest_file(
     actor: User | None = None,
     db: str | None = None,
     checked_before: IngestResult | None = None,
+    recipe: str | None = None,
+    save_recipe: str | None = None,
 ) -> IngestResult:
     """Validate and load one partner file; nothing is written unless every row passes.
 
     `column_map` names what a column holds where the reader cannot tell: {"Their header": "value", ...}.
     `checked_before` is this file's dry run: when the file, the mapping and the catalog are still what it read, the
     load uses its checked rows instead of reading and checking the file again.
+    With no `column_map`, a recipe of the partner's whose shape the file has is applied by itself; `recipe` names the
+    one to apply. `save_recipe` saves the mapping the load used as the partner's recipe of that name.
     """
     path = Path(path)
     partner_code = partner_code.strip().upper()
@@ -111,11 +116,15 @@ def ingest_file(
         known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
         raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
     sha = file_sha256(path)
+    chosen = recipes.named(cur, partner_code, recipe) if recipe else None
+    column_map = chosen.mapping if chosen else column_map
     basis = Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
-                   Catalog.from_store(cur))
+                   Catalog.from_store(cur), () if column_map else recipes.for_partner(cur, partner_code),
+                   chosen.name if chosen else None)
     # The same file read again with a different mapping is read again: only the same file and mapping is a duplicate
-    # (no mapping given means the one remembered for the partner, or none).
-    same_mapping = [_mapping_text(column_map)] if column_map else [None, _mapping_text(basis.remembered and basis.remembered[0])]
+    # (no mapping given means a recipe of the partner's, the one remembered for them, or none).
+    same_mapping = [_mapping_text(column_map)] if column_map else [
+        None, _mapping_text(basis.remembered and basis.remembered[0]), *(r.mapping_json for r in basis.recipes)]
     previous = _loaded_with_sha(cur, partner_code, sha, same_mapping)
     if previous:
         return IngestResult(status="duplicate", file_name=name, partner_code=partner_code, duplicate_of=previous)
@@ -170,6 +179,11 @@ def ingest_file(
         replace_public_rows(wcur, codes, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
+        if save_recipe and result.mapping_used:
+            recipes.save(wcur, partner_code, save_recipe, result.mapping_used, recipes.shape(result.headers_seen),
+                         upload_id, uploaded_by)
+        elif result.recipe:
+            recipes.used(wcur, partner_code, result.recipe)
         # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
         stored.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, stored)
@@ -230,6 +244,8 @@ class Basis:
     column_map: dict | None
     remembered: tuple[dict, datetime] | None
     catalog: Catalog
+    recipes: tuple[recipes.Recipe, ...] = ()  # the partner's, tried on a file read with no mapping given
+    recipe_name: str | None = None  # the recipe column_map came from, when one was named
 
 
 @dataclass(frozen=True)
@@ -278,7 +294,11 @@ def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult
     catalog, column_map, saved = basis.catalog, basis.column_map, basis.remembered
     tables = find_tables(grids, column_map, catalog)
     if column_map:
-        result.mapping_used, result.mapping_source = column_map, "given"
+        result.mapping_used, result.mapping_source = column_map, "recipe" if basis.recipe_name else "given"
+        result.recipe = basis.recipe_name
+    elif found := _recipe_for(grids, basis):
+        (recipe, tables), result.mapping_source = found, "recipe"
+        result.mapping_used, result.recipe = recipe.mapping, recipe.name
     elif saved and set(parse_mapping(saved[0]).columns) <= (tried := find_tables(grids, saved[0], catalog)).mapping_keys_used:
         tables, result.mapping_used, result.mapping_source = tried, saved[0], "remembered"
         tables.warnings.insert(0, Finding("(whole file)", None, None,
@@ -300,6 +320,16 @@ def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult
         result.errors.append(Finding(tables.sheets_used[0], None, None, "no rows with values to load"))
     result.checked = _CheckedRows(basis, None if result.errors else checked.table)
     return result
+
+
+def _recipe_for(grids: list, basis: Basis) -> tuple[recipes.Recipe, object] | None:
+    """The newest of the partner's recipes whose shape this file has (read with it, the same headers), with the
+    tables it reads, or None."""
+    for recipe in basis.recipes:
+        tables = find_tables(grids, recipe.mapping, basis.catalog)
+        if tables.headers_seen and recipes.shape(tables.headers_seen) == recipe.headers:
+            return recipe, tables
+    return None
 
 
 def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str, mappings_: list[str | None]) -> str | None:

@@ -232,3 +232,36 @@ def test_a_partners_own_code_is_declared_and_the_tables_to_load_chosen(writable_
     no_exception(at)
     assert set(stored_preview(at).Period) == {"2021-22"}
     assert at.session_state["upload"]["mapping"]["tables"] == ["Graduation, school year 2021-22"]
+
+
+# --- recipes --------------------------------------------------------------------------------------------------------
+
+def yearly_export(tmp_path, year: str, value: float) -> bytes:
+    """The district's yearly export: the school year only in its title, groups as columns, no metric column."""
+    return agency_book(tmp_path, {f"SY{year}": [
+        [f"Cohort outcomes by district and sex, school year {year}"], [], ["District", "All students", "Female", "Male"],
+        ["Jefferson County", value, value + 3, value - 3]]})
+
+
+def test_a_confirmed_reading_is_saved_as_a_recipe_and_reads_next_years_file_with_no_choices(writable_demo_store, app, tmp_path):
+    at = choose_file(app(UPLOAD), KY_NAME, "sy2020-21.xlsx", yearly_export(tmp_path, "2020-21", 84.6))
+    set_constant(at, "metric", "4-year graduation rate")
+    assert at.text_input(key="recipe-name").value == "County School District (KY): sy2020-21"
+    at.text_input(key="recipe-name").set_value("KDE cohort file").run()
+    button(at, "Load 3 values").click().run()
+    no_exception(at)
+
+    # Next year's file: the same shape, read with the recipe by itself; loaded without touching the assistant.
+    at = choose_file(app(UPLOAD), KY_NAME, "sy2021-22.xlsx", yearly_export(tmp_path, "2021-22", 85.0))
+    assert any("Read with your recipe **KDE cohort file**" in text for text in texts(at.info)), texts(at.info)
+    assert not at.error, texts(at.error)
+    assert set(stored_preview(at).Period) == {"2021-22"}
+    button(at, "Load 3 values").click().run()
+    no_exception(at)
+    loaded = uploads_in_store(writable_demo_store, KY).iloc[-1]
+    assert loaded.file_name == "sy2021-22.xlsx" and json.loads(loaded.mapping_json) == {"metric": "=4-year graduation rate"}
+
+    history = app(HISTORY)
+    no_exception(history)
+    listed = with_columns(frames(history), "Partner", "Recipe", "Saved", "Last used")
+    assert listed[["Partner", "Recipe"]].values.tolist() == [[KY_NAME, "KDE cohort file"]]

@@ -100,3 +100,38 @@ def test_a_load_that_would_remove_the_latest_community_figure_is_flagged(upload_
     wait_for_app(page)
     expect(page.get_by_role("button", name="Load 1 value")).to_be_visible()
     screenshot(page, "upload-impact-latest-back")
+
+
+def yearly_export(tmp_path, year: str, value: float):
+    return write_workbook(tmp_path / f"kde-cohort-{year}.xlsx", {f"SY{year}": [
+        [f"Cohort outcomes by district and sex, school year {year}"], [], ["District", "All students", "Female", "Male"],
+        ["Jefferson County", value, value + 3, value - 3]]})
+
+
+def test_next_years_file_of_the_same_shape_loads_with_its_recipe_and_no_choices(upload_server, page, tmp_path):
+    open_upload(page, upload_server, yearly_export(tmp_path, "2020-21", 84.6))
+    page.get_by_role("tab", name="Same for every row").click()
+    wait_for_app(page)
+    pick(page, page.get_by_role("combobox", name="Metric"), "4-year", "4-year graduation rate")
+    wait_for_app(page)
+    page.get_by_role("button", name="Set it for every row").click()
+    wait_for_app(page)
+    name = page.get_by_role("textbox", name="Save how this file is read as a recipe named")
+    name.fill("KDE cohort file")
+    name.press("Enter")
+    wait_for_app(page)
+    page.get_by_role("button", name="Load 3 values").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Loaded 3 values from kde-cohort-2020-21.xlsx")).to_be_visible()
+
+    # Next year: a new page, the file dropped, and only the Load button pressed.
+    open_upload(page, upload_server, yearly_export(tmp_path, "2021-22", 85.0))
+    expect(page.get_by_text("Read with your recipe KDE cohort file", exact=False)).to_be_visible()
+    screenshot(page, "upload-recipe-applied")
+    page.get_by_role("button", name="Load 3 values").click()
+    wait_for_app(page)
+    expect(page.get_by_text("Loaded 3 values from kde-cohort-2021-22.xlsx")).to_be_visible()
+    page.goto(f"{upload_server.url}/Outcomes?metric=4-year+graduation+rate")
+    wait_for_app(page)
+    labels = chart_labels(page, 0)
+    assert any("Period: 2021-22" in label and "Value: 85" in label for label in labels), labels

@@ -259,3 +259,80 @@ def test_the_mappings_fiscal_year_start_dates_a_fiscal_year(catalog_db, tmp_path
     october = ingest_file(path, "SCHOOLS", db=catalog_db, dry_run=True, column_map={"fiscal_year_start": 10})
     assert str(july.checked.rows.column("period_start")[0]) == "2020-07-01"
     assert str(october.checked.rows.column("period_start")[0]) == "2020-10-01"
+
+
+# --- recipes --------------------------------------------------------------------------------------------------------
+
+def _agency_file(tmp_path, year: str, value: float):
+    """An agency's yearly export: the period only in its title, no metric column."""
+    from tests.workbooks import write_workbook
+
+    return write_workbook(tmp_path / f"readiness-{year}.xlsx", {f"Y{year}": [
+        [f"School entry assessment by area and sex, {year}"], [], ["Area", "All students", "Female", "Male"],
+        ["North", value, value + 1, value - 1], ["South", value + 10, value + 11, value + 9]]})
+
+
+def test_a_saved_recipe_reads_next_years_file_of_the_same_shape_by_itself(catalog_db, tmp_path):
+    recipe = {"metric": "=Kindergarten readiness"}
+    first = ingest_file(_agency_file(tmp_path, "2022", 60), "SCHOOLS", db=catalog_db, column_map=recipe,
+                        save_recipe="County readiness file")
+    assert first.status == "loaded", first.errors
+    # Next year: the same headers under another title and sheet name; no mapping given.
+    nxt = ingest_file(_agency_file(tmp_path, "2023", 64), "SCHOOLS", db=catalog_db, dry_run=True)
+    assert (nxt.status, nxt.mapping_source, nxt.recipe, nxt.mapping_used) == ("dry-run", "recipe", "County readiness file", recipe)
+    assert set(nxt.checked.rows.column("period_label").to_pylist()) == {"2023"}
+    loaded = ingest_file(_agency_file(tmp_path, "2023", 64), "SCHOOLS", db=catalog_db)
+    assert loaded.status == "loaded" and loaded.recipe == "County readiness file"
+    # Another partner's file of the same shape is not read with this partner's recipe.
+    other = ingest_file(_agency_file(tmp_path, "2023", 64), "CLINIC", db=catalog_db, dry_run=True)
+    assert other.recipe is None and other.status == "rejected"
+
+
+def test_a_file_of_another_shape_is_not_read_with_a_recipe(catalog_db, tmp_path):
+    from tests.workbooks import write_workbook
+
+    ingest_file(_agency_file(tmp_path, "2022", 60), "SCHOOLS", db=catalog_db, column_map={"metric": "=Kindergarten readiness"},
+                save_recipe="County readiness file")
+    other = write_workbook(tmp_path / "other.xlsx", {"Data": [["Kindergarten readiness 2023"], [], ["Area", "All students", "Female"],
+                                                              ["North", 60, 61]]})
+    result = ingest_file(other, "SCHOOLS", db=catalog_db, dry_run=True)
+    assert result.recipe is None and result.mapping_source != "recipe"
+
+
+def test_a_recipe_is_saved_again_under_its_name_and_chosen_by_name(catalog_db, tmp_path):
+    from backbone.errors import BackboneError
+    from backbone.intake import recipes
+
+    ingest_file(_agency_file(tmp_path, "2022", 60), "SCHOOLS", db=catalog_db, column_map={"metric": "=Kindergarten readiness"},
+                save_recipe="County readiness file")
+    ingest_file(_agency_file(tmp_path, "2023", 64), "SCHOOLS", db=catalog_db,
+                column_map={"metric": "=Kindergarten readiness", "codes": {"NR": "missing"}}, save_recipe="county readiness  FILE")
+    saved = recipes.for_partner(database.cursor(catalog_db), "SCHOOLS")
+    assert [(r.name, r.mapping) for r in saved] == [
+        ("county readiness FILE", {"metric": "=Kindergarten readiness", "codes": {"NR": "missing"}})]
+    chosen = ingest_file(_agency_file(tmp_path, "2024", 66), "SCHOOLS", db=catalog_db, dry_run=True, recipe="County Readiness File")
+    assert chosen.mapping_source == "recipe" and chosen.recipe == "county readiness FILE"
+    with pytest.raises(BackboneError, match="SCHOOLS has no recipe named 'Nope'. Its recipes: 'county readiness FILE'"):
+        ingest_file(_agency_file(tmp_path, "2024", 66), "SCHOOLS", db=catalog_db, dry_run=True, recipe="Nope")
+
+
+def test_recipes_on_the_command_line_and_in_backups(catalog_db, tmp_path, capsys):
+    from backbone.cli import main
+    from backbone.store.export import backup, restore
+
+    path = _agency_file(tmp_path, "2022", 60)
+    mapping = tmp_path / "map.json"
+    mapping.write_text(json.dumps({"metric": "=Kindergarten readiness"}))
+    assert main(["ingest", str(path), "--partner", "SCHOOLS", "--map", str(mapping), "--save-recipe", "County file"]) == 0
+    capsys.readouterr()
+    assert main(["recipes"]) == 0
+    listed = capsys.readouterr().out
+    assert "SCHOOLS" in listed and "County file" in listed and "Kindergarten readiness" in listed
+    assert main(["ingest", str(_agency_file(tmp_path, "2023", 64)), "--partner", "SCHOOLS", "--recipe", "County file",
+                 "--dry-run", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["recipe"] == "County file"
+    assert main(["ingest", str(path), "--partner", "SCHOOLS", "--recipe", "County file", "--map", str(mapping)]) == 2
+    backup(tmp_path / "backup", db=catalog_db)
+    database.cursor(catalog_db).execute("DELETE FROM recipes")
+    restore(tmp_path / "backup", db=catalog_db)
+    assert database.cursor(catalog_db).execute("SELECT name FROM recipes").fetchall() == [("County file",)]

@@ -203,7 +203,7 @@ if not result.errors:
     rows, catalog = result.checked.rows, result.checked.basis.catalog
     st.subheader("How it will be stored")
     st.caption("The first rows exactly as Backbone will store them. If a metric, period, place or group is not what "
-               "your file means, change how your columns are read above.")
+               "your file means, change it in 'How your file is read' above.")
     ui.show_table(stored_rows(rows, catalog))
     with st.expander(f"Values per metric, period and place ({plural(rows.num_rows, 'value')} in all)"):
         ui.show_table(stored_counts(rows, catalog))
@@ -214,7 +214,7 @@ if not result.errors:
     st.subheader("What it changes on the dashboard")
     ui.show_impact(result.impact)
     flags = (result.impact or {}).get("flags", [])
-    confirmed = not flags or st.checkbox(f"I have read the {plural(len(flags), 'figure')} to look at twice; load anyway",
+    confirmed = not flags or st.checkbox(f"I have read the {plural(len(flags), 'warning')} above; load anyway",
                                          key="confirm-flags")
     # A reading the partner chose (in the assistant) is saved as a named recipe with the load; a recipe applied as it
     # was is only noted as used.

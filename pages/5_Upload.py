@@ -50,6 +50,13 @@ def show_load(state: dict) -> None:
         st.rerun()
 
 
+def go_to_choice(tab: str, field: str | None) -> None:
+    """Open the assistant's tab that answers a finding (and the field of the constant to set)."""
+    st.session_state["assistant-tab"] = tab
+    if field:
+        st.session_state["constant-field"] = assistant.CONSTANT_FIELDS[field]
+
+
 user = ui.setup_page("Upload data", ":material/upload_file:", needs="upload")
 st.title("Upload data")
 st.markdown("Send your numbers as an Excel workbook (or CSV). Backbone checks every row first and tells you exactly "
@@ -121,6 +128,12 @@ if result.errors:
     st.error(f"{len(result.errors)} problem{'s' if len(result.errors) != 1 else ''} to fix before this file can load. "
              "Nothing has been loaded.", icon=":material/error:")
     ui.show_findings(result.errors, key="errors")
+    steps = assistant.next_steps(result.errors, result.sheets_skipped, result.headers_seen)
+    if steps:
+        # A finding a choice in the assistant answers: a button that opens that choice.
+        st.caption("Fix it in 'How your file is read' below:")
+        for column, (label, tab, field) in zip(st.columns(len(steps)), steps, strict=True):
+            column.button(label, key=f"step-{label}", on_click=go_to_choice, args=(tab, field), icon=":material/arrow_downward:")
 if result.warnings:
     with st.expander(f"{len(result.warnings)} note{'s' if len(result.warnings) != 1 else ''} (loaded anyway)"):
         ui.show_findings(result.warnings, key="notes")

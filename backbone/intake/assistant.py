@@ -242,3 +242,25 @@ def with_fiscal_start(mapping: dict, month: int | None) -> dict:
     if month:
         mapping["fiscal_year_start"] = int(month)
     return mapping
+
+
+_MISSING = re.compile(r"gives the ((?:metric|period|value)(?: or the (?:metric|period|value))*)")
+STEPS_SHOWN = 4
+
+
+def next_steps(errors: list, sheets_skipped: dict[str, str], headers_seen: dict[str, list[str]]) -> list[tuple[str, str, str | None]]:
+    """The choices in the assistant that answer the file's findings: (what to do, the assistant's tab, the field of a
+    constant to set or None), a few at most, the whole table's first."""
+    steps: list[tuple[str, str, str | None]] = []
+    for reason in sheets_skipped.values():
+        if found := _MISSING.search(reason):
+            for field in found.group(1).split(" or the "):
+                steps.append(("Choose the column of values", "Columns", None) if field == "value" else
+                             (f"Set the {CONSTANT_FIELDS[field]} for every row", "Same for every row", field))
+    headers = {h for table in headers_seen.values() for h in table}
+    for finding in errors:
+        if finding.column in headers:
+            steps.append((f"Change how '{finding.column}' is read", "Columns", None))
+        elif finding.row is None and "header row" in finding.message:
+            steps.append(("Say what your columns hold", "Columns", None))
+    return list(dict.fromkeys(steps))[:STEPS_SHOWN]

@@ -265,3 +265,16 @@ def test_a_confirmed_reading_is_saved_as_a_recipe_and_reads_next_years_file_with
     no_exception(history)
     listed = with_columns(frames(history), "Partner", "Recipe", "Saved", "Last used")
     assert listed[["Partner", "Recipe"]].values.tolist() == [[KY_NAME, "KDE cohort file"]]
+
+
+def test_a_finding_links_to_the_choice_that_answers_it(writable_demo_store, app, tmp_path):
+    at = choose_file(app(UPLOAD), KY_NAME, "agency.xlsx", agency_book(tmp_path))
+    labels = [b.label for b in at.button if b.key and b.key.startswith("step-")]
+    assert labels == ["Set the metric for every row", "Set the period for every row", "Say what your columns hold"]
+    at.selectbox(key="constant-field").set_value("group").run()
+    button(at, "Set the period for every row").click().run()
+    no_exception(at)
+    assert at.session_state["assistant-tab"] == "Same for every row"
+    # The choice is open at the field the finding asks for.
+    assert at.selectbox(key="constant-field").value == "period"
+    assert at.text_input(key="constant-value") is not None

@@ -336,3 +336,14 @@ def test_recipes_on_the_command_line_and_in_backups(catalog_db, tmp_path, capsys
     database.cursor(catalog_db).execute("DELETE FROM recipes")
     restore(tmp_path / "backup", db=catalog_db)
     assert database.cursor(catalog_db).execute("SELECT name FROM recipes").fetchall() == [("County file",)]
+
+
+def test_findings_lead_to_the_choice_that_answers_them():
+    from backbone.intake.assistant import next_steps
+
+    skipped = {"Data": "header row 3 read 'Area' as geography, but no column or mapping gives the metric or the value (map"}
+    errors = [Finding("Data", 4, "Score", "not a number"), Finding("Data", 5, "Score", "not a number"),
+              Finding("Data", 6, "period", "cannot read '2x'")]
+    assert next_steps(errors, skipped, {"Data": ["Area", "Score"]}) == [
+        ("Set the metric for every row", "Same for every row", "metric"), ("Choose the column of values", "Columns", None),
+        ("Change how 'Score' is read", "Columns", None)]

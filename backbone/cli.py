@@ -45,6 +45,9 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--by", default="cli", help="who is loading (recorded with the upload)")
     ingest.add_argument("--map", type=Path, help='a JSON file naming what columns hold, e.g. {"Rate": "value", "Year": "period",'
                         ' "metric": "=Kindergarten readiness"} (README: Shaping a partner workbook)')
+    ingest.add_argument("--recipe", help="read the file with the partner's recipe of this name (`recipes` lists them)")
+    ingest.add_argument("--save-recipe", metavar="NAME", help="save the mapping this load used as the partner's recipe NAME")
+    commands.add_parser("recipes", help="list every partner's saved recipes (named mappings applied to files of their shape)")
     undo = commands.add_parser("undo", help="roll a load back, restoring the values it replaced")
     undo.add_argument("upload_id")
     commands.add_parser("uploads", help="list every upload, newest first")
@@ -160,6 +163,12 @@ def _run(args: argparse.Namespace, db: str) -> int:
             path=db,
         )
         print(frame.to_string(index=False) if len(frame) else "No uploads yet.")
+    elif args.command == "recipes":
+        frame = database.query(
+            "SELECT partner_code, name, saved_at, saved_by, last_used_at, mapping_json FROM recipes"
+            " ORDER BY partner_code, saved_at DESC", path=db)
+        print(frame.to_string(index=False) if len(frame) else "No recipes yet: a load saves one (Upload page, or "
+              "`ingest --save-recipe NAME`).")
     elif args.command == "export":
         from backbone.store.export import export_views
 
@@ -280,6 +289,8 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
 
     _require_file(args.file)
     column_map = None
+    if args.map and args.recipe:
+        raise BackboneError("Give --map or --recipe, not both: a recipe is a saved mapping.")
     if args.map:
         _require_file(args.map)
         try:
@@ -287,7 +298,8 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
         except json.JSONDecodeError as exc:
             raise BackboneError(f"'{args.map}' is not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
     try:
-        result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, column_map=column_map, db=db)
+        result = ingest_file(args.file, args.partner, uploaded_by=args.by, dry_run=args.dry_run, column_map=column_map, db=db,
+                             recipe=args.recipe, save_recipe=args.save_recipe)
     except BackboneError:
         raise
     except Exception as exc:  # noqa: BLE001 - never a traceback: a plain answer (JSON too), exit 1, nothing written
@@ -303,7 +315,7 @@ def _ingest(args: argparse.Namespace, db: str) -> int:
         data = result.as_dict()
         keys = ["status", "upload_id", "rows_loaded", "rows_new", "rows_changed", "rows_unchanged", "rows_suppressed",
                 "rows_missing", "errors", "warnings", "sheets_used", "sheets_skipped", "missing_reasons", "skipped", "duplicate_of",
-                "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source"]
+                "cells", "rows_not_data", "columns_mapped", "headers_seen", "mapping_source", "recipe", "impact"]
         print(json.dumps({k: data[k] for k in keys}, default=str))
     else:
         _print_ingest(result)
@@ -324,3 +336,5 @@ def _print_ingest(result) -> None:
           f" {result.rows_suppressed} suppressed at source, {result.rows_missing} missing values skipped.")
     for finding in result.warnings:
         print(f"  note: {finding}")
+    for flag in (result.impact or {}).get("flags", []):
+        print(f"  look twice: {flag}")

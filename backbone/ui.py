@@ -16,6 +16,7 @@ from streamlit.runtime.context import StreamlitHeaders
 from backbone import config
 from backbone.demo import ensure_demo
 from backbone.errors import BackboneError
+from backbone.intake.preview import FINDINGS_SHOWN, findings_frame
 from backbone.intake.staging import sweep
 from backbone.intake.template import template_bytes
 from backbone.show import charts, maps, render
@@ -462,3 +463,48 @@ def load_once(upload, state_key: str, button: str, load: Callable[[bytes, str], 
     else:
         return outcome
     return None
+
+
+def show_text_table(frame: pd.DataFrame) -> None:
+    """A small table of text that wraps (st.table), every cell shown as typed (st.table reads cells as Markdown)."""
+    st.table(frame.map(md), hide_index=True)
+
+
+FINDING_HEADERS = {"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"}
+
+
+def show_findings(findings: Sequence, key: str) -> None:
+    """Located findings as a table whose long messages wrap (never cut off), blanks where a finding names no row or
+    column; past the first few hundred, the whole list is a download."""
+    show_text_table(findings_frame(findings).rename(columns=FINDING_HEADERS))
+    if len(findings) > FINDINGS_SHOWN:
+        st.caption(f"The first {FINDINGS_SHOWN} of {plural(len(findings), 'finding')}; download them all:")
+        st.download_button("Download every finding (CSV)", frame_to_csv(findings_frame(findings, limit=None)),
+                           "findings.csv", "text/csv", key=f"{key}-all", icon=":material/download:")
+
+
+IMPACT_HEADERS = {"metric": "Metric", "period": "Period", "place": "Place", "group": "Group", "change": "Change",
+                  "before": "Before", "after": "After", "before_numerator": "Before: numerator",
+                  "before_denominator": "Before: denominator", "after_numerator": "After: numerator",
+                  "after_denominator": "After: denominator", "flag": "Look twice"}
+
+
+def show_impact(impact: dict | None, done: bool = False) -> None:
+    """A load's effect on the figures the dashboard shows (intake/impact.py): the flagged moves in words, then every
+    figure it changes, before -> after. `done` says it of a load made, not one about to be."""
+    if not impact:
+        st.caption("No record of what this load changed on the dashboard (it was loaded before Backbone kept one).")
+        return
+    would = "" if done else "would "
+    parts = [f"{plural(impact['figures_new'], 'figure')} {would}appear", f"{impact['figures_changed']:,} {would}change",
+             f"{impact['figures_gone']:,} {would}disappear"]
+    st.markdown("On the dashboard (community, places and groups, small numbers hidden): " + ", ".join(parts) + ".")
+    for flag in impact["flags"]:
+        st.warning(md(flag), icon=":material/warning:")
+    if impact["changes"]:
+        frame = pd.DataFrame(impact["changes"])
+        frame["group"] = [g if d == "All" else f"{d}: {g}" for d, g in zip(frame.dimension, frame.group, strict=True)]
+        show_table(frame[list(IMPACT_HEADERS)].rename(columns=IMPACT_HEADERS),
+                   columns={"Look twice": st.column_config.TextColumn("Look twice", width="large")})
+    if impact.get("changes_not_listed"):
+        st.caption(f"… and {plural(impact['changes_not_listed'], 'more figure')} not listed.")

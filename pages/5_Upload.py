@@ -1,14 +1,15 @@
 """Upload: a partner sends a workbook, sees what the reader found, fixes a column mapping, loads, and can undo."""
 
 import logging
+from pathlib import Path
 
-import pandas as pd
 import streamlit as st
 
 from backbone import ui
 from backbone.errors import BackboneError
+from backbone.intake import assistant
 from backbone.intake.ingest import ingest_file, undo_upload
-from backbone.intake.reader.mapping import IGNORE, MAPPED_FIELDS, fields_by_header
+from backbone.intake.preview import skipped_summary, stored_counts, stored_rows
 from backbone.intake.reader.sandbox import prepare as prepare_reader
 from backbone.intake.reader.workbook import limits_help
 from backbone.intake.staging import staged
@@ -47,6 +48,13 @@ def show_load(state: dict) -> None:
             return
         ui.clear_caches()
         st.rerun()
+
+
+def go_to_choice(tab: str, field: str | None) -> None:
+    """Open the assistant's tab that answers a finding (and the field of the constant to set)."""
+    st.session_state["assistant-tab"] = tab
+    if field:
+        st.session_state["constant-field"] = assistant.CONSTANT_FIELDS[field]
 
 
 user = ui.setup_page("Upload data", ":material/upload_file:", needs="upload")
@@ -107,50 +115,139 @@ counts[1].metric("New", result.rows_new)
 counts[2].metric("Changed", result.rows_changed)
 counts[3].metric("Suppressed at source", result.rows_suppressed, help="Kept as suppressed with your mark, never as 0.")
 counts[4].metric("Missing values", result.rows_missing, help="Blank, N/A and similar cells: not loaded, counted here.")
+if result.mapping_source == "recipe" and not state["mapping"]:
+    st.info(f"Read with your recipe **{md(result.recipe)}**: this file has the shape it was saved for, so nothing needs "
+            "choosing. Change it in 'How your file is read' below if this file differs.", icon=":material/bookmark:")
 if result.mapping_source == "remembered":
     st.info("Read with the column mapping confirmed for your organisation's last upload; change it below if this file "
             "differs.", icon=":material/bookmark:")
 if result.sheets_used:
     st.markdown("Sheets read: " + ", ".join(f"**{md(s)}**" for s in result.sheets_used))
-for sheet, reason in result.sheets_skipped.items():
-    st.caption(f"Sheet '{md(sheet)}' skipped: {md(reason)}.")
-if result.missing_reasons:
-    st.caption("Missing values: " + "; ".join(f"{n} {md(reason)}" for reason, n in result.missing_reasons.items()))
 
 if result.errors:
     st.error(f"{len(result.errors)} problem{'s' if len(result.errors) != 1 else ''} to fix before this file can load. "
              "Nothing has been loaded.", icon=":material/error:")
-    st.dataframe(pd.DataFrame([e.as_dict() for e in result.errors]), hide_index=True, width="stretch",
-                 column_config={"sheet": "Sheet", "row": "Row", "column": "Column", "message": "What to do"})
+    ui.show_findings(result.errors, key="errors")
+    steps = assistant.next_steps(result.errors, result.sheets_skipped, result.headers_seen)
+    if steps:
+        # A finding a choice in the assistant answers: a button that opens that choice.
+        st.caption("Fix it in 'How your file is read' below:")
+        for column, (label, tab, field) in zip(st.columns(len(steps)), steps, strict=True):
+            column.button(label, key=f"step-{label}", on_click=go_to_choice, args=(tab, field), icon=":material/arrow_downward:")
 if result.warnings:
     with st.expander(f"{len(result.warnings)} note{'s' if len(result.warnings) != 1 else ''} (loaded anyway)"):
-        st.dataframe(pd.DataFrame([w.as_dict() for w in result.warnings]), hide_index=True, width="stretch")
+        ui.show_findings(result.warnings, key="notes")
 
-with st.expander("How your columns are read", expanded=bool(result.errors)):
-    st.caption("Change what a column holds if Backbone guessed wrong, then read the file again.")
-    read_as = {sheet: fields_by_header(mapped) for sheet, mapped in result.columns_mapped.items()}
-    mapping = pd.DataFrame([
-        {"sheet": sheet, "column": header, "read as": state["mapping"].get(header) or read_as.get(sheet, {}).get(header, IGNORE)}
-        for sheet, headers in result.headers_seen.items() for header in headers
-    ])
-    if len(mapping):
-        edited = st.data_editor(mapping, hide_index=True, disabled=["sheet", "column"], key="mapping-editor", width="stretch",
-                                column_config={"read as": st.column_config.SelectboxColumn(
-                                    "Read as", options=[*MAPPED_FIELDS, IGNORE], required=True)})
-        if st.button("Read again with these columns", icon=":material/refresh:"):
-            # Only what the partner changed: the reader's own reading of every other column stands.
-            changed = edited[edited["read as"] != mapping["read as"]]
-            state["mapping"] = {**state["mapping"], **dict(zip(changed.column, changed["read as"], strict=True))}
-            state["result"] = None
-            st.rerun()
+def read_again(mapping: dict) -> None:
+    """Read the file again with the assistant's mapping: the findings, preview and impact follow it."""
+    state["mapping"], state["result"] = mapping, None
+    st.rerun()
 
+
+checked_against = result.checked.basis.catalog if result.checked is not None else None
+if result.headers_seen and checked_against is not None:
+    # What the assistant edits: the partner's mapping, or the one remembered for them that read this file.
+    base = state["mapping"] or (result.mapping_used if result.mapping_source in ("remembered", "recipe") else None) or {}
+    with st.expander("How your file is read", expanded=bool(result.errors) or bool(state["mapping"]), icon=":material/tune:"):
+        st.caption("Everything Backbone needs to know about your file, chosen from lists. Backbone's guesses are "
+                   "marked; change any of them, then read the file again: the preview below follows.")
+        names = sorted(m.name for m in checked_against.metrics.values())
+        columns_tab, constants_tab, tables_tab, codes_tab = st.tabs(
+            ["Columns", "Same for every row", "Tables", "Codes and fiscal year"], key="assistant-tab", on_change="rerun")
+        with columns_tab:
+            before = assistant.column_rows(result.headers_seen, result.columns_mapped, base, checked_against)
+            edited = st.data_editor(
+                before, hide_index=True, key="mapping-editor", width="stretch", disabled=["Table", "Column", "Source"],
+                column_config={
+                    "Read as": st.column_config.SelectboxColumn("Read as", options=list(assistant.READ_AS.values()), required=True),
+                    "Its metric": st.column_config.SelectboxColumn(
+                        "Its metric", options=names, help="For a value column: the catalog metric its values are"),
+                    **{title: st.column_config.TextColumn(title, help="For a value column: what every value in it shares")
+                       for title in list(assistant.FIXED_COLUMNS.values())[1:]},
+                    "Source": st.column_config.TextColumn("Source", help="Backbone's guess, or your choice"),
+                })
+            st.caption("A column of values for one metric, period, place or group (a wide table): read it as *value* "
+                       "and say what its values share in the columns beside.")
+            if st.button("Read again with these columns", icon=":material/refresh:"):
+                read_again(assistant.with_columns(base, before, edited))
+        with constants_tab:
+            scope_names = assistant.scopes(result.sheets_used, result.table_titles)
+            constants = assistant.constant_rows(base, result.columns_mapped, scope_names, checked_against)
+            if len(constants):
+                for index, constant in constants.iterrows():
+                    line, remove = st.columns([5, 1])
+                    line.markdown(f"**{md(constant.Field)}** is *{md(constant.Value)}* for {md(constant['Applies to'])} "
+                                  f"({md(constant.Source)})")
+                    if isinstance(constant.key, tuple) and remove.button("Remove", key=f"constant-remove-{index}"):
+                        read_again(assistant.without(base, constant.key))
+            else:
+                st.caption("No value is the same for every row yet.")
+            field_words = st.selectbox("Field", list(assistant.CONSTANT_FIELDS.values()), key="constant-field")
+            field = next(f for f, w in assistant.CONSTANT_FIELDS.items() if w == field_words)
+            if field == "metric":
+                value = st.selectbox("Metric", names, index=None, key="constant-metric", placeholder="Choose a metric")
+            else:
+                value = st.text_input("Value", key="constant-value", placeholder="e.g. 2019-20, Female, Portland SD 1J")
+            where = st.selectbox("Applies to", list(scope_names), key="constant-scope",
+                                 help="The whole file, one sheet, or one table (by its title)")
+            if st.button("Set it for every row", icon=":material/add:", disabled=not value):
+                read_again(assistant.with_constant(base, scope_names[where], field, value, checked_against))
+        with tables_tab:
+            every = assistant.table_references(result.headers_seen, result.table_titles, result.sheets_skipped)
+            chosen = st.multiselect("Tables to load", every, default=assistant.chosen_tables(base, every), key="tables-chosen",
+                                    help="Tables by their title (or sheet); leave out the ones not to load")
+            if st.button("Read again with these tables", icon=":material/refresh:"):
+                read_again(assistant.with_tables(base, chosen, every))
+        with codes_tab:
+            codes = st.data_editor(assistant.code_rows(base), num_rows="dynamic", hide_index=True, key="codes-editor",
+                                   width="stretch", column_config={
+                                       "Code": st.column_config.TextColumn("Code", help="As it stands in a value cell, e.g. * or NReq"),
+                                       "Means": st.column_config.SelectboxColumn("Means", options=list(assistant.CODE_MEANINGS))})
+            st.caption("Your own marks for a value not shown: *suppressed* (kept as suppressed, never 0) or *missing* "
+                       "(not loaded, counted).")
+            months = {None: "as the catalog says for your organisation", **dict(enumerate(assistant.MONTHS, start=1))}
+            month = st.selectbox("Your fiscal year starts in", list(months), format_func=months.get, key="fiscal-start",
+                                 index=list(months).index(assistant.fiscal_start(base)))
+            if st.button("Read again with these codes and fiscal year", icon=":material/refresh:"):
+                read_again(assistant.with_fiscal_start(assistant.with_codes(base, codes), month))
+
+not_stored = skipped_summary(result.sheets_skipped, result.skipped, result.missing_reasons, result.rows_not_data)
 if not result.errors:
-    if st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
+    rows, catalog = result.checked.rows, result.checked.basis.catalog
+    st.subheader("How it will be stored")
+    st.caption("The first rows exactly as Backbone will store them. If a metric, period, place or group is not what "
+               "your file means, change it in 'How your file is read' above.")
+    ui.show_table(stored_rows(rows, catalog))
+    with st.expander(f"Values per metric, period and place ({plural(rows.num_rows, 'value')} in all)"):
+        ui.show_table(stored_counts(rows, catalog))
+if len(not_stored):
+    with st.expander(f"Read but not stored ({len(not_stored)})"):
+        ui.show_text_table(not_stored)
+if not result.errors:
+    st.subheader("What it changes on the dashboard")
+    ui.show_impact(result.impact)
+    flags = (result.impact or {}).get("flags", [])
+    confirmed = not flags or st.checkbox(f"I have read the {plural(len(flags), 'warning')} above; load anyway",
+                                         key="confirm-flags")
+    # A reading the partner chose (in the assistant) is saved as a named recipe with the load; a recipe applied as it
+    # was is only noted as used.
+    recipe_name = None
+    if state["mapping"]:
+        recipe_name = st.text_input(
+            "Save how this file is read as a recipe named", key="recipe-name",
+            value=result.recipe or f"{partners.set_index('partner_code').name.get(partner, partner)}: {Path(state['name']).stem}",
+            help="Next time a file of the same shape (the same headers) is uploaded, it is read this way by itself. "
+                 "Leave empty not to save it.")
+        if "period" in state["mapping"]:
+            st.caption("This reading sets the period for every row: a later file read with the recipe gets the same "
+                       "period unless you change it then. Where you can, let the period come from a column or the title.")
+    if confirmed and st.button(f"Load {plural(result.rows_new + result.rows_changed + result.rows_unchanged, 'value')}", type="primary",
                  icon=":material/upload:"):
         try:
             with staged(uploaded.getvalue(), uploaded.name) as path:
                 state["loaded"] = ingest_file(path, partner, original_name=state["name"], column_map=state["mapping"],
-                                              uploaded_by=user.email, actor=user, checked_before=result)
+                                              uploaded_by=user.email, actor=user, checked_before=result,
+                                              save_recipe=(recipe_name or "").strip() or None)
         except Exception as exc:  # noqa: BLE001 - a partner never sees a traceback; nothing was written
             failed(exc, f"{md(state['name'])} was not loaded; nothing was written")
             st.stop()

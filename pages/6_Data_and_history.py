@@ -1,5 +1,7 @@
 """Data and history: every upload with the difference it made (and undo), the searchable catalog, and catalog updates."""
 
+import json
+
 import pandas as pd
 import streamlit as st
 
@@ -120,6 +122,23 @@ ui.show_table(human_table(catalog, {
 
 if not auth.can(user, "edit"):
     st.stop()  # the catalog is the backbone team's to change
+
+impacts, recipes = ui.read("upload_impacts"), ui.read("recipes")
+if len(impacts) or len(recipes):
+    st.subheader("What loads changed, and recipes")
+if len(impacts):
+    with st.expander("What each load changed on the dashboard"):
+        labels = {r.upload_id: f"{r.uploaded_at:%d %b %Y %H:%M} · {r.partner} · {r.file_name}"
+                  + (" (undone)" if r.status == "undone" else "") for r in impacts.itertuples()}
+        shown = st.selectbox("Load", list(labels), format_func=labels.get, key="impact-of")
+        ui.show_impact(json.loads(impacts.set_index("upload_id").impact_json[shown]), done=True)
+
+if len(recipes):
+    st.markdown("**Recipes**: how each partner's files are read, applied by themselves to a file of the same shape "
+                "(saved when a file is loaded from the Upload page).")
+    ui.show_table(human_table(recipes, {
+        "partner": ("Partner", "text"), "name": ("Recipe", "text"), "saved_at": ("Saved", "datetime"),
+        "saved_by": ("By", "text"), "last_used_at": ("Last used", "datetime"), "mapping": ("Reads", "text")}))
 
 st.subheader("Back up")
 st.markdown("Every table and every kept original, written as a dated folder in the backups folder while the app keeps "

@@ -15,7 +15,8 @@ import pyarrow as pa
 
 from backbone import config
 from backbone.errors import BackboneError, Finding
-from backbone.intake import mappings
+from backbone.intake import mappings, recipes
+from backbone.intake.impact import CURRENT_ONCE_LANDED, impact_of
 from backbone.intake.reader.mapping import parse_mapping
 from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.reader.table import find_tables
@@ -55,6 +56,8 @@ class IngestResult:
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
     headers_seen: dict[str, list[str]] = field(default_factory=dict)
+    # Each table found (as headers_seen names it) -> its nearest title row, by which a mapping can name it ('' if none).
+    table_titles: dict[str, str] = field(default_factory=dict)
     errors: list[Finding] = field(default_factory=list)
     warnings: list[Finding] = field(default_factory=list)
     duplicate_of: str | None = None
@@ -62,7 +65,10 @@ class IngestResult:
     cells: dict[str, int] = field(default_factory=dict)
     rows_not_data: int = 0
     mapping_used: dict | None = None
-    mapping_source: str | None = None  # 'given' or 'remembered'
+    mapping_source: str | None = None  # 'given', 'recipe' or 'remembered'
+    recipe: str | None = None  # the partner's recipe the file was read with, by name
+    # What the load does (or would do) to the public figures: impact.impact_of's summary, flags first.
+    impact: dict | None = None
     # The rows that passed and what they were checked against (a load after this dry run reuses them); not reported.
     checked: _CheckedRows | None = field(default=None, repr=False, compare=False)
 
@@ -90,12 +96,16 @@ def ingest_file(
     actor: User | None = None,
     db: str | None = None,
     checked_before: IngestResult | None = None,
+    recipe: str | None = None,
+    save_recipe: str | None = None,
 ) -> IngestResult:
     """Validate and load one partner file; nothing is written unless every row passes.
 
     `column_map` names what a column holds where the reader cannot tell: {"Their header": "value", ...}.
     `checked_before` is this file's dry run: when the file, the mapping and the catalog are still what it read, the
     load uses its checked rows instead of reading and checking the file again.
+    With no `column_map`, a recipe of the partner's whose shape the file has is applied by itself; `recipe` names the
+    one to apply. `save_recipe` saves the mapping the load used as the partner's recipe of that name.
     """
     path = Path(path)
     partner_code = partner_code.strip().upper()
@@ -106,11 +116,15 @@ def ingest_file(
         known = ", ".join(r[0] for r in cur.execute("SELECT partner_code FROM partners ORDER BY 1").fetchall())
         raise BackboneError(f"Unknown partner code '{partner_code}'. Known partners: {known or 'none yet (load a catalog first)'}.")
     sha = file_sha256(path)
+    chosen = recipes.named(cur, partner_code, recipe) if recipe else None
+    column_map = chosen.mapping if chosen else column_map
     basis = Basis(sha, partner_code, column_map or None, None if column_map else mappings.remembered(cur, partner_code),
-                   Catalog.from_store(cur))
+                   Catalog.from_store(cur), () if column_map else recipes.for_partner(cur, partner_code),
+                   chosen.name if chosen else None)
     # The same file read again with a different mapping is read again: only the same file and mapping is a duplicate
-    # (no mapping given means the one remembered for the partner, or none).
-    same_mapping = [_mapping_text(column_map)] if column_map else [None, _mapping_text(basis.remembered and basis.remembered[0])]
+    # (no mapping given means a recipe of the partner's, the one remembered for them, or none).
+    same_mapping = [_mapping_text(column_map)] if column_map else [
+        None, _mapping_text(basis.remembered and basis.remembered[0]), *(r.mapping_json for r in basis.recipes)]
     previous = _loaded_with_sha(cur, partner_code, sha, same_mapping)
     if previous:
         return IngestResult(status="duplicate", file_name=name, partner_code=partner_code, duplicate_of=previous)
@@ -123,6 +137,7 @@ def ingest_file(
     incoming = result.checked.rows  # Arrow: DuckDB reads it without a copy (a pandas frame of strings costs ~1 s at 200k rows)
     if dry_run:
         _count_changes(cur, partner_code, incoming, result)
+        result.impact = _dry_run_impact(db, cur, partner_code, incoming)
         result.status = "dry-run"
         return result
 
@@ -148,19 +163,27 @@ def ingest_file(
             wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
+            rows = public.result()
+            # Before public_outcomes is replaced: what the dashboard showed, against what it will show.
+            result.impact = impact_of(wcur, _public_now(wcur, codes), rows.rows, landing)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"
                 " stored_path, status, rows_loaded, rows_new, rows_changed, rows_unchanged, rows_suppressed, rows_missing,"
-                " replaced_uploads, mapping_json)"
-                " VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?)",
+                " replaced_uploads, mapping_json, impact_json)"
+                " VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, ?, 'loaded', ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [upload_id, load_seq, partner_code, uploaded_by, uploaded_at, name, sha, str(stored),
                  result.rows_loaded, result.rows_new, result.rows_changed, result.rows_unchanged, result.rows_suppressed,
-                 result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used)],
+                 result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used),
+                 json.dumps(result.impact)],
             )
-            rows = public.result()
         replace_public_rows(wcur, codes, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
+        if save_recipe and result.mapping_used:
+            recipes.save(wcur, partner_code, save_recipe, result.mapping_used, recipes.shape(result.headers_seen),
+                         upload_id, uploaded_by)
+        elif result.recipe:
+            recipes.used(wcur, partner_code, result.recipe)
         # The original is kept before COMMIT; if the copy fails, the load rolls back with it.
         stored.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, stored)
@@ -172,18 +195,6 @@ def ingest_file(
     except BaseException:
         stored.unlink(missing_ok=True)  # the copy is made inside the transaction: a load that did not land keeps none
         raise
-
-
-_CURRENT_ONCE_LANDED = """
-CREATE OR REPLACE TEMP VIEW current_once_landed AS
-SELECT c.*
-FROM current_observations AS c
-ANTI JOIN landing AS n
-    ON c.partner_code = n.partner_code AND c.metric_code = n.metric_code AND c.period_label = n.period_label
-   AND c.geography = n.geography AND c.dimension = n.dimension AND c.group_value = n.group_value
-WHERE c.metric_code IN (SELECT DISTINCT metric_code FROM landing)
-UNION ALL BY NAME
-SELECT * FROM landing"""
 
 
 def _as_current(incoming: pa.Table, upload_id: str, partner_code: str, load_seq: int, uploaded_at: datetime) -> pa.Table:
@@ -204,10 +215,24 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]
     cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
-        cur.execute(_CURRENT_ONCE_LANDED)
+        cur.execute(CURRENT_ONCE_LANDED)
         return public_rows(cur, codes, current="current_once_landed")
     finally:
         cur.close()
+
+
+def _public_now(cur: duckdb.DuckDBPyConnection, codes: list[str]) -> pa.Table:
+    """public_outcomes' rows for these metrics as the dashboard shows them now."""
+    return cur.execute("SELECT * FROM public_outcomes WHERE list_contains(?, metric_code)", [codes]).to_arrow_table()
+
+
+def _dry_run_impact(db: str | None, cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pa.Table) -> dict:
+    """What loading `incoming` would do to the public figures, worked out without writing anything."""
+    # Placeholder upload, order and time: the rows replace the partner's current ones by key, whatever their order.
+    landing = _as_current(incoming, "(dry run)", partner_code, 2**31 - 1, datetime.now())
+    codes = incoming.column("metric_code").unique().to_pylist()
+    after = _public_rows_once_landed(db, landing, codes)
+    return impact_of(cur, _public_now(cur, codes), after.rows, landing)
 
 
 @dataclass(frozen=True)
@@ -219,6 +244,8 @@ class Basis:
     column_map: dict | None
     remembered: tuple[dict, datetime] | None
     catalog: Catalog
+    recipes: tuple[recipes.Recipe, ...] = ()  # the partner's, tried on a file read with no mapping given
+    recipe_name: str | None = None  # the recipe column_map came from, when one was named
 
 
 @dataclass(frozen=True)
@@ -267,15 +294,21 @@ def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult
     catalog, column_map, saved = basis.catalog, basis.column_map, basis.remembered
     tables = find_tables(grids, column_map, catalog)
     if column_map:
-        result.mapping_used, result.mapping_source = column_map, "given"
+        result.mapping_used, result.mapping_source = column_map, "recipe" if basis.recipe_name else "given"
+        result.recipe = basis.recipe_name
+    elif found := _recipe_for(grids, basis):
+        (recipe, tables), result.mapping_source = found, "recipe"
+        result.mapping_used, result.recipe = recipe.mapping, recipe.name
     elif saved and set(parse_mapping(saved[0]).columns) <= (tried := find_tables(grids, saved[0], catalog)).mapping_keys_used:
         tables, result.mapping_used, result.mapping_source = tried, saved[0], "remembered"
         tables.warnings.insert(0, Finding("(whole file)", None, None,
                                           f"read with the column mapping confirmed for {basis.partner_code} on "
                                           f"{saved[1]:%Y-%m-%d}; change it if this file is laid out differently"))
-    checked = check_blocks(tables.blocks, catalog, catalog.fiscal_start_for(basis.partner_code))
+    fiscal_start = parse_mapping(result.mapping_used).fiscal_start or catalog.fiscal_start_for(basis.partner_code)
+    checked = check_blocks(tables.blocks, catalog, fiscal_start)
     result.sheets_used, result.sheets_skipped = tables.sheets_used, tables.sheets_skipped
     result.columns_mapped, result.headers_seen = tables.columns_mapped, tables.headers_seen
+    result.table_titles = tables.table_titles
     result.errors = tables.errors + checked.errors
     result.warnings = tables.warnings + checked.warnings
     result.missing_reasons = dict(checked.missing)
@@ -287,6 +320,16 @@ def check_grids(grids: list, result: IngestResult, basis: Basis) -> IngestResult
         result.errors.append(Finding(tables.sheets_used[0], None, None, "no rows with values to load"))
     result.checked = _CheckedRows(basis, None if result.errors else checked.table)
     return result
+
+
+def _recipe_for(grids: list, basis: Basis) -> tuple[recipes.Recipe, object] | None:
+    """The newest of the partner's recipes whose shape this file has (read with it, the same headers), with the
+    tables it reads, or None."""
+    for recipe in basis.recipes:
+        tables = find_tables(grids, recipe.mapping, basis.catalog)
+        if tables.headers_seen and recipes.shape(tables.headers_seen) == recipe.headers:
+            return recipe, tables
+    return None
 
 
 def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str, mappings_: list[str | None]) -> str | None:

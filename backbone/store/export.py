@@ -28,7 +28,7 @@ TABLES = [
     "schema_info", "partners", "backbone_roles", "metrics", "metric_aliases", "places", "place_aliases",
     "catalog_settings", "targets", "milestones", "expectations", "uploads", "observations", "accounts",
     "column_mappings", "decks", "boundaries", "sign_in_settings", "sign_in_record", "plans", "plan_partners",
-    "plan_actions", "suppression_history", "published_values",
+    "plan_actions", "suppression_history", "published_values", "recipes",
 ]
 # What has been published cannot be unpublished: a restore adds a backup's record of it to the store's own rather
 # than replacing it, so cells hidden before the restore stay hidden after it (store/published.py).

@@ -376,6 +376,32 @@ def upload_detail(upload_id: str, user: User, db: str | None = None) -> pd.DataF
     return uploads(user, db).query("upload_id == @upload_id")
 
 
+def recipes(user: User, db: str | None = None) -> pd.DataFrame:
+    """The partners' saved recipes the user may see (all for a director, their own for a partner), by partner."""
+    require(user, "see_raw")
+    return _read(
+        """SELECT p.name AS partner, r.name, r.saved_at, r.saved_by, r.last_used_at, r.mapping_json AS mapping
+           FROM recipes r LEFT JOIN partners p USING (partner_code)
+           WHERE $partner IS NULL OR r.partner_code = $partner
+           ORDER BY p.name, r.saved_at DESC""",
+        {"partner": None if user.is_director else user.partner_code},
+        db,
+    )
+
+
+def upload_impacts(user: User, db: str | None = None) -> pd.DataFrame:
+    """The partner loads the user may see that kept what they changed on the dashboard (impact_json), newest first."""
+    require(user, "see_raw")
+    return _read(
+        """SELECT u.upload_id, u.uploaded_at, p.name AS partner, u.file_name, u.status, u.impact_json
+           FROM uploads u LEFT JOIN partners p USING (partner_code)
+           WHERE u.kind = 'partner' AND u.impact_json IS NOT NULL AND ($partner IS NULL OR u.partner_code = $partner)
+           ORDER BY u.load_seq DESC""",
+        {"partner": None if user.is_director else user.partner_code},
+        db,
+    )
+
+
 def undo_preview(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
     """What undoing an upload would do: its current values that would leave, and the earlier values that would return."""
     owner = database.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()

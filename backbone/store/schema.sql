@@ -367,3 +367,21 @@ ALTER TABLE metrics ADD COLUMN IF NOT EXISTS frequency VARCHAR;
 ALTER TABLE partners ADD COLUMN IF NOT EXISTS fiscal_year_start INTEGER;
 ALTER TABLE observations ADD COLUMN IF NOT EXISTS place_role VARCHAR;
 ALTER TABLE uploads ADD COLUMN IF NOT EXISTS mapping_json VARCHAR;
+
+-- Added with issue 15 (the upload page as an assistant): what a load did to the public figures (before -> after, with
+-- the moves flagged), kept with its record (intake/impact.py).
+ALTER TABLE uploads ADD COLUMN IF NOT EXISTS impact_json VARCHAR;
+
+-- A partner's named recipe (issue 15): a confirmed mapping (JSON) and the shape of the files it reads (the folded
+-- headers of every table read with it, JSON), applied by itself to a later file of the same shape.
+CREATE TABLE IF NOT EXISTS recipes (
+    recipe_id VARCHAR,
+    partner_code VARCHAR,
+    name VARCHAR,
+    mapping_json VARCHAR,
+    headers_json VARCHAR,
+    saved_by VARCHAR,
+    saved_at TIMESTAMP,
+    upload_id VARCHAR,
+    last_used_at TIMESTAMP
+);

@@ -511,10 +511,11 @@ def test_upload_with_an_unknown_metric_is_refused(writable_demo_store, app, tmp_
     data = data_workbook(tmp_path / "typo.xlsx", [["grad_rate_4yr_typo", *NEW_GRADUATION_ROW[1:]]]).read_bytes()
     at = choose_file(app(UPLOAD), KY_NAME, "typo.xlsx", data)
     assert len(at.error) == 1 and "Nothing has been loaded" in at.error[0].value
-    problems = [frame.value for frame in at.dataframe if {"sheet", "row", "column", "message"} <= set(frame.value.columns)]
+    problems = [frame.value for frame in at.table if {"Sheet", "Row", "Column", "What to do"} <= set(frame.value.columns)]
     assert len(problems) == 1
-    problem = problems[0].iloc[0]
-    assert (problem.sheet, int(problem.row), problem.column) == ("Data", 2, "metric")
+    problem = problems[0].map(plain).iloc[0]
+    assert (problem.Sheet, int(problem.Row), problem.Column) == ("Data", 2, "metric")
+    assert "grad_rate_4yr_typo" in problem["What to do"]
     assert not [b for b in at.button if b.label.startswith("Load ")]
     assert len(uploads_in_store(writable_demo_store)) == 8
     assert "2020-21" not in _graduation_curve(app).index
@@ -658,7 +659,7 @@ def test_upload_a_partner_fixes_a_column_mapping_on_the_page(writable_demo_store
     choose_file(at, "County School District (KY)", "export.xlsx", book.read_bytes())
     assert not [b for b in at.button if b.label.startswith("Load ")], "a file whose value column is unknown must not load"
     rows = at.session_state["upload"]["result"].headers_seen["Export"]
-    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Score"): {"read as": "value"}},
+    at.session_state["mapping-editor"] = {"edited_rows": {rows.index("Score"): {"Read as": "value"}},
                                           "added_rows": [], "deleted_rows": []}
     at.run()
     button(at, "Read again with these columns").click().run()

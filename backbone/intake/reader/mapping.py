@@ -10,6 +10,7 @@
     {"codes": {"NReq": "missing", "-": "suppressed"}}          the partner's own codes for a value not shown
     {"tables": ["Table 1.1", "Custody"]}                       load only these tables (by title words or sheet name)
     {"sheet:RTI": {...}, "table:Table 1.4": {...}}             entries for one sheet, or for the tables a title names
+    {"fiscal_year_start": 10}                                  the partner's fiscal year starts in October (month 1-12)
 
 Headers match case- and punctuation-insensitively, as the whole (multi-row) header or any one of its rows. Entries
 scoped to a sheet or a table come before the whole file's for that sheet or table.
@@ -61,9 +62,11 @@ class Mapping:
     title_field: str | None = None
     tables: list[str] = field(default_factory=list)  # folded references of the tables to load (empty: all)
     scopes: dict[tuple[str, str], Mapping] = field(default_factory=dict)  # ('sheet'|'table', folded name) -> entries
+    fiscal_start: int | None = None  # the first month of the partner's fiscal year, when the mapping says it
 
     def __bool__(self) -> bool:
-        return bool(self.columns or self.constants or self.codes or self.title_field or self.tables or self.scopes)
+        return bool(self.columns or self.constants or self.codes or self.title_field or self.tables or self.scopes
+                    or self.fiscal_start)
 
     def scoped(self, sheet: str, title: str = "") -> Mapping:
         """The entries that apply to one table: the whole file's, then its sheet's, then its title's (later win)."""
@@ -118,6 +121,13 @@ def parse_mapping(raw: dict | None) -> Mapping:
         if folded == "codes":
             mapping.codes, problems = declared_codes(spec)
             mapping.problems += problems
+            continue
+        if folded == "fiscal year start":
+            month = text_of(spec)
+            if month.isdigit() and 1 <= int(month) <= 12:
+                mapping.fiscal_start = int(month)
+            else:
+                mapping.problems.append(f"'{key}': the fiscal year's first month is a number from 1 to 12, not '{spec}'")
             continue
         if folded == "tables":
             refs = spec if isinstance(spec, list) else [spec]

@@ -49,9 +49,14 @@ def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool 
     """
     path = Path(path)
     try:
-        return _read(path, limits, rows)
+        sheets = _read(path, limits, rows)
     except BackboneError as exc:
         raise BackboneError(_as_partner_sees(str(exc), path, name or path.name)) from None
+    # A CSV's one sheet is named after the file: the partner's name for it, not the staged file's generated one.
+    for sheet in sheets:
+        if name and sheet.name == path.stem:
+            sheet.name = Path(name).stem
+    return sheets
 
 
 def _as_partner_sees(message: str, path: Path, name: str) -> str:

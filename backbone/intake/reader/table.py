@@ -85,6 +85,7 @@ class Tables:
     sheets_skipped: dict[str, str] = field(default_factory=dict)
     columns_mapped: dict[str, dict[str, str]] = field(default_factory=dict)
     headers_seen: dict[str, list[str]] = field(default_factory=dict)
+    table_titles: dict[str, str] = field(default_factory=dict)  # each table's key -> its nearest title row ('' if none)
     warnings: list[Finding] = field(default_factory=list)
     errors: list[Finding] = field(default_factory=list)
     rows_not_data: int = 0
@@ -191,6 +192,7 @@ def _read_sheet(grid: Grid, mapping: Mapping, catalog, found: Tables) -> None:
         end = _table_end(grid, header, catalog, table_mapping)
         count += 1
         key = name if count == 1 else f"{name}, table at row {header.first_row + 1}"
+        found.table_titles[key] = title
         if mapping.chooses(name, title_words):
             table = _Table(grid, key, header, end, titles, table_mapping,
                            sheet_titles=[t for t in sheet_titles if t not in titles])

@@ -243,7 +243,8 @@ def add_synthetic_partners(db: str, rows: int, seed: int = DEFAULT_SEED) -> int:
             n_suppressed = int(table["suppressed"].to_numpy().sum())
             sha = hashlib.sha256(f"big_store:{partner.code}:{seed}:{table.num_rows}".encode()).hexdigest()
             cur.execute(
-                "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, NULL, 'loaded', ?, ?, 0, 0, ?, 0, NULL, NULL, NULL, NULL, NULL)",
+                "INSERT INTO uploads VALUES (?, ?, 'partner', ?, ?, ?, ?, ?, NULL, 'loaded', ?, ?, 0, 0, ?, 0, NULL, NULL, NULL, "
+                "NULL, NULL)",
                 [upload_id, database.next_load_seq(cur), partner.code, UPLOADED_BY, now + timedelta(seconds=i),
                  f"{partner.code.lower()}.xlsx", sha, table.num_rows, table.num_rows, n_suppressed],
             )  # fmt: skip

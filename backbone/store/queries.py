@@ -367,12 +367,17 @@ def uploads(user: User, db: str | None = None) -> pd.DataFrame:
     )
 
 
-def upload_detail(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
-    """One upload (for a link to it), if the user may see it: refused politely for another partner's upload."""
+def _require_upload_owner(upload_id: str, user: User, db: str | None) -> None:
+    """Refuse, in words, an upload that does not exist or is another partner's."""
     owner = database.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
     if owner is None:
         raise BackboneError(f"No upload with id '{upload_id}'.")
     require(user, "see_raw", owner[0])
+
+
+def upload_detail(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
+    """One upload (for a link to it), if the user may see it: refused politely for another partner's upload."""
+    _require_upload_owner(upload_id, user, db)
     return uploads(user, db).query("upload_id == @upload_id")
 
 
@@ -404,10 +409,7 @@ def upload_impacts(user: User, db: str | None = None) -> pd.DataFrame:
 
 def undo_preview(upload_id: str, user: User, db: str | None = None) -> pd.DataFrame:
     """What undoing an upload would do: its current values that would leave, and the earlier values that would return."""
-    owner = database.cursor(db).execute("SELECT partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
-    if owner is None:
-        raise BackboneError(f"No upload with id '{upload_id}'.")
-    require(user, "see_raw", owner[0])
+    _require_upload_owner(upload_id, user, db)
     return _read(
         """WITH target AS (
                SELECT u.upload_id, u.file_name, u.uploaded_at, u.load_seq, p.name AS partner

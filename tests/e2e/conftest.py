@@ -157,3 +157,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if item.path.is_relative_to(E2E_DIR):
             item.add_marker(pytest.mark.browser)
+
+
+def sign_in_with_password(page, url: str, email: str, password: str) -> None:
+    """Open `url`; a new session asks for an email and password first, then shows the page."""
+    page.goto(url)
+    wait_for_app(page)
+    page.get_by_role("textbox", name="Email").fill(email)
+    page.get_by_role("textbox", name="Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    wait_for_app(page)

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from backbone.demo import load_demo
 from backbone.store import auth, database
-from tests.e2e.conftest import error_boxes, screenshot, wait_for_app
+from tests.e2e.conftest import error_boxes, screenshot, sign_in_with_password, wait_for_app
 from tests.e2e.server import ServerError, running_app
 from tests.workbooks import data_workbook
 
@@ -34,12 +34,7 @@ def secured_app(tmp_path_factory):
 
 
 def sign_in(page, url: str, password: str) -> None:
-    page.goto(url)
-    wait_for_app(page)
-    page.get_by_role("textbox", name="Email").fill(PARTNER_EMAIL)
-    page.get_by_role("textbox", name="Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+    sign_in_with_password(page, url, PARTNER_EMAIL, password)
 
 
 def test_a_partner_signs_in_uploads_and_is_refused_what_is_not_theirs(secured_app, page, tmp_path):

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from backbone.demo import load_demo
 from backbone.store import auth, database
-from tests.e2e.conftest import error_boxes, screenshot, wait_for_app
+from tests.e2e.conftest import error_boxes, screenshot, sign_in_with_password, wait_for_app
 from tests.e2e.server import ServerError, running_app
 
 PASSWORD = "a long enough password"
@@ -38,13 +38,7 @@ def plans_app(tmp_path_factory):
 
 
 def open_signed_in(page, url: str, email: str) -> None:
-    """Open `url`; a new session asks for the password first, then shows the page."""
-    page.goto(url)
-    wait_for_app(page)
-    page.get_by_role("textbox", name="Email").fill(email)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    wait_for_app(page)
+    sign_in_with_password(page, url, email, PASSWORD)
 
 
 def pick(page, combobox, typed: str, option: str, attempts: int = 5) -> None:

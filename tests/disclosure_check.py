@@ -102,3 +102,37 @@ def worked_out(versions: list[tuple[pd.DataFrame, pd.DataFrame]], units: dict[st
             # A zero worked out is no secret: the rules publish zeros as they are.
             found |= {label[:6] for label, j in labels.items() if not free[j] and label[6] != 0 and label in must_hold}
     return found
+
+
+def all_new_hidden(version: tuple[pd.DataFrame, pd.DataFrame], earlier: list[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple:
+    """`version` with every cell hidden that no earlier version showed with the same numbers: the most any suppression
+    of this version could hide (reasons kept; a newly hidden cell only protects)."""
+    public, truth = version
+    numbers = ["value", "numerator", "denominator"]
+    key = ["metric_code", "period_label", *CELL]
+    shown_before = pd.concat([p.loc[~p.suppressed, key].merge(t[key + numbers], on=key) for p, t in earlier],
+                             ignore_index=True).drop_duplicates()
+    now = public[key].reset_index().merge(truth[key + numbers], on=key, how="left")
+    same = now.merge(shown_before, on=key + numbers, how="left", indicator=True).drop_duplicates("index")
+    new = same.set_index("index").reindex(public.index)["_merge"].ne("both")
+    public = public.copy()
+    reason = public.suppression_reason.where(public.suppressed, "hidden so that another small cell cannot be worked out")
+    public["suppressed"] = public.suppressed | new
+    public["suppression_reason"] = reason.where(public.suppressed, public.suppression_reason)
+    return public, truth
+
+
+def unavoidable(versions: list[tuple[pd.DataFrame, pd.DataFrame]], units: dict[str, str], cells: set) -> set:
+    """Of `cells` (worked out from `versions` together), those that the first version giving each away would give
+    away even with everything new in it hidden: the later data itself, set beside numbers published before, pins
+    them down, so no choice of cells to hide in that version could have kept them."""
+    left = set(cells)
+    kept = set()
+    for i in range(1, len(versions)):
+        if not left:
+            break
+        found = worked_out(versions[: i + 1], units) & left
+        if found:
+            kept |= found & worked_out([*versions[:i], all_new_hidden(versions[i], versions[:i])], units)
+            left -= found
+    return kept

@@ -107,11 +107,14 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
     for v, applies in ((values["value"], ~extra["ratio"]), (values["numerator"], extra["ratio"]), (values["denominator"], extra["ratio"])):
         nonzero |= applies & (np.isnan(v) | (v != 0))
     known = rows.history.known if rows.history is not None and rows.history.known is not None else None
-    history = rows.history
-    if history is not None:
-        zero = {q: np.nan_to_num(values[q], nan=1.0) == 0 for q in values}
-        known = {q: np.concatenate([known[q] if known is not None else np.zeros(len(rows.table), bool), zero[q]]) for q in values}
-        history = published.History(history.versions, history.sticky, known)
+    history = rows.history or published.History()
+    # A remainder protects nothing: a later version that lists its part (a partner sending the missing group or place)
+    # gives its number away, so the audit counts every remainder but a small one as known. Only an unknown one (a
+    # partner's mark) stays an unknown.
+    sensitive = small & nonzero
+    given = {q: np.isfinite(values[q]) & ((values[q] == 0) | ~sensitive) for q in values}
+    known = {q: np.concatenate([known[q] if known is not None else np.zeros(len(rows.table), bool), given[q]]) for q in values}
+    history = published.History(history.versions, history.sticky, known)
     reason = np.full(count, REMAINDER_REASON, dtype=object)
     for k in np.unique(extra["k"][small]):
         reason[small & (extra["k"] == k)] = SMALL_REMAINDER_REASON.format(k)
@@ -125,7 +128,7 @@ def with_remainders(rows: LinkedRows, threshold: np.ndarray) -> LinkedRows:
         ratio=np.concatenate([rows.ratio, extra["ratio"]]), size=np.concatenate([rows.size, np.full(count, np.nan)]),
         hidden=np.concatenate([rows.hidden, nonzero]), reason=np.concatenate([rows.reason, reason]),
         can_hide=np.concatenate([rows.can_hide, np.zeros(count, dtype=bool)]),
-        sensitive=np.concatenate([rows.sensitive, small & nonzero]),
+        sensitive=np.concatenate([rows.sensitive, sensitive]),
         sole_partner=np.concatenate([cells["partner"][: len(rows.table)], extra["partner"]]),
         exposed_to=np.concatenate([rows.exposed_to if rows.exposed_to is not None else np.full(len(rows.table), None, object),
                                    np.full(count, None, dtype=object)]),

@@ -41,15 +41,19 @@ geography = filters[1].selectbox("Place", places, key="geography", bind="query-p
                                  help="'Community' is the whole community; 'Median of places' the typical place where "
                                       "no community-wide value exists.")
 dimensions = ui.read_list("dimensions", metric_code, geography)
+series = ui.read("trend", metric_code, geography)
+if series.empty and dimensions and st.session_state.get("by") not in dimensions:
+    # A place sent only by group (an agency's table of groups with no total) opens on its first breakdown.
+    st.session_state["by"] = dimensions[0]
 dimension = filters[2].selectbox("Break down by", ["(no breakdown)", *dimensions], key="by", bind="query-params",
                                  disabled=not dimensions, help="Groups such as race/ethnicity, gender or income, where the data allow.")
 
-series = ui.read("trend", metric_code, geography)
-if series.empty:
+if series.empty and not dimensions:
     ui.empty_state(f"No data yet for this outcome in {md(geography)}: partners upload it on the Upload page.")
     st.stop()
-row = series.iloc[-1]
 meta = catalog.set_index("metric_code").loc[metric_code]
+row = series.iloc[-1] if len(series) else pd.Series(
+    {"metric_name": meta["name"], "unit": meta.unit, "direction": meta.direction, "latest_value": None})
 
 
 def turning_the_curve() -> None:
@@ -138,7 +142,10 @@ def by_group_and_gap() -> None:
         chart_spec=gap_spec)
 
 
-if is_missing(row.latest_value):
+if series.empty:
+    st.info(f"{md(geography)} has values for {md(row.metric_name)} only by group, no figure for everyone: see them by "
+            "group below.", icon=":material/info:")
+elif is_missing(row.latest_value):
     # Every value of this series is hidden or missing: nothing to turn; the places below may still have values.
     ui.empty_state(f"No value to show for {md(row.metric_name)} in {md(geography)}: every value is hidden to protect small "
                    "numbers, or none was sent. Choose another place, or see the places below.")
@@ -146,7 +153,7 @@ else:
     turning_the_curve()
     beside_comparisons()
 plan_section(metric_code, geography)  # the plan for this curve, even while its values are hidden
-if not is_missing(row.latest_value) and dimension != "(no breakdown)":
+if (series.empty or not is_missing(row.latest_value)) and dimension != "(no breakdown)":
     by_group_and_gap()
 
 if len(places) > 1:

@@ -170,6 +170,15 @@ if result.headers_seen and checked_against is not None:
                        "and say what its values share in the columns beside.")
             if st.button("Read again with these columns", icon=":material/refresh:"):
                 read_again(assistant.with_columns(base, before, edited))
+            # Groups across the columns (Asian, Black, Hispanic...) in one choice rather than three cells per column.
+            st.markdown("**Columns that are groups**")
+            group_columns = st.multiselect("Columns whose values are one group each", list(dict.fromkeys(before.Column)),
+                                           key="group-columns", placeholder="e.g. Asian, Black, Hispanic",
+                                           help="Each column's header names its group; its values are read as values")
+            dimension = st.text_input("Their dimension", key="group-dimension", placeholder="e.g. Race/ethnicity")
+            if st.button("Read these columns as groups", icon=":material/view_column:",
+                         disabled=not (group_columns and dimension.strip())):
+                read_again(assistant.with_group_columns(base, before, group_columns, dimension))
         with constants_tab:
             scope_names = assistant.scopes(result.sheets_used, result.table_titles)
             constants = assistant.constant_rows(base, result.columns_mapped, scope_names, checked_against)

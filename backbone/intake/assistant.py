@@ -138,6 +138,17 @@ def with_columns(mapping: dict, before: pd.DataFrame, after: pd.DataFrame) -> di
     return mapping
 
 
+def with_group_columns(mapping: dict, before: pd.DataFrame, columns: list[str], dimension: str) -> dict:
+    """The mapping with each of `columns` (by header) read as values of its own group of `dimension`, the group named
+    by the header: the shape of an export whose groups run across (Asian, Black, Hispanic...)."""
+    after = before.copy()
+    chosen = after.Column.isin(columns)
+    after.loc[chosen, "Read as"] = READ_AS["value"]
+    after.loc[chosen, FIXED_COLUMNS["dimension"]] = dimension.strip()
+    after.loc[chosen, FIXED_COLUMNS["group"]] = after.loc[chosen, "Column"]
+    return with_columns(mapping, before, after)
+
+
 def constant_rows(mapping: dict, columns_mapped: dict[str, dict[str, str]], scope_names: dict[str, str | None],
                   catalog: Catalog) -> pd.DataFrame:
     """Every constant: the partner's (with where it applies) and the ones Backbone guessed (a period from a title)."""
@@ -194,11 +205,19 @@ def with_tables(mapping: dict, chosen: list[str], every: list[str]) -> dict:
 
 def table_references(headers_seen: dict[str, list[str]], table_titles: dict[str, str], skipped: dict[str, str]) -> list[str]:
     """Every table the file has, by the name a mapping's "tables" entry can use: its title, else its sheet."""
+    keys = [key for key in dict.fromkeys([*headers_seen, *skipped]) if key in table_titles or key in headers_seen]
+    sheet_of = {key: key.split(", table at row ")[0] for key in keys}
     references = []
-    for key in [*headers_seen, *skipped]:
-        title = table_titles.get(key, "")
-        reference = title or key.split(", table at row ")[0]
-        if reference not in references and (key in table_titles or key in headers_seen):
+    for key in keys:
+        title, sheet = table_titles.get(key, ""), sheet_of[key]
+        # A title whose words run inside another table's title ("fiscal year 2021" inside "Table B ... for fiscal
+        # year 2021") would choose both: name the table by its sheet instead where the sheet holds only it.
+        chooser = parse_mapping({"tables": [title]}) if title else None
+        ambiguous = chooser is not None and any(chooser.chooses(sheet_of[other], table_titles.get(other, ""))
+                                                for other in keys if other != key)
+        alone = sum(s == sheet for s in sheet_of.values()) == 1
+        reference = sheet if not title or (ambiguous and alone) else title
+        if reference not in references:
             references.append(reference)
     return references
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from backbone.intake.reader.labels import (
+    LEVELS,
     clean_label,
     is_summary,
     known_place_level,
@@ -176,7 +177,17 @@ def _whole(level: str | None, everything: dict[str, _Parsed], catalog) -> Resolv
         at_level = [p for p in comparisons if p.level == level]
         if len(at_level) == 1:
             return Resolved(at_level[0].name, "comparison")
-    wider = sorted((p for p in comparisons if level_rank(p.level) < community_rank), key=lambda p: level_rank(p.level))
+    # A total is wider than every row it adds up: the 'Total' under a list of states is no state, even the one the
+    # catalog compares with.
+    rows_rank = min((level_rank(_level(q.parts[0], catalog)) for q in others), default=len(LEVELS))
+    wider = sorted((p for p in comparisons if level_rank(p.level) < min(community_rank, rows_rank)),
+                   key=lambda p: level_rank(p.level))
     if wider and (level is None or level_rank(wider[0].level) <= level_rank(level)):
         return Resolved(wider[0].name, "comparison")
     return Resolved(None, "skip", "outside")
+
+
+def _level(name: str, catalog) -> str | None:
+    """A row's level: as the catalog places it, else a nation or US state known by name."""
+    place = catalog.place(name)
+    return place.level if place is not None and place.level else known_place_level(name)

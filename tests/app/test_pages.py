@@ -273,6 +273,21 @@ def test_home_explore_link_opens_that_outcome(demo_store, app):
 
 # --- outcomes -------------------------------------------------------------------------------------------------------
 
+def test_a_place_sent_only_by_group_opens_on_its_groups(writable_demo_store, app, tmp_path):
+    from backbone.intake.ingest import ingest_file
+
+    # An agency table of groups with no total (ACF's entry rates by race): the place has no figure for everyone.
+    rows = [["grad_rate_4yr", "2020-21", "Canton", "Gender", group, value, None, None, None]
+            for group, value in (("Female", 88.0), ("Male", 79.5))]
+    assert ingest_file(data_workbook(tmp_path / "canton.xlsx", rows), "CITY_SCHOOLS", db=writable_demo_store).status == "loaded"
+    at = outcomes(app, metric=GRADUATION, geography="Canton")
+    assert at.selectbox(key="by").value == "Gender"
+    assert "Canton has values for 4-year graduation rate only by group, no figure for everyone: see them by group " \
+           "below." in texts(at.info)
+    groups = rows_with(chart_named(at, "4-year graduation rate by Gender in Canton"), "group_value", "value")
+    assert dict(zip(groups.group_value, groups.value, strict=True)) == {"Female": 88.0, "Male": 79.5}
+
+
 def test_outcomes_breakdown_by_race_shows_each_group(demo_store, app):
     at = outcomes(app, metric=GRADUATION, geography="Community", by="Race/ethnicity")
     assert "By race/ethnicity" in texts(at.header)

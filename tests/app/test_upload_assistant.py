@@ -208,6 +208,29 @@ def test_a_value_column_is_given_its_metric_in_the_columns_editor(writable_demo_
     assert preview[["Metric", "Period", "Value", "Denominator"]].values.tolist() == [["4-year graduation rate", "2020-21", "84.2", "1,000"]]
 
 
+def test_columns_that_are_groups_are_chosen_in_one_go(writable_demo_store, app, tmp_path):
+    from tests.workbooks import write_workbook
+
+    # Groups across the columns whose names the reader does not know as groups: three choices, not nine cells.
+    book = write_workbook(tmp_path / "rates.xlsx", {"Entry Rate": [
+        ["Table A. Graduation by district and language spoken at home"], ["school year 2020-21"], [],
+        ["District", "Hmong", "Somali", "Karen"],
+        ["Jefferson County", 91.0, 80.5, 84.0]]})
+    at = choose_file(app(UPLOAD), KY_NAME, "rates.xlsx", book.read_bytes())
+    set_constant(at, "metric", "4-year graduation rate")
+    assert at.error, "the reader does not take these headers for groups by itself"
+    at.multiselect(key="group-columns").set_value(["Hmong", "Somali", "Karen"]).run()
+    at.text_input(key="group-dimension").set_value("Home language").run()
+    button(at, "Read these columns as groups").click().run()
+    no_exception(at)
+    assert at.session_state["upload"]["mapping"]["Karen"] == {"dimension": "Home language", "group": "Karen"}
+    assert not at.error, texts(at.error)
+    preview = with_columns(frames(at), "Place", "Dimension", "Group", "Value")
+    assert preview[["Place", "Dimension", "Group", "Value"]].values.tolist() == [["Jefferson County, KY", "Home language", "Hmong", "91"],
+                                       ["Jefferson County, KY", "Home language", "Somali", "80.5"],
+                                       ["Jefferson County, KY", "Home language", "Karen", "84"]]
+
+
 def test_a_partners_own_code_is_declared_and_the_tables_to_load_chosen(writable_demo_store, app, tmp_path):
     def sheet(year: str, female: object) -> list:
         return [[f"Graduation, school year {year}"], [], ["District", "All students", "Female"],

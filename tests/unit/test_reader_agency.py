@@ -171,6 +171,17 @@ def test_the_community_is_its_own_places_and_totals_and_other_places_never_enter
     assert any("outside the community" in w.message and "'Carson'" in w.message for w in result.warnings)
 
 
+def test_the_total_of_a_list_of_states_is_no_state_even_the_one_compared_with(agency_db, tmp_path):
+    # HUD's point-in-time counts by state: 'OR' is the catalog's comparison state; the 'Total' row is the nation's.
+    # Read as the widest comparison place (Oregon), it was loaded beside the real 'OR' under its own name 'Total'.
+    book = write_workbook(tmp_path / "pit.xlsx", {"2022": [
+        ["State", "Served"], ["AK", 2320], ["OR", 17959], ["WA", 25211], ["Total", 582462]]})
+    result = ingest_file(book, "AGENCY", db=agency_db)
+    assert result.status == "loaded", result.errors
+    assert rows(agency_db, "geography", "place_role", "value") == [("Oregon", "comparison", 17959.0)]
+    assert result.skipped == {"outside": 3}
+
+
 def test_without_places_in_the_catalog_a_total_is_the_community_and_parts_are_not_summed(db, tmp_path):
     assert load_catalog_workbook(agency_catalog(tmp_path / "catalog.xlsx", places=False), db=db).errors == []
     book = write_workbook(tmp_path / "districts.xlsx", {"Data": [

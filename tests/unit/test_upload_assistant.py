@@ -214,6 +214,30 @@ def test_a_header_in_two_tables_is_mapped_for_its_own_sheet(catalog_db):
     assert with_columns({}, before, after) == {"sheet:B": {"Rate": "value"}}
 
 
+def test_columns_chosen_as_groups_are_values_of_their_own_group(catalog_db):
+    from backbone.intake.assistant import column_rows, with_group_columns
+
+    before = column_rows({"Entry Rate": ["State", "Asian", "Black or African American", "White"]}, {}, {}, _catalog(catalog_db))
+    assert with_group_columns({}, before, ["Asian", "Black or African American"], " Race/ethnicity ") == {
+        "Asian": {"dimension": "Race/ethnicity", "group": "Asian"},
+        "Black or African American": {"dimension": "Race/ethnicity", "group": "Black or African American"}}
+
+
+def test_a_table_whose_title_runs_inside_anothers_is_offered_by_its_sheet():
+    from backbone.intake.assistant import table_references
+    from backbone.intake.reader.mapping import parse_mapping
+
+    # ACF's entry-rate workbook: table A's title row reads ' - fiscal year 2021', words that table B's title holds too.
+    headers = {"Entry Rate": ["State"], "Rate of Disproportionality": ["State"]}
+    titles = {"Entry Rate": "- fiscal year 2021",
+              "Rate of Disproportionality": "Table B. Rate of Disproportionality for fiscal year 2021"}
+    every = table_references(headers, titles, {})
+    assert every == ["Entry Rate", "Table B. Rate of Disproportionality for fiscal year 2021"]
+    chosen = parse_mapping({"tables": every[:1]})
+    assert chosen.chooses("Entry Rate", titles["Entry Rate"])
+    assert not chosen.chooses("Rate of Disproportionality", titles["Rate of Disproportionality"])
+
+
 def test_constants_for_the_file_a_sheet_or_a_table_and_their_removal(catalog_db):
     from backbone.intake.assistant import constant_rows, scopes, with_constant, without
     from backbone.intake.reader.mapping import parse_mapping

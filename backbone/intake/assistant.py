@@ -126,6 +126,8 @@ def with_columns(mapping: dict, before: pd.DataFrame, after: pd.DataFrame) -> di
         values = dict(zip(EDITOR_COLUMNS, row, strict=True))
         field = FIELD_OF.get(values["Read as"], IGNORE)
         fixed = {f: str(values[title]).strip() for f, title in FIXED_COLUMNS.items() if values[title] and str(values[title]).strip()}
+        if fixed and field == IGNORE:
+            field = "value"  # a column given its metric (or group...) is a column of values, whatever 'Read as' still says
         spec: object = fixed if field == "value" and fixed else field
         existing = _header_entry(mapping, values["Column"])
         if existing is not None:

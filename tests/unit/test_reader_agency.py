@@ -254,6 +254,20 @@ def test_a_mapping_scoped_to_a_table_and_a_choice_of_tables(agency_db, tmp_path)
     assert not [e for e in result.errors + result.warnings if e.row and e.row > 4]  # the other table: no findings
 
 
+def test_a_mapped_header_over_a_row_of_periods_gives_each_column_its_period(agency_db, tmp_path):
+    # NCES table 204.10: 'Number eligible' over '2000-01' and '2010-11', a header the catalog does not name. Mapped by
+    # its top row, the key named two columns and was refused as ambiguous; the years below were then read as data.
+    book = write_workbook(tmp_path / "frl.xlsx", {"Digest": [
+        ["Table 204.10. Students eligible, by state"],
+        ["County", "Number eligible", None, "Percent eligible", None],
+        [None, "2000-01", "2010-11", "2000-01", "2010-11"],
+        ["Adams", 1200, 1500, 40.1, 45.2], ["Baker", 300, 320, 30.0, 31.5]]})
+    result = ingest_file(book, "AGENCY", db=agency_db, column_map={"Number eligible": {"metric": "Children served"}})
+    assert result.status == "loaded", result.errors
+    assert rows(agency_db, "period_label", "geography", "value") == [
+        ("2000-01", "Adams", 1200.0), ("2000-01", "Baker", 300.0), ("2010-11", "Adams", 1500.0), ("2010-11", "Baker", 320.0)]
+
+
 def test_the_same_file_with_a_new_mapping_is_read_again_not_a_duplicate(agency_db, tmp_path):
     book = write_workbook(tmp_path / "a.xlsx", {"Data": [["County", "Year", "Number"], ["Adams", 2020, 5]]})
     first = ingest_file(book, "AGENCY", db=agency_db, column_map={"metric": "=Served", "Number": "value"})

@@ -205,6 +205,15 @@ def test_only_the_rows_a_partner_changed_go_into_the_mapping(catalog_db):
         "metric": "=x", "Score": {"metric": "Kindergarten readiness", "group": "Female"}, "N": "denominator"}
 
 
+def test_a_column_given_its_metric_is_read_as_values_though_read_as_was_left_alone(catalog_db):
+    from backbone.intake.assistant import column_rows, with_columns
+
+    before = column_rows({"Data": ["State", "Number eligible"]}, {}, {}, _catalog(catalog_db))
+    after = before.copy()
+    after.loc[1, "Its metric"] = "Kindergarten readiness"
+    assert with_columns({}, before, after) == {"Number eligible": {"metric": "Kindergarten readiness"}}
+
+
 def test_a_header_in_two_tables_is_mapped_for_its_own_sheet(catalog_db):
     from backbone.intake.assistant import column_rows, with_columns
 

@@ -721,14 +721,16 @@ def _assign(band: list[int], head: list[list[str]], start: int, merged: dict, ma
         if col not in labels and key in mapping.columns:
             labels[col], parts[col] = _letter(col), [_letter(col)]
             specs[col], guessed[col] = mapping.columns[key], f"mapping:{key}:full"
-    ambiguous = _ambiguous_keys(specs, guessed)
+    ambiguous = _ambiguous_keys(specs, guessed, parts)
     score = sum(1 for s in specs.values() if s.field not in (IGNORE, "total"))
     bottom_cols = {c for c in range(width) if c < len(head[bottom]) and (head[bottom][c] or merged.get((bottom, c)))}
     return _Header(start + band[-1], start + band[0], labels, parts, specs, guessed, score, ambiguous, bottom_cols)
 
 
-def _ambiguous_keys(specs: dict[int, ColumnSpec], guessed: dict[int, str]) -> dict[str, list[int]]:
-    """A mapping key naming several columns by one row of their header: the whole header wins, else it is ambiguous."""
+def _ambiguous_keys(specs: dict[int, ColumnSpec], guessed: dict[int, str], parts: dict[int, list[str]]) -> dict[str, list[int]]:
+    """A mapping key naming several columns by one row of their header: the whole header wins, else it is ambiguous,
+    unless the columns' other rows are their periods ('Number eligible' over '2000-01', '2010-11'): then each column
+    is the key's values for its own period."""
     by_key: dict[str, list[int]] = {}
     for col, how in guessed.items():
         if how.startswith("mapping:"):
@@ -736,6 +738,12 @@ def _ambiguous_keys(specs: dict[int, ColumnSpec], guessed: dict[int, str]) -> di
     ambiguous = {}
     for key, columns in by_key.items():
         if len(columns) < 2 or specs[columns[0]].field in JOINABLE | {IGNORE}:
+            continue
+        periods = [_period_piece(parts[c], key) for c in columns]
+        if specs[columns[0]].field == "value" and "period" not in specs[columns[0]].fixed_fields \
+                and all(periods) and len(set(periods)) == len(periods):
+            for col, period in zip(columns, periods, strict=True):
+                specs[col] = ColumnSpec("value", (*specs[col].fixed, ("period", period)))
             continue
         full = [c for c in columns if guessed[c].endswith(":full")]
         for col in columns:
@@ -745,6 +753,12 @@ def _ambiguous_keys(specs: dict[int, ColumnSpec], guessed: dict[int, str]) -> di
         if not full:
             ambiguous[key] = columns
     return ambiguous
+
+
+def _period_piece(pieces: list[str], key: str) -> str | None:
+    """The one row of a header, other than the row a mapping key named, that is a period."""
+    others = [p for p in pieces if fold_label(p) != key]
+    return others[0] if len(others) == 1 and read_period(others[0]) is not None else None
 
 
 def _missing_fields(by_field, value_cols, specs, constants, title_period) -> list[str]:

@@ -77,6 +77,22 @@ def stable_xlsx(frame: pd.DataFrame, when: datetime | None) -> bytes:
     return stable_zip(entries)
 
 
+def steady_svg(svg: str) -> str:
+    """Vega numbers an SVG's gradients and clips with a counter that runs on through the process: number them from 1
+    in each file, so the same chart is the same bytes whichever chart was drawn before it."""
+    names: dict[str, str] = {}
+
+    def rename(match: re.Match) -> str:
+        kind = match.group(1)
+        return names.setdefault(match.group(0), f"{kind}_{sum(1 for n in names.values() if n.startswith(kind + '_')) + 1}")
+
+    return re.sub(r"\b(gradient|clip|pattern|marker)_(\d+)\b", rename, svg)
+
+
+def _svg(spec: dict, size: tuple[int, int]) -> bytes:
+    return steady_svg(render.svg(spec, size)).encode("utf-8")
+
+
 def _spec(chart: Chart) -> dict:
     spec = chart.chart.to_dict()
     spec["description"] = chart.description
@@ -86,7 +102,7 @@ def _spec(chart: Chart) -> dict:
 def _chart_files(chart: Chart, site: Site) -> dict[str, bytes]:
     spec = _spec(chart)
     return {
-        f"charts/{chart.chart_id}.svg": render.svg(render.untitled(spec), chart.size).encode("utf-8"),
+        f"charts/{chart.chart_id}.svg": _svg(render.untitled(spec), chart.size),
         f"charts/{chart.chart_id}.js": html.chart_script(chart.chart_id, spec).encode("utf-8"),
         f"data/{chart.chart_id}.csv": frame_to_csv(chart.data),
         f"data/{chart.chart_id}.xlsx": stable_xlsx(chart.data, site.vintage),
@@ -103,7 +119,7 @@ def site_files(site: Site, base_url: str = "") -> dict[str, bytes]:
     }
     for outcome in site.outcomes:
         if outcome.card is not None:
-            files[f"charts/{outcome.code}-card.svg"] = render.svg(outcome.card.to_dict(), (400, 150)).encode("utf-8")
+            files[f"charts/{outcome.code}-card.svg"] = _svg(outcome.card.to_dict(), (400, 150))
         scripts = ["assets/vega.js"]
         for chart in outcome.charts:
             files |= _chart_files(chart, site)

@@ -115,6 +115,7 @@ def site_files(site: Site, base_url: str = "") -> dict[str, bytes]:
         "assets/vega.js": vega_bundle(),
         "assets/site.js": (HERE / "site.js").read_bytes(),
         "assets/site.css": (HERE / "site.css").read_bytes(),
+        "assets/favicon.png": (HERE.parent.parent / "favicon.png").read_bytes(),
         MARK: MARK_TEXT,
     }
     for outcome in site.outcomes:

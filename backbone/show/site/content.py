@@ -228,7 +228,8 @@ def _outcome(meta: pd.Series, boundaries: pd.DataFrame, db: str | None) -> Outco
     shown_plans = [p for p in (plans.get_plan(k, db=db) for k in plans.plan_keys(code, db=db)) if p is not None]
     series = _public(queries.trend, code, geography, db=db)
     spread = _public(queries.place_spread, code, db=db) if geography == "Median of places" else None
-    card = None if is_missing(row.latest_value) else charts.small_multiple(series[CURVE_COLUMNS], unit, spread)
+    card = (None if is_missing(row.latest_value) else charts.share_above_zero(spread, "neighbourhoods")
+            if median_is_always_zero(spread) else charts.small_multiple(series[CURVE_COLUMNS], unit, spread))
     return Outcome(
         code=code, name=str(meta["name"]), where=where_words(geography), unit=unit, direction=str(meta.direction or ""),
         definition=_text(meta.definition, "No definition in the catalog yet."),

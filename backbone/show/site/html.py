@@ -32,6 +32,7 @@ def page(title: str, body: str, site: Site, prefix: str = "", scripts: tuple[str
             'Education) with illustrative partners, targets and plans.</p>') if site.demo else ""
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{e(title)}</title>\n'
+            f'<link rel="icon" href="{prefix}assets/favicon.png">\n'
             f'<link rel="stylesheet" href="{prefix}assets/site.css">\n</head>\n<body>\n'
             f'<a class="skip" href="#main">Skip to the content</a>\n'
             f'<header class="site"><p class="site-name"><a href="{prefix}index.html">Community outcomes</a></p>'
@@ -287,6 +288,7 @@ def embed_page(chart: Chart, outcome: Outcome, site: Site) -> str:
               f'<a href="../outcomes/{e(outcome.code)}.html#{e(chart.chart_id)}" target="_top">The data and more</a>')
     return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
             f'<meta name="viewport" content="width=device-width, initial-scale=1">\n<title>{e(chart.title)}</title>\n'
+            f'<link rel="icon" href="../assets/favicon.png">\n'
             f'<link rel="stylesheet" href="../assets/site.css">\n</head>\n<body class="embed">\n'
             f'<main class="embed-frame"><h1>{e(chart.title)}</h1>'
             f'<p class="where">{e(outcome.where)} · {e(unit_label(outcome.unit))}</p>\n'

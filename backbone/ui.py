@@ -21,6 +21,7 @@ from backbone.intake.staging import sweep
 from backbone.intake.template import template_bytes
 from backbone.show import charts, maps, render
 from backbone.show.formatting import Status, direction_words, md, plural, status
+from backbone.show.site import html as site_html
 from backbone.show.slides import where_words
 from backbone.show.tables import HumanTable, human_table
 from backbone.store import auth, database, queries, sessions
@@ -408,6 +409,22 @@ def downloads(frame: pd.DataFrame, base_name: str, key: str, chart_spec: dict | 
                                    on_click="ignore", key=f"{key}-png", icon=":material/image:", width="stretch")
         buttons[3].download_button("Chart (SVG)", lambda: render.svg(chart_spec), f"{base_name}.svg", "image/svg+xml",
                                    on_click="ignore", key=f"{key}-svg", icon=":material/image:", width="stretch")
+
+
+def embed_this_chart(chart_id: str, title: str, metric_code: str) -> None:
+    """"Embed this chart": the <iframe> snippet of the same chart on the published public site, and its page's address
+    (the site's base URL is the BACKBONE_SITE_URL setting)."""
+    base = config.site_url()
+    base = base + "/" if base and not base.endswith("/") else base
+    with st.expander("Embed this chart", icon=":material/code:"):
+        st.caption("Partners paste this into their own web page to show this chart from the published public site "
+                   "(small numbers hidden, as partners and the public see it). It shows what was last published.")
+        st.code(site_html.embed_snippet(chart_id, title, base), language="html")
+        if base:
+            st.markdown(f"On the public site: {md(f'{base}outcomes/{metric_code}.html#{chart_id}')}")
+        else:
+            st.caption("The site's address is not set: set BACKBONE_SITE_URL to where the site is served (README, "
+                       "'Publishing the public site'), and the snippet names it.")
 
 
 def chart_context(title: str, geography: str, groups: str, unit: str, source: object, note: str = "") -> charts.ChartContext:

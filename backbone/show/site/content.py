@@ -108,6 +108,21 @@ def _public(read, *args, db: str | None) -> pd.DataFrame:
     return _steady(read(*args, public=True, db=db))
 
 
+def curve_id(code: str) -> str:
+    """The site's name for an outcome's turn-the-curve chart (its embed is embed/<id>.html)."""
+    return code
+
+
+def groups_id(code: str, dimension: str, gap: bool = False) -> str:
+    """The site's name for an outcome's chart by a breakdown's groups (or their gap to the best-off group)."""
+    return f"{code}-{slug(dimension)}" + ("-gap" if gap else "")
+
+
+def places_id(code: str) -> str:
+    """The site's name for an outcome's map (or ranking) of places."""
+    return f"{code}-places"
+
+
 def _text(value: object, default: str = "") -> str:
     return value if isinstance(value, str) and value else default
 
@@ -150,7 +165,7 @@ def _curve(meta: pd.Series, geography: str, db: str | None) -> tuple[Chart | Non
     else:
         chart = charts.turn_the_curve(series[CURVE_COLUMNS], unit, spread)
     description = f"Turn-the-curve chart. {takeaway} Values: {_values_words(series, unit)}."
-    return Chart(code, "Turning the curve", f"{row.metric_name}: turning the curve", takeaway, description, chart,
+    return Chart(curve_id(code), "Turning the curve", f"{row.metric_name}: turning the curve", takeaway, description, chart,
                  outcome_table(series, unit), data, _hidden(series)), row
 
 
@@ -161,11 +176,10 @@ def _groups(meta: pd.Series, geography: str, dimension: str, db: str | None) -> 
         return []
     gaps = _public(queries.equity, code, geography, dimension, db=db)
     takeaway = gap_sentence(gaps, unit)
-    part = slug(dimension)
     data = groups.assign(metric=name, place=geography, dimension=dimension)[[
         "metric_code", "metric", "place", "dimension", "group_value", "period_label", "value", "numerator", "denominator",
         "suppressed", "display", "suppression_reason", "unstable"]]
-    made = [Chart(f"{code}-{part}", f"By {dimension.lower()}", f"{name} by {dimension.lower()}", takeaway,
+    made = [Chart(groups_id(code, dimension), f"By {dimension.lower()}", f"{name} by {dimension.lower()}", takeaway,
                   f"{name} by {dimension.lower()}, one line per group. {takeaway} Values: "
                   f"{_values_words(groups, unit, 'group_value')}.",
                   charts.by_group(groups[GROUP_COLUMNS], unit, dimension), outcome_table(groups, unit, groups=True), data, _hidden(groups))]
@@ -176,7 +190,7 @@ def _groups(meta: pd.Series, geography: str, dimension: str, db: str | None) -> 
             "best_value", "gap_to_best", "ratio_to_best", "difference_to_all", "gap_trend"]]
         words = "; ".join(f"{r.group_value} {r.period_label}: {r.gap_to_best:.1f} behind {r.best_group}"
                           for r in behind.itertuples() if not is_missing(r.gap_to_best))
-        made.append(Chart(f"{code}-{part}-gap", f"The equity gap by {dimension.lower()}",
+        made.append(Chart(groups_id(code, dimension, gap=True), f"The equity gap by {dimension.lower()}",
                           f"{name}: gap to the best-off group by {dimension.lower()}", takeaway,
                           f"Each group's gap to the best-off group over time; a line falling toward zero is a gap "
                           f"closing. {takeaway} Gaps: {words}.",
@@ -199,11 +213,11 @@ def _places(meta: pd.Series, boundaries: pd.DataFrame, db: str | None) -> Chart 
     if boundary is not None:
         note = (f"Darker is better ({'higher' if direction == 'up' else 'lower'} is better); grey places are not shown, "
                 "to protect small numbers; light areas have no data.")
-        return Chart(f"{code}-places", f"By place, {period}", f"{name} by place, {period}", takeaway,
+        return Chart(places_id(code), f"By place, {period}", f"{name} by place, {period}", takeaway,
                      f"Map of {name} in {len(places)} places, {period}. {takeaway} Values: {words}.",
                      maps.choropleth(places, boundary, unit, direction), places_table(places, unit), data, hidden,
                      size=(800, 620), note=note)
-    return Chart(f"{code}-places", f"By place, {period}", f"{name} by place, {period}", takeaway,
+    return Chart(places_id(code), f"By place, {period}", f"{name} by place, {period}", takeaway,
                  f"{name} in each of {len(places)} places, {period}, highest first. {takeaway} Values: {words}.",
                  charts.by_place(places, unit), places_table(places, unit), data, hidden,
                  size=(800, max(160, 18 * int(places.value.notna().sum()) + 60)))

@@ -55,9 +55,9 @@ def table(frame: HumanTable | pd.DataFrame, caption: str, numeric: tuple[str, ..
             f'<caption>{e(caption)}</caption><thead><tr>{head}</tr></thead><tbody>\n{rows}</tbody></table></div>')
 
 
-def embed_snippet(chart: Chart, base_url: str) -> str:
-    """The <iframe> a partner pastes into their own site."""
-    return (f'<iframe src="{base_url}embed/{chart.chart_id}.html" title="{chart.title}" width="100%" '
+def embed_snippet(chart_id: str, title: str, base_url: str) -> str:
+    """The <iframe> a partner pastes into their own site to show one chart of the published site."""
+    return (f'<iframe src="{e(base_url)}embed/{e(chart_id)}.html" title="{e(title)}" width="100%" '
             f'height="{EMBED_HEIGHT}" style="border:0" loading="lazy"></iframe>')
 
 
@@ -77,7 +77,7 @@ def chart_section(chart: Chart, base_url: str, level: int = 2) -> str:
     hidden = ("<p class=\"hidden-values\"><strong>Not shown, to protect small numbers:</strong> "
               + e("; ".join(chart.hidden)) + ".</p>") if chart.hidden else ""
     note = f'<p class="note">{e(chart.note)}</p>' if chart.note else ""
-    snippet = embed_snippet(chart, base_url)
+    snippet = embed_snippet(chart.chart_id, chart.title, base_url)
     where = "" if base_url else (' <span class="note">(the address where this site is published goes before '
                                  '<code>embed/</code>)</span>')
     return (f'<section id="{e(chart.chart_id)}" aria-labelledby="h-{e(chart.chart_id)}">'

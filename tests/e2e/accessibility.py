@@ -18,5 +18,8 @@ def serious_violations(page, context: str | dict | None = None) -> list[str]:
     for violation in response["violations"]:
         if violation.get("impact") in BLOCKING:
             targets = [" ".join(map(str, node["target"])) for node in violation["nodes"][:3]]
-            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}")
+            first = violation["nodes"][0] if violation["nodes"] else {}
+            why = "; ".join(check.get("message", "") for check in first.get("any", [])[:1])
+            found.append(f"{violation['id']} ({violation['impact']}): {violation['help']} at {targets}"
+                         + (f" ({why})" if why else "") + f"; {first.get('html', '')[:200]}")
     return found

@@ -174,3 +174,20 @@ def test_axe_finds_no_serious_or_critical_violation_on_the_site(browser, site, s
         assert found == {}
     finally:
         context.close()
+
+
+def test_an_outcome_page_prints_without_navigation_downloads_or_snippets(browser, site, served):
+    context = browser.new_context(viewport={"width": 794, "height": 1123})  # an A4 page at 96 dots per inch
+    try:
+        page, _, _ = open_recorded(context, served + "outcomes/grad_rate_4yr.html")
+        page.wait_for_function(CHARTS_DRAWN_JS, timeout=20_000)
+        page.emulate_media(media="print")
+        for hidden in ("header.site nav", ".toc", ".downloads", "details.embed", ".skip"):
+            assert page.locator(hidden).first.is_hidden(), hidden
+        assert page.locator("h1").is_visible() and page.locator("table").first.is_visible()
+        assert page.locator("figure.is-live .chart-live svg").first.is_visible()
+        width = page.evaluate("() => [document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        assert width[0] <= width[1], width  # nothing cut at the page's right edge
+        assert page.pdf(format="A4")[:4] == b"%PDF"
+    finally:
+        context.close()

@@ -1,5 +1,5 @@
-"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, backup, restore, copy-store,
-maintain, users, plans."""
+"""The command line: init, demo, template, catalog, ingest, undo, uploads, export, publish, backup, restore,
+copy-store, maintain, users, plans."""
 
 from __future__ import annotations
 
@@ -54,6 +54,11 @@ def build_parser() -> argparse.ArgumentParser:
     export = commands.add_parser("export", help="write the public views to .xlsx, or one view to .csv / .parquet")
     export.add_argument("out", type=Path)
     export.add_argument("--view", help="one view (default: all for .xlsx, community_outcomes otherwise)")
+    publish = commands.add_parser("publish", help="write the public site (suppressed figures only) into a folder: pages,"
+                                  " embeddable charts, CSV and Excel; an earlier site there is replaced")
+    publish.add_argument("directory", type=Path)
+    publish.add_argument("--base-url", help="the address the site will be served at, for the embed snippets"
+                         " (default: $BACKBONE_SITE_URL)")
     backup = commands.add_parser("backup", help="copy the whole store (and kept uploads) into a new folder")
     backup.add_argument("directory", type=Path)
     restore = commands.add_parser("restore", help="replace the store's contents with a backup")
@@ -116,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
             print(json.dumps({"status": "error", "message": str(exc), "errors": [], "warnings": []}))
         else:
             print(f"Error: {exc}", file=sys.stderr)
-        usage_errors = ("ingest", "undo", "restore", "export", "backup", "users", "copy-store")
+        usage_errors = ("ingest", "undo", "restore", "export", "publish", "backup", "users", "copy-store")
         return EXIT_USAGE if args.command in usage_errors else EXIT_REJECTED
     finally:
         database.close_all()
@@ -174,6 +179,13 @@ def _run(args: argparse.Namespace, db: str) -> int:
 
         counts = export_views(args.out, args.view, db)
         print(f"Exported to {args.out}: " + ", ".join(f"{name} ({n} rows)" for name, n in counts.items()))
+    elif args.command == "publish":
+        from backbone.show.site.build import publish_site
+
+        done = publish_site(args.directory, db, args.base_url)
+        page, weight = done.largest_page
+        print(f"Published {done.pages} pages ({done.files} files) into {args.directory}; the heaviest outcome page, "
+              f"{page}, weighs {weight / 1024:,.0f} KB with its charts (plus the chart library every page shares).")
     elif args.command == "backup":
         from backbone.store.export import backup
 

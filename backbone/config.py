@@ -48,6 +48,20 @@ def backups_dir(store_path: str | None = None) -> Path:
     return uploads_dir(store_path).parent / "backups"
 
 
+def site_url() -> str:
+    """The address the public site is published at (`BACKBONE_SITE_URL`, e.g. https://example.org/outcomes/): embed
+    snippets point there. Empty: snippets name the site's own address when a browser shows them."""
+    return os.environ.get("BACKBONE_SITE_URL", "").strip()
+
+
+def site_dir(store_path: str | None = None) -> Path:
+    """Where the Publish button writes the public site: `BACKBONE_SITE_DIR`, else `site/` beside the store."""
+    configured = os.environ.get("BACKBONE_SITE_DIR")
+    if configured:
+        return Path(configured)
+    return uploads_dir(store_path).parent / "site"
+
+
 def autoload_demo() -> bool:
     """Whether the app loads the demo initiative into an empty store (`BACKBONE_DEMO=0` turns it off)."""
     return os.environ.get("BACKBONE_DEMO", "1") not in ("0", "false", "no")

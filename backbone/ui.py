@@ -21,6 +21,7 @@ from backbone.intake.staging import sweep
 from backbone.intake.template import template_bytes
 from backbone.show import charts, maps, render
 from backbone.show.formatting import Status, direction_words, md, plural, status
+from backbone.show.site import html as site_html
 from backbone.show.slides import where_words
 from backbone.show.tables import HumanTable, human_table
 from backbone.store import auth, database, queries, sessions
@@ -42,6 +43,13 @@ PAGES = [
 # The browser tab's icon, served by this app. (A Material icon name as page_icon makes the browser fetch the icon
 # from fonts.gstatic.com; the sidebar's Material icons are drawn from the font Streamlit ships, so they stay local.)
 FAVICON = Path(__file__).with_name("favicon.png")
+# Streamlit fades a caption with opacity 0.6, links and all (a source's address in a caption measured 2.83:1 on white,
+# under WCAG AA's 4.5:1: axe-core, tests/e2e/test_accessibility.py), and a disabled widget's label too (2.52:1, the
+# partner's own organisation on the Upload page). Captions are the palette's muted grey instead (6.3:1), their links its
+# blue (6.9:1), and a label stays readable while its widget is greyed. A fixed rule of the app's own.
+APP_STYLE = ('<style>[data-testid="stCaptionContainer"] { opacity: 1; color: #57606A; }'
+             ' [data-testid="stCaptionContainer"] a { color: #1F5C99; }'
+             ' [data-testid="stWidgetLabel"] [data-testid="stMarkdownContainer"] p { color: #1A1A1A; }</style>')
 SMALL_NUMBERS_KEY = "show-small-numbers"
 # Who this script run is for, resolved once by setup_page (every page's first call) and read by every read after it.
 THIS_RUN_USER_KEY = "signed-in-this-run"
@@ -64,6 +72,7 @@ def setup_page(title: str, icon: str, needs: str | None = None, banner: bool = T
     Streamlit fetches a Material icon favicon from Google's font servers: a request to an outside address.
     """
     st.set_page_config(page_title=f"{title} · Backbone", page_icon=FAVICON, layout="wide")
+    st.html(APP_STYLE)
     st.session_state.pop(THIS_RUN_VERSION_KEY, None)  # each run asks the store once which data it holds
     _open_store(config.db_path())
     mode = sign_in_mode()
@@ -408,6 +417,22 @@ def downloads(frame: pd.DataFrame, base_name: str, key: str, chart_spec: dict | 
                                    on_click="ignore", key=f"{key}-png", icon=":material/image:", width="stretch")
         buttons[3].download_button("Chart (SVG)", lambda: render.svg(chart_spec), f"{base_name}.svg", "image/svg+xml",
                                    on_click="ignore", key=f"{key}-svg", icon=":material/image:", width="stretch")
+
+
+def embed_this_chart(chart_id: str, title: str, metric_code: str) -> None:
+    """"Embed this chart": the <iframe> snippet of the same chart on the published public site, and its page's address
+    (the site's base URL is the BACKBONE_SITE_URL setting)."""
+    base = config.site_url()
+    base = base + "/" if base and not base.endswith("/") else base
+    with st.expander("Embed this chart", icon=":material/code:"):
+        st.caption("Partners paste this into their own web page to show this chart from the published public site "
+                   "(small numbers hidden, as partners and the public see it). It shows what was last published.")
+        st.code(site_html.embed_snippet(chart_id, title, base), language="html")
+        if base:
+            st.markdown(f"On the public site: {md(f'{base}outcomes/{metric_code}.html#{chart_id}')}")
+        else:
+            st.caption("The site's address is not set: set BACKBONE_SITE_URL to where the site is served (README, "
+                       "'Publishing the public site'), and the snippet names it.")
 
 
 def chart_context(title: str, geography: str, groups: str, unit: str, source: object, note: str = "") -> charts.ChartContext:

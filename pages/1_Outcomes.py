@@ -7,6 +7,7 @@ from backbone import ui
 from backbone.plan_editor import plan_section
 from backbone.show import charts, maps, tables
 from backbone.show.formatting import change, is_missing, md, number, plural
+from backbone.show.site import content as site
 from backbone.show.story import comparison_sentence, curve_sentence, forecast_note, gap_sentence, median_is_always_zero, zero_median_summary
 
 ui.setup_page("Outcomes over time", ":material/show_chart:")
@@ -54,6 +55,8 @@ if series.empty and not dimensions:
 meta = catalog.set_index("metric_code").loc[metric_code]
 row = series.iloc[-1] if len(series) else pd.Series(
     {"metric_name": meta["name"], "unit": meta.unit, "direction": meta.direction, "latest_value": None})
+# The public site publishes each community outcome at its headline place (places[0]): those charts can be embedded.
+published_here = meta.level == site.LEVEL and geography == places[0]
 
 
 def turning_the_curve() -> None:
@@ -90,6 +93,8 @@ def turning_the_curve() -> None:
         "unstable", "trend_value", "baseline_value", "target_value", "target_year", "value_basis", "n_partners"]],
         f"{metric_code}-{geography}", key="trend",
         chart_spec=curve_spec)
+    if published_here:
+        ui.embed_this_chart(site.curve_id(metric_code), f"{row.metric_name}: turning the curve", metric_code)
 
 
 def beside_comparisons() -> None:
@@ -126,6 +131,8 @@ def by_group_and_gap() -> None:
         "metric", "place", "period_label", "group_value", "value", "numerator", "denominator", "suppressed", "display",
         "suppression_reason", "unstable"]], f"{metric_code}-{geography}-{dimension}", key="groups",
         chart_spec=group_spec)
+    if published_here:
+        ui.embed_this_chart(site.groups_id(metric_code, dimension), f"{row.metric_name} by {dimension.lower()}", metric_code)
 
     gaps = ui.read("equity", metric_code, geography, dimension)
     st.header("The equity gap")
@@ -205,3 +212,5 @@ if len(place_values) > 1:
                               description=f"{row.metric_name} in each of {len(place_values)} places.")
     ui.table(tables.places_table(place_values, row.unit))
     ui.downloads(place_values.assign(metric=row.metric_name), f"{metric_code}-by-place", key="places", chart_spec=place_spec)
+    if meta.level == site.LEVEL:
+        ui.embed_this_chart(site.places_id(metric_code), f"{row.metric_name} by place, {period}", metric_code)

@@ -5,18 +5,20 @@ import json
 import pandas as pd
 import streamlit as st
 
-from backbone import ui
+from backbone import config, ui
 from backbone.errors import BackboneError
 from backbone.intake import catalog_download
 from backbone.intake.catalog_workbook import load_catalog_upload
 from backbone.intake.ingest import undo_upload
 from backbone.show.formatting import md, plural
+from backbone.show.site.build import folder_zip, publish_site
 from backbone.show.story import undo_question
 from backbone.show.tables import human_table
 from backbone.store import auth
 from backbone.store.export import backup_now
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 
+SITE_KEY = "published-site"  # the last site this session published: its page count and zip
 user = ui.setup_page("Data and history", ":material/history:", needs="see_raw")
 st.title("Data and history")
 
@@ -151,6 +153,26 @@ if st.button("Back up the store now", icon=":material/backup:"):
         st.error(md(str(exc)))
     else:
         st.success(f"Backed up to {md(folder)}.", icon=":material/check_circle:")
+
+st.subheader("Publish the public site")
+st.markdown("The community's outcomes as a website anyone may read: the dashboard, a page per outcome with its charts, "
+            "tables and downloads, charts partners can embed, the activities and the phase, and about the data. Small "
+            "numbers are hidden, as partners and the public see them. Written into the site folder "
+            f"(`{md(str(config.site_dir()))}`) and offered as a zip for any static host (README: 'Publishing the public site').")
+if st.button("Publish the site", icon=":material/public:"):
+    try:
+        with st.spinner("Writing the site…"):
+            published = publish_site(config.site_dir(), actor=user)
+    except BackboneError as exc:
+        st.error(md(str(exc)))
+    else:
+        st.session_state[SITE_KEY] = (published.pages, folder_zip(published.folder))
+if SITE_KEY in st.session_state:
+    pages, site_zip = st.session_state[SITE_KEY]
+    st.success(f"Published {plural(pages, 'page')}: download the site and put its files on the static host.",
+               icon=":material/check_circle:")
+    st.download_button("Download the site (.zip)", site_zip, "public-site.zip", "application/zip",
+                       icon=":material/download:", key="site-download")
 
 st.subheader("Update the catalog")
 st.markdown("The common agenda lives in a catalog workbook: sheets **Metrics**, **Partners**, **Roles**, **Targets**, "

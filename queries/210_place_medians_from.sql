@@ -24,8 +24,9 @@ SELECT
     median(o.value) AS value,
     min(o.value) AS low_value,
     max(o.value) AS high_value,
-    arg_min(o.geography, o.value) AS low_place,
-    arg_max(o.geography, o.value) AS high_place,
+    -- Ties broken by the place's name, so the same data names the same place every time (a published site repeats).
+    arg_min(o.geography, (o.value, o.geography)) AS low_place,
+    arg_max(o.geography, (o.value, o.geography)) AS high_place,
     count(o.value) AS n_places,
     -- Where most places are 0 (few events), the median is 0 too and cannot move: the share above 0 still can.
     count(o.value) FILTER (WHERE o.value > 0) AS n_places_above_zero,

@@ -13,7 +13,8 @@ WITH groups AS (
 best AS (
     SELECT metric_code, period_label, geography, dimension,
         CASE WHEN any_value(direction) = 'up' THEN max(value) ELSE min(value) END AS best_value,
-        CASE WHEN any_value(direction) = 'up' THEN arg_max(group_value, value) ELSE arg_min(group_value, value) END AS best_group,
+        CASE WHEN any_value(direction) = 'up' THEN arg_max(group_value, (value, group_value))
+             ELSE arg_min(group_value, (value, group_value)) END AS best_group,  -- ties: by name, the same every read
         count(*) AS n_groups
     FROM groups
     GROUP BY ALL

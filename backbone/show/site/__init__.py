@@ -1,0 +1,1 @@
+"""The public site: the community's outcomes from the suppressed views, as plain files any static host serves."""

@@ -178,7 +178,7 @@ def main() -> None:
     print(f"{'  baseline: only the small cells hidden, each version alone':<62} {baseline:>8}")
     print(f"{'  Backbone, its own count of cells it could not protect, as':<62} {unprotectable.count:>8}")
     print("    every cell that would protect them had been shown, with the same value, in an earlier version")
-    print("    (a partner's later cells complete sums published before; counted once per observer)")
+    print("    (counted once per observer, under its own stricter model: every unlisted remainder known)")
     print(f"hidden: {hidden:,} of {cells:,} cells ({hidden / cells:.0%}); for their own sake {own:,}, "
           f"to protect them {hidden - own:,}")
     if widths:

@@ -161,7 +161,7 @@ if result.headers_seen and checked_against is not None:
                 column_config={
                     "Read as": st.column_config.SelectboxColumn("Read as", options=list(assistant.READ_AS.values()), required=True),
                     "Its metric": st.column_config.SelectboxColumn(
-                        "Its metric", options=names, help="For a value column: the catalog metric its values are"),
+                        "Its metric", options=[assistant.NO_METRIC, *names], help="For a value column: the catalog metric its values are"),
                     **{title: st.column_config.TextColumn(title, help="For a value column: what every value in it shares")
                        for title in list(assistant.FIXED_COLUMNS.values())[1:]},
                     "Source": st.column_config.TextColumn("Source", help="Backbone's guess, or your choice"),

@@ -37,6 +37,8 @@ CONSTANT_FIELDS = {"metric": "metric", "period": "period", "geography": "place",
 assert set(CONSTANT_FIELDS) <= set(TEMPLATE_FIELDS)
 WHOLE_FILE = "the whole file"
 GUESS, YOURS = "Backbone's guess", "your choice"
+# The metric list's first choice: a list cell left empty would read "None" to a partner.
+NO_METRIC = "(none)"
 CODE_MEANINGS = ("suppressed", "missing")
 MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
           "November", "December")
@@ -110,7 +112,7 @@ def column_rows(headers_seen: dict[str, list[str]], columns_mapped: dict[str, di
             row = {"Table": table, "Column": header, "Read as": READ_AS.get(name, READ_AS[IGNORE])}
             for field, title in FIXED_COLUMNS.items():
                 text = fixed_fields.get(field, "")
-                row[title] = _catalog_name(catalog, text) if field == "metric" and text else text
+                row[title] = (_catalog_name(catalog, text) if text else NO_METRIC) if field == "metric" else text
             row["Source"] = source
             rows.append(row)
     return pd.DataFrame(rows, columns=EDITOR_COLUMNS)
@@ -125,7 +127,8 @@ def with_columns(mapping: dict, before: pd.DataFrame, after: pd.DataFrame) -> di
     for row in changed.itertuples(index=False):
         values = dict(zip(EDITOR_COLUMNS, row, strict=True))
         field = FIELD_OF.get(values["Read as"], IGNORE)
-        fixed = {f: str(values[title]).strip() for f, title in FIXED_COLUMNS.items() if values[title] and str(values[title]).strip()}
+        fixed = {f: str(values[title]).strip() for f, title in FIXED_COLUMNS.items()
+                 if values[title] and str(values[title]).strip() and values[title] != NO_METRIC}
         if fixed and field == IGNORE:
             field = "value"  # a column given its metric (or group...) is a column of values, whatever 'Read as' still says
         spec: object = fixed if field == "value" and fixed else field

@@ -192,6 +192,7 @@ def test_the_columns_editor_marks_guesses_and_the_partners_choices(catalog_db):
     assert table.loc["KRA", ["Read as", "Its metric", "Its group", "Source"]].tolist() == [
         "value", "Kindergarten readiness", "Black, non-Hispanic", GUESS]
     assert table.loc["Notes", ["Read as", "Source"]].tolist() == ["not read", YOURS]
+    assert table.loc["Year", "Its metric"] == "(none)"  # a choice in the list, never an empty cell reading "None"
 
 
 def test_only_the_rows_a_partner_changed_go_into_the_mapping(catalog_db):

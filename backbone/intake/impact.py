@@ -18,15 +18,15 @@ MOVE_POINTS = 5.0
 MOVE_SHARE = 0.10
 # The changes kept in the list (flagged ones first); the rest are counted.
 CHANGES_LISTED = 500
-# The current values as they will be once `landing` (shaped like current_observations) lands.
+# The current values of the tables `landing` (shaped like current_observations) falls in, as they will be once it
+# lands; `current_of_tables` holds those tables' current values now (privacy.current_of_tables).
 CURRENT_ONCE_LANDED = """
 CREATE OR REPLACE TEMP VIEW current_once_landed AS
 SELECT c.*
-FROM current_observations AS c
+FROM current_of_tables AS c
 ANTI JOIN landing AS n
     ON c.partner_code = n.partner_code AND c.metric_code = n.metric_code AND c.period_label = n.period_label
    AND c.geography = n.geography AND c.dimension = n.dimension AND c.group_value = n.group_value
-WHERE c.metric_code IN (SELECT DISTINCT metric_code FROM landing)
 UNION ALL BY NAME
 SELECT * FROM landing"""
 

@@ -22,10 +22,10 @@ from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.reader.table import find_tables
 from backbone.intake.staging import file_sha256
 from backbone.intake.validate import KEY_FIELDS, check_blocks
-from backbone.store import database
+from backbone.store import database, published
 from backbone.store.auth import User, require
 from backbone.store.catalog import Catalog
-from backbone.store.privacy import public_rows, refresh_public_outcomes, replace_public_rows
+from backbone.store.privacy import current_of_tables, public_rows, refresh_public_outcomes, replace_public_rows
 
 OBSERVATION_COLUMNS = [
     "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
@@ -154,18 +154,18 @@ def ingest_file(
         replaced = _count_changes(wcur, partner_code, incoming, result)
         load_seq, uploaded_at = database.next_load_seq(wcur), datetime.now()
         landing = _as_current(incoming, upload_id, partner_code, load_seq, uploaded_at)
-        codes = incoming.column("metric_code").unique().to_pylist()
+        tables = tables_of(incoming)
         # The public rows are worked out on a second connection, from the values as they will be once this upload
         # lands, while this one inserts the observations: the two take as long as the longer of them, not as both.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            public = beside.submit(_public_rows_once_landed, db, landing, codes)
+            public = beside.submit(_public_rows_once_landed, db, landing, tables)
             wcur.register("incoming_rows", landing)
             wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
             rows = public.result()
             # Before public_outcomes is replaced: what the dashboard showed, against what it will show.
-            result.impact = impact_of(wcur, _public_now(wcur, codes), rows.rows, landing)
+            result.impact = impact_of(wcur, _public_now(wcur, tables), rows.rows, landing)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"
                 " stored_path, status, rows_loaded, rows_new, rows_changed, rows_unchanged, rows_suppressed, rows_missing,"
@@ -176,7 +176,7 @@ def ingest_file(
                  result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used),
                  json.dumps(result.impact)],
             )
-        replace_public_rows(wcur, codes, rows)
+        replace_public_rows(wcur, tables, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         if save_recipe and result.mapping_used:
@@ -207,32 +207,39 @@ def _as_current(incoming: pa.Table, upload_id: str, partner_code: str, load_seq:
     return rows
 
 
-def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]) -> pa.Table:
-    """public_outcomes' rows for `codes` as they will be once `landing` (from _as_current) is current.
+def tables_of(rows: pa.Table) -> list[tuple[str, str]]:
+    """The (metric_code, period_label) tables some observations fall in: all that loading them can change."""
+    found = rows.group_by(["metric_code", "period_label"]).aggregate([])
+    return list(zip(found.column("metric_code").to_pylist(), found.column("period_label").to_pylist(), strict=True))
+
+
+def _public_rows_once_landed(db: str | None, landing: pa.Table, tables: list[tuple[str, str]]) -> pa.Table:
+    """public_outcomes' rows for `tables` as they will be once `landing` (from _as_current) is current.
 
     Reads the store as committed: the caller holds the write lock, so nothing else lands meanwhile.
     """
     cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
+        current_of_tables(cur, tables)
         cur.execute(CURRENT_ONCE_LANDED)
-        return public_rows(cur, codes, current="current_once_landed")
+        return public_rows(cur, tables, current="current_once_landed")
     finally:
         cur.close()
 
 
-def _public_now(cur: duckdb.DuckDBPyConnection, codes: list[str]) -> pa.Table:
-    """public_outcomes' rows for these metrics as the dashboard shows them now."""
-    return cur.execute("SELECT * FROM public_outcomes WHERE list_contains(?, metric_code)", [codes]).to_arrow_table()
+def _public_now(cur: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> pa.Table:
+    """public_outcomes' rows of these tables as the dashboard shows them now."""
+    return cur.execute(f"SELECT * FROM public_outcomes WHERE {published.where()}", published.which(tables)).to_arrow_table()
 
 
 def _dry_run_impact(db: str | None, cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pa.Table) -> dict:
     """What loading `incoming` would do to the public figures, worked out without writing anything."""
     # Placeholder upload, order and time: the rows replace the partner's current ones by key, whatever their order.
     landing = _as_current(incoming, "(dry run)", partner_code, 2**31 - 1, datetime.now())
-    codes = incoming.column("metric_code").unique().to_pylist()
-    after = _public_rows_once_landed(db, landing, codes)
-    return impact_of(cur, _public_now(cur, codes), after.rows, landing)
+    tables = tables_of(incoming)
+    after = _public_rows_once_landed(db, landing, tables)
+    return impact_of(cur, _public_now(cur, tables), after.rows, landing)
 
 
 @dataclass(frozen=True)
@@ -355,12 +362,14 @@ def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, 
                        AND c.suppressed = i.suppressed
                        AND c.suppression_mark IS NOT DISTINCT FROM i.suppression_mark AS is_same
               FROM incoming_keys i
-              LEFT JOIN (SELECT * FROM current_observations WHERE partner_code = $partner) c ON {keys})
+              LEFT JOIN (SELECT * FROM current_observations_of($metrics, $periods) WHERE partner_code = $partner) c
+                ON {keys})
             SELECT count(*), count(*) FILTER (WHERE upload_id IS NULL),
                    count(*) FILTER (WHERE upload_id IS NOT NULL AND is_same),
                    list(DISTINCT upload_id) FILTER (WHERE upload_id IS NOT NULL AND NOT coalesce(is_same, false))
             FROM matched""",
-        {"partner": partner_code},
+        {"partner": partner_code, "metrics": incoming.column("metric_code").unique().to_pylist(),
+         "periods": incoming.column("period_label").unique().to_pylist()},
     ).fetchone()
     cur.unregister("incoming_keys")
     result.rows_new, result.rows_unchanged = new, unchanged
@@ -385,15 +394,15 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
             "UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
             [datetime.now(), undone_by, upload_id],
         )
-        touched = [r[0] for r in cur.execute("SELECT DISTINCT metric_code FROM observations WHERE upload_id = ?",
-                                             [upload_id]).fetchall()]
+        touched = [tuple(r) for r in cur.execute("SELECT DISTINCT metric_code, period_label FROM observations"
+                                                 " WHERE upload_id = ?", [upload_id]).fetchall()]
         refresh_public_outcomes(cur, touched)
         restored = cur.execute(
-            """SELECT count(*) FROM current_observations c JOIN observations o
+            """SELECT count(*) FROM current_observations_of($metrics, $periods) c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code
                 AND c.period_label = o.period_label AND c.geography = o.geography AND c.dimension = o.dimension
                 AND c.group_value = o.group_value""",
-            {"upload": upload_id},
+            {"upload": upload_id, "metrics": sorted({m for m, _ in touched}), "periods": sorted({p for _, p in touched})},
         ).fetchone()[0]
         return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}
 

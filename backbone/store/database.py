@@ -36,6 +36,10 @@ _open_lock = threading.Lock()
 WRITE_LOCK = threading.RLock()
 _local = threading.local()
 log = logging.getLogger(__name__)
+# A lake's snapshot id is a PostgreSQL round trip: asked at most this often per process (every write by this process
+# asks again at once), so another process's upload shows here within this long, and a rerun reads no metadata.
+LAKE_VERSION_FOR_S = 1.0
+_lake_versions: dict[str, tuple[float, tuple]] = {}
 
 
 def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -118,6 +122,7 @@ def close_all() -> None:
         for con in _connections.values():
             con.close()
         _connections.clear()
+    _lake_versions.clear()
     if hasattr(_local, "cursors"):
         _local.cursors = {}
 
@@ -132,8 +137,11 @@ def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnec
     path = path or config.db_path()
     with _sole_writer(path):
         cur = cursor(path)
-        with _transaction(cur):
-            yield cur
+        try:
+            with _transaction(cur):
+                yield cur
+        finally:
+            _lake_versions.pop(path, None)
         if not lake.is_lake(path):
             # A checkpoint folds the write-ahead log into the file, so a copy of the file is a whole store.
             # (On a lake, CHECKPOINT is file maintenance across the whole lake: `python -m backbone maintain`.)
@@ -175,6 +183,7 @@ def write_aside(work: Callable[[duckdb.DuckDBPyConnection], T], path: str | None
                 return work(cur)
         finally:
             cur.close()
+            _lake_versions.pop(path or config.db_path(), None)
 
     return _retrying_conflicts(attempt)
 
@@ -329,11 +338,15 @@ def next_load_seq(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def data_version(path: str | None = None) -> tuple:
-    """Changes whenever a load, undo, catalog edit or plan change lands (from any process on a lake): what page caches
-    hang on."""
+    """Changes whenever a load, undo, catalog edit or plan change lands (from another process on a lake, within
+    LAKE_VERSION_FOR_S): what page caches hang on."""
     path = path or config.db_path()
     if lake.is_lake(path):
-        return ("lake", lake.snapshot(cursor(path)))
+        asked, version = _lake_versions.get(path, (-LAKE_VERSION_FOR_S, ()))
+        if time.monotonic() - asked >= LAKE_VERSION_FOR_S:
+            version = ("lake", lake.snapshot(cursor(path)))
+            _lake_versions[path] = (time.monotonic(), version)
+        return version
     row = cursor(path).execute(
         """SELECT (SELECT coalesce(max(load_seq), 0) FROM uploads),
                   (SELECT count(*) FROM uploads WHERE status = 'undone'),

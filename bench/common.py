@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import statistics
+import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -47,3 +50,20 @@ def big_store(directory: Path, rows: int) -> str:
 def median_ms(seconds: list[float]) -> float:
     """The median of some timings, in milliseconds."""
     return statistics.median(seconds) * 1000
+
+
+def whole_process(argv: list[str], env: dict | None = None) -> tuple[float, float, str]:
+    """Run `argv` as a process of its own (from the project folder): seconds, its peak memory (MB) and what it printed;
+    raises with its error output if it fails."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=err, text=True)
+        # wait4 rather than wait: it also gives the child's own peak resident memory (KB on Linux).
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - started
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        if process.returncode:
+            raise RuntimeError(f"{' '.join(argv[:4])}... failed: {err.read()[-2000:]}")
+        return seconds, usage.ru_maxrss / 1024, out.read()

@@ -20,13 +20,11 @@ import argparse
 import json
 import os
 import shutil
-import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.common import PAGES, ROOT, big_store, demo_store
+from bench.common import PAGES, ROOT, big_store, demo_store, whole_process
 from bench.pages import measure
 
 LOAD_FILE = ROOT / "data" / "demo" / "city_schools.xlsx"
@@ -50,20 +48,8 @@ def corrected_workbook(folder: Path) -> Path:
 
 def run_cli(db: str, *args: str, uploads: Path) -> tuple[float, float, str]:
     """`python -m backbone --db DB ARGS` as a whole process: seconds, peak memory (MB) and what it printed."""
-    env = {**os.environ, "BACKBONE_DB": db, "BACKBONE_UPLOADS": str(uploads), "BACKBONE_DEMO": "0"}
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen([sys.executable, "-m", "backbone", "--db", db, *args], cwd=ROOT, env=env,
-                                   stdout=out, stderr=err, text=True)
-        # wait4 rather than wait: it also gives the child's own peak memory (resident set, KB on Linux).
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if process.returncode:
-            raise RuntimeError(f"backbone {' '.join(args)} failed: {err.read()[-2000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
+    return whole_process([sys.executable, "-m", "backbone", "--db", db, *args],
+                         {"BACKBONE_DB": db, "BACKBONE_UPLOADS": str(uploads), "BACKBONE_DEMO": "0"})
 
 
 def measure_store(name: str, source: str, work: Path, runs: int) -> dict:

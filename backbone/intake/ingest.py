@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -16,16 +18,14 @@ import pyarrow as pa
 from backbone import config
 from backbone.errors import BackboneError, Finding
 from backbone.intake import mappings, recipes
-from backbone.intake.impact import CURRENT_ONCE_LANDED, impact_of
 from backbone.intake.reader.mapping import parse_mapping
 from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.reader.table import find_tables
 from backbone.intake.staging import file_sha256
 from backbone.intake.validate import KEY_FIELDS, check_blocks
-from backbone.store import database, published
+from backbone.store import database
 from backbone.store.auth import User, require
 from backbone.store.catalog import Catalog
-from backbone.store.privacy import current_of_tables, public_rows, refresh_public_outcomes, replace_public_rows
 
 OBSERVATION_COLUMNS = [
     "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
@@ -33,6 +33,17 @@ OBSERVATION_COLUMNS = [
     "source_sheet", "source_row", "place_role",
 ]
 log = logging.getLogger(__name__)
+# What a load needs besides reading and checking (the small-numbers rules and the impact: pandas, scipy): imported when
+# first needed, or by warm_up() beside the read.
+_FOR_THE_LOAD = ("backbone.store.privacy", "backbone.intake.impact")
+
+
+def warm_up() -> threading.Thread:
+    """Import what a load needs in a thread of its own, while this one reads the file (the read waits on the reader
+    child, so the two run side by side); the command line calls it before ingest_file."""
+    thread = threading.Thread(target=lambda: [importlib.import_module(name) for name in _FOR_THE_LOAD], daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -145,6 +156,9 @@ def ingest_file(
     stored = config.uploads_dir(db) / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
 
     def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
+        from backbone.intake.impact import impact_of
+        from backbone.store import privacy
+
         # Checked again inside the transaction: two identical uploads at the same moment load once (on a lake, the
         # second one's COMMIT conflicts on the load counter, and when run again it finds the first).
         previous = _loaded_with_sha(wcur, partner_code, sha, same_mapping)
@@ -176,7 +190,7 @@ def ingest_file(
                  result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used),
                  json.dumps(result.impact)],
             )
-        replace_public_rows(wcur, tables, rows)
+        privacy.replace_public_rows(wcur, tables, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         if save_recipe and result.mapping_used:
@@ -218,23 +232,30 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, tables: list[tup
 
     Reads the store as committed: the caller holds the write lock, so nothing else lands meanwhile.
     """
+    from backbone.intake.impact import CURRENT_ONCE_LANDED
+    from backbone.store import privacy
+
     cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
-        current_of_tables(cur, tables)
+        privacy.current_of_tables(cur, tables)
         cur.execute(CURRENT_ONCE_LANDED)
-        return public_rows(cur, tables, current="current_once_landed")
+        return privacy.public_rows(cur, tables, current="current_once_landed")
     finally:
         cur.close()
 
 
 def _public_now(cur: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> pa.Table:
     """public_outcomes' rows of these tables as the dashboard shows them now."""
+    from backbone.store import published
+
     return cur.execute(f"SELECT * FROM public_outcomes WHERE {published.where()}", published.which(tables)).to_arrow_table()
 
 
 def _dry_run_impact(db: str | None, cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pa.Table) -> dict:
     """What loading `incoming` would do to the public figures, worked out without writing anything."""
+    from backbone.intake.impact import impact_of
+
     # Placeholder upload, order and time: the rows replace the partner's current ones by key, whatever their order.
     landing = _as_current(incoming, "(dry run)", partner_code, 2**31 - 1, datetime.now())
     tables = tables_of(incoming)
@@ -381,6 +402,8 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
     """Roll a partner load back: its values leave the current view and the ones it replaced return."""
 
     def undo(cur: duckdb.DuckDBPyConnection) -> dict:
+        from backbone.store import privacy
+
         row = cur.execute("SELECT kind, status, file_name, partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
         if row is None:
             raise BackboneError(f"No upload with id '{upload_id}'. `python -m backbone uploads` lists them.")
@@ -396,7 +419,7 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
         )
         touched = [tuple(r) for r in cur.execute("SELECT DISTINCT metric_code, period_label FROM observations"
                                                  " WHERE upload_id = ?", [upload_id]).fetchall()]
-        refresh_public_outcomes(cur, touched)
+        privacy.refresh_public_outcomes(cur, touched)
         restored = cur.execute(
             """SELECT count(*) FROM current_observations_of($metrics, $periods) c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code

@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
-import pandas as pd
 
 from backbone import config
 from backbone.errors import BackboneError, StoreInUse
 from backbone.store import lake
+
+if TYPE_CHECKING:  # pandas is imported by the reads that return frames: a command line that needs none starts sooner
+    import pandas as pd
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
@@ -220,7 +222,7 @@ def _checkpoint(path: str) -> None:
 
 def query(sql: str, params: dict | list | None = None, path: str | None = None) -> pd.DataFrame:
     """Run a read with parameters and return every row as a DataFrame."""
-    return cursor(path).execute(sql, params or {}).df()
+    return cursor(path).execute(sql, params or {}).df()  # .df() imports pandas itself
 
 
 def view_files() -> list[Path]:
@@ -311,12 +313,15 @@ def _filled_cells(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 
 def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
-    """A store from before public_outcomes existed gets it built once; every later write keeps it current."""
-    from backbone.store.privacy import refresh_public_outcomes  # privacy reads through this module's views
+    """A store from before public_outcomes existed gets it built once; every later write keeps it current. The kept
+    community_outcomes are built again whenever the views change (they may combine values differently now)."""
+    from backbone.store.privacy import keep_community_outcomes, refresh_public_outcomes  # privacy reads these views
 
     empty = con.execute("SELECT count(*) = 0 FROM public_outcomes").fetchone()[0]
     if empty and con.execute("SELECT count(*) > 0 FROM observations").fetchone()[0]:
         refresh_public_outcomes(con)
+    else:
+        keep_community_outcomes(con, None)
 
 
 def new_id() -> str:

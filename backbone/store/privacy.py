@@ -263,6 +263,7 @@ class PublicRows:
     rows: pa.Table
     versions: list[dict]
     determined: int = 0
+    outcomes: pa.Table | None = None  # the same cells as community_outcomes has them (every value, partners' flags)
 
 
 def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
@@ -288,14 +289,14 @@ def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
         WHERE {published.where('o.')}""", params).to_arrow_table()
     extra = ["table_partners", "sole_partner"]
     if not outcomes.num_rows:
-        return PublicRows(outcomes.drop_columns(extra), [])
+        return PublicRows(outcomes.drop_columns(extra), [], outcomes=outcomes.drop_columns(extra))
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
     frame, parts = _with_contributors(cur, outcomes.select(RULE_INPUTS + extra).to_pandas(), params)
     decision = decide(frame, metrics, published.read(cur, tables, outcomes), parts)
     rows = outcomes.drop_columns(FLAG_COLUMNS + extra)
     for name in FLAG_COLUMNS:
         rows = rows.append_column(name, pa.array(decision.flags[name], from_pandas=True))
-    return PublicRows(rows, decision.versions, decision.determined)
+    return PublicRows(rows, decision.versions, decision.determined, outcomes.drop_columns(extra))
 
 
 def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -341,7 +342,22 @@ def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables
     if public.rows.num_rows:
         cur.execute(_INSERT_PUBLIC)
     cur.unregister("public_rows")
+    if public.outcomes is not None:
+        keep_community_outcomes(cur, tables, public.outcomes)
     return public.rows.num_rows
+
+
+def keep_community_outcomes(cur: duckdb.DuckDBPyConnection, tables: published.Tables, outcomes: pa.Table | None = None) -> None:
+    """Put `outcomes` (community_outcomes rows; None: worked out from current_observations now) in place of the given
+    tables' rows of kept_community_outcomes (all of them when None), inside the caller's write transaction."""
+    if outcomes is None:
+        outcomes = cur.execute(f"SELECT * FROM community_outcomes_from('current_observations') WHERE {_WHICH}",
+                               published.which(tables)).to_arrow_table()
+    cur.execute(f"DELETE FROM kept_community_outcomes WHERE {_WHICH}", published.which(tables))
+    if outcomes.num_rows:
+        cur.register("kept_rows", outcomes)
+        cur.execute("INSERT INTO kept_community_outcomes BY NAME SELECT * FROM kept_rows")
+        cur.unregister("kept_rows")
 
 
 _WHICH = published.where()

@@ -6,7 +6,6 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -52,18 +51,31 @@ def median_ms(seconds: list[float]) -> float:
     return statistics.median(seconds) * 1000
 
 
+# Runs a module as `python -m` would, then writes the process's own peak memory (VmHWM, KB) to stderr. The peak that
+# wait4 reports would not do: on Linux a child keeps its parent's high-water mark across fork and exec, and the
+# benchmark itself may hold a large store's worth of memory.
+_MEASURED = """
+import runpy, sys
+module, sys.argv = sys.argv[1], sys.argv[1:]
+try:
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+finally:
+    peak = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+    sys.stderr.write(f"\\nPEAK_KB {peak}\\n")
+"""
+
+
 def whole_process(argv: list[str], env: dict | None = None) -> tuple[float, float, str]:
-    """Run `argv` as a process of its own (from the project folder): seconds, its peak memory (MB) and what it printed;
-    raises with its error output if it fails."""
-    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        started = time.perf_counter()
-        process = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, **(env or {})}, stdout=out, stderr=err, text=True)
-        # wait4 rather than wait: it also gives the child's own peak resident memory (KB on Linux).
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
-        out.seek(0)
-        err.seek(0)
-        if process.returncode:
-            raise RuntimeError(f"{' '.join(argv[:4])}... failed: {err.read()[-2000:]}")
-        return seconds, usage.ru_maxrss / 1024, out.read()
+    """Run `argv` as a process of its own (from the project folder): seconds, its peak memory (MB: that process's own,
+    for `python -m MODULE ...`, the sandboxed reader child not included; else NaN) and what it printed; raises with its
+    error output if it fails."""
+    module = argv[1:2] == ["-m"]
+    if module:
+        argv = [argv[0], "-c", _MEASURED, *argv[2:]]
+    completed_at = time.perf_counter()
+    completed = subprocess.run(argv, cwd=ROOT, env={**os.environ, **(env or {})}, capture_output=True, text=True)
+    seconds = time.perf_counter() - completed_at
+    if completed.returncode:
+        raise RuntimeError(f"{' '.join(argv[:4])}... failed: {completed.stderr[-2000:]}")
+    peaks = [line.split()[1] for line in completed.stderr.splitlines() if line.startswith("PEAK_KB ")]
+    return seconds, int(peaks[-1]) / 1024 if module and peaks else float("nan"), completed.stdout

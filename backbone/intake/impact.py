@@ -54,10 +54,10 @@ ORDER BY geography <> 'Community', metric_code, period_label DESC, geography, di
 # leaves as they are, come from public_outcomes.
 _LATEST_BACK = """
 WITH elsewhere AS (
-    SELECT metric_code, geography, dimension, group_value, period_label, period_end
+    SELECT p.metric_code, p.geography, p.dimension, p.group_value, p.period_label, p.period_end
     FROM public_outcomes AS p
-    WHERE metric_code IN (SELECT metric_code FROM landing)
-      AND (metric_code, period_label) NOT IN (SELECT (metric_code, period_label) FROM landing)),
+    SEMI JOIN (SELECT DISTINCT metric_code FROM landing) AS m USING (metric_code)
+    ANTI JOIN (SELECT DISTINCT metric_code, period_label FROM landing) AS t USING (metric_code, period_label)),
 b AS (SELECT metric_code, geography, dimension, group_value, arg_max(period_label, period_end) AS period,
              max(period_end) AS period_end
       FROM (SELECT metric_code, geography, dimension, group_value, period_label, period_end FROM impact_before

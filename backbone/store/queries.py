@@ -309,9 +309,12 @@ def partners_overview(db: str | None = None) -> pd.DataFrame:
                FROM backbone_roles GROUP BY ALL
            ),
            contributions AS (
-               SELECT partner_code, count(DISTINCT metric_code) AS metrics_reported, count(*) AS current_values,
-                      string_agg(DISTINCT metric_code, ', ') AS metric_codes
-               FROM current_observations GROUP BY ALL
+               -- Each key a partner has a loaded value for has exactly one current value: counted from the loaded
+               -- values, without picking the latest version of every value in the store.
+               SELECT o.partner_code, count(DISTINCT o.metric_code) AS metrics_reported,
+                      count(DISTINCT (o.metric_code, o.period_label, o.geography, o.dimension, o.group_value)) AS current_values,
+                      string_agg(DISTINCT o.metric_code, ', ') AS metric_codes
+               FROM observations o JOIN uploads u USING (upload_id) WHERE u.status = 'loaded' GROUP BY ALL
            ),
            last_upload AS (
                SELECT partner_code, max(uploaded_at) AS last_submission, count(*) AS uploads

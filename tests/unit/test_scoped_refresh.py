@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from backbone.intake.ingest import ingest_file, undo_upload
-from backbone.store import database
+from backbone.store import database, queries
 from backbone.store.privacy import refresh_public_outcomes
 from tests.unit.test_small_numbers import random_tables
 from tests.workbooks import data_workbook
@@ -66,8 +66,14 @@ def assert_directors_views_are_current(db: str) -> None:
         cur.execute("CREATE OR REPLACE TEMP VIEW fresh_outcomes AS SELECT * FROM community_outcomes_from('current_observations')")
         trends = cur.execute("SELECT * FROM outcome_trends ORDER BY ALL").df()
         pd.testing.assert_frame_equal(trends, cur.execute("SELECT * FROM outcome_trends_from('fresh_outcomes') ORDER BY ALL").df())
+        # The Partners page's counts, from the loaded values, are those of the current ones.
+        current = cur.execute("""SELECT partner_code, count(DISTINCT metric_code) AS metrics_reported, count(*) AS current_values
+                                 FROM current_observations GROUP BY ALL ORDER BY ALL""").df()
     finally:
         cur.close()
+    shown = queries.partners_overview(db=db)
+    shown = shown[shown.current_values > 0].sort_values("partner_code")[["partner_code", "metrics_reported", "current_values"]]
+    pd.testing.assert_frame_equal(shown.reset_index(drop=True), current, check_dtype=False)
 
 
 def _corrected(rows: list[list], periods: set[int], rng: np.random.Generator) -> list[list]:

@@ -35,8 +35,11 @@ test-fast: $(VENV)/.dev
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
 
+## Every benchmark; the scale benchmark at 1,000,000 observations (`make bench BIG=10000000` adds a 10M store).
+BIG ?=
 bench: $(VENV)/.dev
 	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.scale $(if $(BIG),--big $(BIG))
 
 ## Rebuild the demo workbooks in data/demo from their copied sources.
 demo-workbooks: $(VENV)/.runtime

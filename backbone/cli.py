@@ -297,8 +297,9 @@ def _require_file(path: Path) -> None:
 
 
 def _ingest(args: argparse.Namespace, db: str) -> int:
-    from backbone.intake.ingest import ingest_file
+    from backbone.intake.ingest import ingest_file, warm_up
 
+    warm_up()
     _require_file(args.file)
     column_map = None
     if args.map and args.recipe:

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from backbone import ui
-from backbone.show import charts
+from backbone.show import charts, submissions
 from backbone.show.formatting import md
 from backbone.vocab import BACKBONE_ROLES
 
@@ -50,9 +50,27 @@ for column, label in zip(summary, ["received", "received late", "missing", "not 
 partner_names = sorted(status.partner_name.dropna().unique())
 chosen = st.multiselect("Partners", partner_names, key="partners", bind="query-params", placeholder="All partners")
 shown = status[status.partner_name.isin(chosen)] if chosen else status
-with ui.scroll_sideways("submission-matrix-frame"):
-    ui.chart(charts.submission_matrix, shown, width="content", key="submission-matrix",
-             description="Which partner sent which metric for which period: ✓ received, L late, ✗ missing.")
+# At a network's size the matrix is filtered (partner group, late and missing, search) and drawn a page of partners
+# at a time; the tables below keep every submission the filters leave.
+pick = st.columns([2, 2, 3])
+sectors = sorted(shown.partner_sector.dropna().unique())
+sector = pick[0].selectbox("Partner group", sectors, index=None, key="matrix_sector", placeholder="All groups")
+search = pick[2].text_input("Search partners and metrics", key="matrix_search", placeholder="e.g. schools, graduation")
+problems_only = pick[1].toggle("Only late and missing", key="matrix_problems")
+shown = submissions.filtered(shown, sector, problems_only, search)
+matrix_pages = submissions.pages(shown)
+if len(matrix_pages) > 1:
+    page = st.selectbox(f"Partners shown ({len(matrix_pages)} pages of the matrix)", range(len(matrix_pages)),
+                        format_func=lambda i: submissions.page_label(shown, matrix_pages[i]), key="matrix_page")
+    on_page = shown[shown.partner_code.isin(matrix_pages[page or 0])]
+else:
+    on_page = shown
+if on_page.empty:
+    ui.empty_state("No submissions match these filters.")
+else:
+    with ui.scroll_sideways("submission-matrix-frame"):
+        ui.chart(charts.submission_matrix, on_page, width="content", key="submission-matrix",
+                 description="Which partner sent which metric for which period: ✓ received, L late, ✗ missing.")
 st.caption("✓ received · L received after its due date · ✗ missing (past due, not received) · · not yet due")
 late_or_missing = shown[shown.submission.isin(["missing", "received late"])]
 SUBMISSION_COLUMNS = {

@@ -1,23 +1,4 @@
--- The latest accepted value per (partner, metric, period, geography, dimension, group).
+-- The latest accepted value per (partner, metric, period, geography, dimension, group): see current_observations_of.
 -- An undone upload drops out here, so the values it replaced come back without being copied.
 CREATE OR REPLACE VIEW current_observations AS
-WITH accepted AS (
-    SELECT o.*, u.load_seq, u.uploaded_at
-    FROM observations AS o
-    JOIN uploads AS u USING (upload_id)
-    WHERE u.status = 'loaded'
-),
--- Keys loaded more than once, with their latest load. Grouping only the keys costs a fraction of ranking whole rows
--- (a window over every row), and most keys have one version.
-reloaded AS (
-    SELECT partner_code, metric_code, period_label, geography, dimension, group_value, max(load_seq) AS latest
-    FROM accepted
-    GROUP BY ALL
-    HAVING count(*) > 1
-)
-SELECT a.*
-FROM accepted AS a
-ANTI JOIN reloaded AS r
-    ON a.partner_code = r.partner_code AND a.metric_code = r.metric_code AND a.period_label = r.period_label
-   AND a.geography = r.geography AND a.dimension = r.dimension AND a.group_value = r.group_value
-   AND a.load_seq < r.latest;
+SELECT * FROM current_observations_of(NULL, NULL);

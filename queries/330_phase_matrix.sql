@@ -11,7 +11,8 @@ WITH cell_milestones AS (
     GROUP BY ALL
 ),
 with_data AS (
-    SELECT DISTINCT metric_code FROM current_observations
+    -- A loaded value is current, or replaced by a newer current one: no need to pick the latest version of every value.
+    SELECT DISTINCT o.metric_code FROM observations AS o JOIN uploads AS u USING (upload_id) WHERE u.status = 'loaded'
 ),
 cell_evidence AS (
     SELECT m.phase, m.component,

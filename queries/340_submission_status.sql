@@ -25,7 +25,7 @@ combined AS (
     FROM expectations AS e
     FULL OUTER JOIN received AS r USING (partner_code, metric_code, period_label)
 )
-SELECT c.*, p.name AS partner_name, m.name AS metric_name,
+SELECT c.*, p.name AS partner_name, p.sector AS partner_sector, m.name AS metric_name,
     coalesce(
         (c.received AND c.received_on > c.due_date) OR (NOT c.received AND current_date > c.due_date),
         false

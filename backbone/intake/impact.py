@@ -18,15 +18,15 @@ MOVE_POINTS = 5.0
 MOVE_SHARE = 0.10
 # The changes kept in the list (flagged ones first); the rest are counted.
 CHANGES_LISTED = 500
-# The current values as they will be once `landing` (shaped like current_observations) lands.
+# The current values of the tables `landing` (shaped like current_observations) falls in, as they will be once it
+# lands; `current_of_tables` holds those tables' current values now (privacy.current_of_tables).
 CURRENT_ONCE_LANDED = """
 CREATE OR REPLACE TEMP VIEW current_once_landed AS
 SELECT c.*
-FROM current_observations AS c
+FROM current_of_tables AS c
 ANTI JOIN landing AS n
     ON c.partner_code = n.partner_code AND c.metric_code = n.metric_code AND c.period_label = n.period_label
    AND c.geography = n.geography AND c.dimension = n.dimension AND c.group_value = n.group_value
-WHERE c.metric_code IN (SELECT DISTINCT metric_code FROM landing)
 UNION ALL BY NAME
 SELECT * FROM landing"""
 
@@ -50,11 +50,22 @@ WHERE b.metric_code IS NULL OR a.metric_code IS NULL OR b.suppressed <> a.suppre
    OR b.numerator IS DISTINCT FROM a.numerator OR b.denominator IS DISTINCT FROM a.denominator
 ORDER BY geography <> 'Community', metric_code, period_label DESC, geography, dimension, group_value"""
 # Per figure's series (metric, place, group): the latest period with something shown (a value, or a hidden cell).
+# `impact_before` and `impact_after` hold only the tables the load touches; the metric's other periods, which the load
+# leaves as they are, come from public_outcomes.
 _LATEST_BACK = """
-WITH b AS (SELECT metric_code, geography, dimension, group_value, arg_max(period_label, period_end) AS period,
-                  max(period_end) AS period_end FROM impact_before GROUP BY ALL),
-     a AS (SELECT metric_code, geography, dimension, group_value, arg_max(period_label, period_end) AS period,
-                  max(period_end) AS period_end FROM impact_after GROUP BY ALL)
+WITH elsewhere AS (
+    SELECT p.metric_code, p.geography, p.dimension, p.group_value, p.period_label, p.period_end
+    FROM public_outcomes AS p
+    SEMI JOIN (SELECT DISTINCT metric_code FROM landing) AS m USING (metric_code)
+    ANTI JOIN (SELECT DISTINCT metric_code, period_label FROM landing) AS t USING (metric_code, period_label)),
+b AS (SELECT metric_code, geography, dimension, group_value, arg_max(period_label, period_end) AS period,
+             max(period_end) AS period_end
+      FROM (SELECT metric_code, geography, dimension, group_value, period_label, period_end FROM impact_before
+            UNION ALL SELECT * FROM elsewhere) GROUP BY ALL),
+a AS (SELECT metric_code, geography, dimension, group_value, arg_max(period_label, period_end) AS period,
+             max(period_end) AS period_end
+      FROM (SELECT metric_code, geography, dimension, group_value, period_label, period_end FROM impact_after
+            UNION ALL SELECT * FROM elsewhere) GROUP BY ALL)
 SELECT m.name, b.geography, b.dimension, b.group_value, b.period AS before_period, a.period AS after_period
 FROM b LEFT JOIN a USING (metric_code, geography, dimension, group_value)
 JOIN metrics AS m USING (metric_code)
@@ -110,7 +121,7 @@ def _move(row: dict) -> str:
 
 
 def impact_of(cur: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table, landing: pa.Table) -> dict:
-    """The load's impact: `before` and `after` are public_outcomes' rows for the load's metrics now and once it lands
+    """The load's impact: `before` and `after` are public_outcomes' rows of the load's tables now and once it lands
     (after with true values and a suppressed flag, as privacy.public_rows gives them); `landing` is the load's rows."""
     cur.register("impact_before", before)
     cur.register("impact_after", after)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import logging
 import shutil
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -16,7 +18,6 @@ import pyarrow as pa
 from backbone import config
 from backbone.errors import BackboneError, Finding
 from backbone.intake import mappings, recipes
-from backbone.intake.impact import CURRENT_ONCE_LANDED, impact_of
 from backbone.intake.reader.mapping import parse_mapping
 from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.reader.table import find_tables
@@ -25,7 +26,6 @@ from backbone.intake.validate import KEY_FIELDS, check_blocks
 from backbone.store import database
 from backbone.store.auth import User, require
 from backbone.store.catalog import Catalog
-from backbone.store.privacy import public_rows, refresh_public_outcomes, replace_public_rows
 
 OBSERVATION_COLUMNS = [
     "upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography",
@@ -33,6 +33,17 @@ OBSERVATION_COLUMNS = [
     "source_sheet", "source_row", "place_role",
 ]
 log = logging.getLogger(__name__)
+# What a load needs besides reading and checking (the small-numbers rules and the impact: pandas, scipy): imported when
+# first needed, or by warm_up() beside the read.
+_FOR_THE_LOAD = ("backbone.store.privacy", "backbone.intake.impact")
+
+
+def warm_up() -> threading.Thread:
+    """Import what a load needs in a thread of its own, while this one reads the file (the read waits on the reader
+    child, so the two run side by side); the command line calls it before ingest_file."""
+    thread = threading.Thread(target=lambda: [importlib.import_module(name) for name in _FOR_THE_LOAD], daemon=True)
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -145,6 +156,9 @@ def ingest_file(
     stored = config.uploads_dir(db) / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
 
     def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
+        from backbone.intake.impact import impact_of
+        from backbone.store import privacy
+
         # Checked again inside the transaction: two identical uploads at the same moment load once (on a lake, the
         # second one's COMMIT conflicts on the load counter, and when run again it finds the first).
         previous = _loaded_with_sha(wcur, partner_code, sha, same_mapping)
@@ -154,18 +168,18 @@ def ingest_file(
         replaced = _count_changes(wcur, partner_code, incoming, result)
         load_seq, uploaded_at = database.next_load_seq(wcur), datetime.now()
         landing = _as_current(incoming, upload_id, partner_code, load_seq, uploaded_at)
-        codes = incoming.column("metric_code").unique().to_pylist()
+        tables = tables_of(incoming)
         # The public rows are worked out on a second connection, from the values as they will be once this upload
         # lands, while this one inserts the observations: the two take as long as the longer of them, not as both.
         with ThreadPoolExecutor(max_workers=1) as beside:
-            public = beside.submit(_public_rows_once_landed, db, landing, codes)
+            public = beside.submit(_public_rows_once_landed, db, landing, tables)
             wcur.register("incoming_rows", landing)
             wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
             rows = public.result()
             # Before public_outcomes is replaced: what the dashboard showed, against what it will show.
-            result.impact = impact_of(wcur, _public_now(wcur, codes), rows.rows, landing)
+            result.impact = impact_of(wcur, _public_now(wcur, tables), rows.rows, landing)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"
                 " stored_path, status, rows_loaded, rows_new, rows_changed, rows_unchanged, rows_suppressed, rows_missing,"
@@ -176,7 +190,7 @@ def ingest_file(
                  result.rows_missing, ",".join(replaced) or None, _mapping_text(result.mapping_used),
                  json.dumps(result.impact)],
             )
-        replace_public_rows(wcur, codes, rows)
+        privacy.replace_public_rows(wcur, tables, rows)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         if save_recipe and result.mapping_used:
@@ -207,32 +221,46 @@ def _as_current(incoming: pa.Table, upload_id: str, partner_code: str, load_seq:
     return rows
 
 
-def _public_rows_once_landed(db: str | None, landing: pa.Table, codes: list[str]) -> pa.Table:
-    """public_outcomes' rows for `codes` as they will be once `landing` (from _as_current) is current.
+def tables_of(rows: pa.Table) -> list[tuple[str, str]]:
+    """The (metric_code, period_label) tables some observations fall in: all that loading them can change."""
+    found = rows.group_by(["metric_code", "period_label"]).aggregate([])
+    return list(zip(found.column("metric_code").to_pylist(), found.column("period_label").to_pylist(), strict=True))
+
+
+def _public_rows_once_landed(db: str | None, landing: pa.Table, tables: list[tuple[str, str]]) -> pa.Table:
+    """public_outcomes' rows for `tables` as they will be once `landing` (from _as_current) is current.
 
     Reads the store as committed: the caller holds the write lock, so nothing else lands meanwhile.
     """
+    from backbone.intake.impact import CURRENT_ONCE_LANDED
+    from backbone.store import privacy
+
     cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
+        privacy.current_of_tables(cur, tables)
         cur.execute(CURRENT_ONCE_LANDED)
-        return public_rows(cur, codes, current="current_once_landed")
+        return privacy.public_rows(cur, tables, current="current_once_landed")
     finally:
         cur.close()
 
 
-def _public_now(cur: duckdb.DuckDBPyConnection, codes: list[str]) -> pa.Table:
-    """public_outcomes' rows for these metrics as the dashboard shows them now."""
-    return cur.execute("SELECT * FROM public_outcomes WHERE list_contains(?, metric_code)", [codes]).to_arrow_table()
+def _public_now(cur: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -> pa.Table:
+    """public_outcomes' rows of these tables as the dashboard shows them now."""
+    from backbone.store import published
+
+    return cur.execute(f"SELECT * FROM public_outcomes WHERE {published.where()}", published.which(tables)).to_arrow_table()
 
 
 def _dry_run_impact(db: str | None, cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pa.Table) -> dict:
     """What loading `incoming` would do to the public figures, worked out without writing anything."""
+    from backbone.intake.impact import impact_of
+
     # Placeholder upload, order and time: the rows replace the partner's current ones by key, whatever their order.
     landing = _as_current(incoming, "(dry run)", partner_code, 2**31 - 1, datetime.now())
-    codes = incoming.column("metric_code").unique().to_pylist()
-    after = _public_rows_once_landed(db, landing, codes)
-    return impact_of(cur, _public_now(cur, codes), after.rows, landing)
+    tables = tables_of(incoming)
+    after = _public_rows_once_landed(db, landing, tables)
+    return impact_of(cur, _public_now(cur, tables), after.rows, landing)
 
 
 @dataclass(frozen=True)
@@ -355,12 +383,14 @@ def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, 
                        AND c.suppressed = i.suppressed
                        AND c.suppression_mark IS NOT DISTINCT FROM i.suppression_mark AS is_same
               FROM incoming_keys i
-              LEFT JOIN (SELECT * FROM current_observations WHERE partner_code = $partner) c ON {keys})
+              LEFT JOIN (SELECT * FROM current_observations_of($metrics, $periods) WHERE partner_code = $partner) c
+                ON {keys})
             SELECT count(*), count(*) FILTER (WHERE upload_id IS NULL),
                    count(*) FILTER (WHERE upload_id IS NOT NULL AND is_same),
                    list(DISTINCT upload_id) FILTER (WHERE upload_id IS NOT NULL AND NOT coalesce(is_same, false))
             FROM matched""",
-        {"partner": partner_code},
+        {"partner": partner_code, "metrics": incoming.column("metric_code").unique().to_pylist(),
+         "periods": incoming.column("period_label").unique().to_pylist()},
     ).fetchone()
     cur.unregister("incoming_keys")
     result.rows_new, result.rows_unchanged = new, unchanged
@@ -372,6 +402,8 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
     """Roll a partner load back: its values leave the current view and the ones it replaced return."""
 
     def undo(cur: duckdb.DuckDBPyConnection) -> dict:
+        from backbone.store import privacy
+
         row = cur.execute("SELECT kind, status, file_name, partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
         if row is None:
             raise BackboneError(f"No upload with id '{upload_id}'. `python -m backbone uploads` lists them.")
@@ -385,15 +417,15 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
             "UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
             [datetime.now(), undone_by, upload_id],
         )
-        touched = [r[0] for r in cur.execute("SELECT DISTINCT metric_code FROM observations WHERE upload_id = ?",
-                                             [upload_id]).fetchall()]
-        refresh_public_outcomes(cur, touched)
+        touched = [tuple(r) for r in cur.execute("SELECT DISTINCT metric_code, period_label FROM observations"
+                                                 " WHERE upload_id = ?", [upload_id]).fetchall()]
+        privacy.refresh_public_outcomes(cur, touched)
         restored = cur.execute(
-            """SELECT count(*) FROM current_observations c JOIN observations o
+            """SELECT count(*) FROM current_observations_of($metrics, $periods) c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code
                 AND c.period_label = o.period_label AND c.geography = o.geography AND c.dimension = o.dimension
                 AND c.group_value = o.group_value""",
-            {"upload": upload_id},
+            {"upload": upload_id, "metrics": sorted({m for m, _ in touched}), "periods": sorted({p for _, p in touched})},
         ).fetchone()[0]
         return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}
 

@@ -12,8 +12,9 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from backbone import config
 from backbone.errors import BackboneError
-from backbone.store import database, sign_in_record
+from backbone.store import database, lake, sign_in_record
 from backbone.store.sign_in_record import REFUSAL, SIGN_IN, who
 
 ROLES = {
@@ -220,11 +221,22 @@ def sign_in_required(db: str | None = None) -> bool:
 
     Removing the last account leaves it on (nobody gets in), rather than silently opening the app to everyone.
     """
-    cur = database.cursor(db)
+    path = db or config.db_path()
+    # Asked at every page run. On a lake, each query reads the catalog in PostgreSQL: the answer is kept for as long as
+    # the lake's snapshot stays the same (every commit from any process moves it; database.data_version).
+    version = database.data_version(path) if lake.is_lake(path) else None
+    if version is not None and _switch_seen.get(path, (None,))[0] == version:
+        return _switch_seen[path][1]
+    cur = database.cursor(path)
     switch = cur.execute("SELECT value FROM sign_in_settings WHERE key = 'sign_in' ORDER BY changed_at DESC LIMIT 1").fetchall()
-    if switch:
-        return switch[0][0] == "on"
-    return cur.execute("SELECT count(*) > 0 FROM accounts").fetchone()[0]  # a store from before the switch
+    # A store from before the switch: on when there is an account.
+    required = switch[0][0] == "on" if switch else cur.execute("SELECT count(*) > 0 FROM accounts").fetchone()[0]
+    if version is not None:
+        _switch_seen[path] = (version, required)
+    return required
+
+
+_switch_seen: dict[str, tuple[tuple, bool]] = {}
 
 
 def _set_switch(cur: duckdb.DuckDBPyConnection, on: bool) -> None:

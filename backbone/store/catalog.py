@@ -10,7 +10,6 @@ from datetime import datetime
 import duckdb
 
 from backbone.store import database
-from backbone.store.privacy import refresh_public_outcomes
 from backbone.text import fold_label
 
 DEFAULT_FISCAL_START = 7  # US states and school districts mostly run July-June fiscal years
@@ -141,6 +140,8 @@ def write_catalog(parsed: dict[str, list[tuple]], file_name: str, sha256: str, u
                 for values in parsed[sheet]:
                     cur.execute(f"INSERT INTO {table} VALUES (" + ", ".join("?" * len(values)) + ")", list(values))
         # A new threshold or unit changes what may be shown.
+        from backbone.store.privacy import refresh_public_outcomes  # the rules need pandas: imported when used
+
         refresh_public_outcomes(cur)
         cur.execute(
             "INSERT INTO uploads (upload_id, load_seq, kind, uploaded_by, uploaded_at, file_name, sha256, status, rows_loaded)"

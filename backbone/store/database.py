@@ -14,14 +14,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import duckdb
-import pandas as pd
 
 from backbone import config
 from backbone.errors import BackboneError, StoreInUse
 from backbone.store import lake
+
+if TYPE_CHECKING:  # pandas is imported by the reads that return frames: a command line that needs none starts sooner
+    import pandas as pd
 
 SCHEMA_FILE = Path(__file__).with_name("schema.sql")
 SCHEMA_VERSION = "1"
@@ -36,6 +38,10 @@ _open_lock = threading.Lock()
 WRITE_LOCK = threading.RLock()
 _local = threading.local()
 log = logging.getLogger(__name__)
+# A lake's snapshot id is a PostgreSQL round trip: asked at most this often per process (every write by this process
+# asks again at once), so another process's upload shows here within this long, and a rerun reads no metadata.
+LAKE_VERSION_FOR_S = 1.0
+_lake_versions: dict[str, tuple[float, tuple]] = {}
 
 
 def connect(path: str | None = None) -> duckdb.DuckDBPyConnection:
@@ -118,6 +124,7 @@ def close_all() -> None:
         for con in _connections.values():
             con.close()
         _connections.clear()
+    _lake_versions.clear()
     if hasattr(_local, "cursors"):
         _local.cursors = {}
 
@@ -132,8 +139,11 @@ def write_transaction(path: str | None = None) -> Iterator[duckdb.DuckDBPyConnec
     path = path or config.db_path()
     with _sole_writer(path):
         cur = cursor(path)
-        with _transaction(cur):
-            yield cur
+        try:
+            with _transaction(cur):
+                yield cur
+        finally:
+            _lake_versions.pop(path, None)
         if not lake.is_lake(path):
             # A checkpoint folds the write-ahead log into the file, so a copy of the file is a whole store.
             # (On a lake, CHECKPOINT is file maintenance across the whole lake: `python -m backbone maintain`.)
@@ -175,6 +185,7 @@ def write_aside(work: Callable[[duckdb.DuckDBPyConnection], T], path: str | None
                 return work(cur)
         finally:
             cur.close()
+            _lake_versions.pop(path or config.db_path(), None)
 
     return _retrying_conflicts(attempt)
 
@@ -211,7 +222,7 @@ def _checkpoint(path: str) -> None:
 
 def query(sql: str, params: dict | list | None = None, path: str | None = None) -> pd.DataFrame:
     """Run a read with parameters and return every row as a DataFrame."""
-    return cursor(path).execute(sql, params or {}).df()
+    return cursor(path).execute(sql, params or {}).df()  # .df() imports pandas itself
 
 
 def view_files() -> list[Path]:
@@ -302,12 +313,15 @@ def _filled_cells(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 
 
 def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
-    """A store from before public_outcomes existed gets it built once; every later write keeps it current."""
-    from backbone.store.privacy import refresh_public_outcomes  # privacy reads through this module's views
+    """A store from before public_outcomes existed gets it built once; every later write keeps it current. The kept
+    community_outcomes are built again whenever the views change (they may combine values differently now)."""
+    from backbone.store.privacy import keep_community_outcomes, refresh_public_outcomes  # privacy reads these views
 
     empty = con.execute("SELECT count(*) = 0 FROM public_outcomes").fetchone()[0]
     if empty and con.execute("SELECT count(*) > 0 FROM observations").fetchone()[0]:
         refresh_public_outcomes(con)
+    else:
+        keep_community_outcomes(con, None)
 
 
 def new_id() -> str:
@@ -329,11 +343,15 @@ def next_load_seq(cur: duckdb.DuckDBPyConnection) -> int:
 
 
 def data_version(path: str | None = None) -> tuple:
-    """Changes whenever a load, undo, catalog edit or plan change lands (from any process on a lake): what page caches
-    hang on."""
+    """Changes whenever a load, undo, catalog edit or plan change lands (from another process on a lake, within
+    LAKE_VERSION_FOR_S): what page caches hang on."""
     path = path or config.db_path()
     if lake.is_lake(path):
-        return ("lake", lake.snapshot(cursor(path)))
+        asked, version = _lake_versions.get(path, (-LAKE_VERSION_FOR_S, ()))
+        if time.monotonic() - asked >= LAKE_VERSION_FOR_S:
+            version = ("lake", lake.snapshot(cursor(path)))
+            _lake_versions[path] = (time.monotonic(), version)
+        return version
     row = cursor(path).execute(
         """SELECT (SELECT coalesce(max(load_seq), 0) FROM uploads),
                   (SELECT count(*) FROM uploads WHERE status = 'undone'),

@@ -244,13 +244,14 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
     return linked.Outcome(everything, result.versions, result.determined)
 
 
-def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None) -> int:
-    """Rebuild public_outcomes (all of it, or the given metrics') inside the caller's write transaction; returns rows written.
+def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None) -> int:
+    """Rebuild public_outcomes (all of it, or the given tables') inside the caller's write transaction; returns rows
+    written.
 
-    Every sum the suppression weighs lies within one metric and period, so rebuilding only the metrics a load or an
-    undo touched gives exactly what a full rebuild would.
+    Every sum the suppression weighs lies within one table (a metric in a period), and so does every published version
+    it weighs, so rebuilding only the tables a load or an undo touched gives exactly what a full rebuild would.
     """
-    return replace_public_rows(cur, metric_codes, public_rows(cur, metric_codes))
+    return replace_public_rows(cur, tables, public_rows(cur, tables))
 
 
 @dataclass
@@ -262,17 +263,20 @@ class PublicRows:
     rows: pa.Table
     versions: list[dict]
     determined: int = 0
+    outcomes: pa.Table | None = None  # the same cells as community_outcomes has them (every value, partners' flags)
 
 
-def public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None = None,
+def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
                 current: str = "current_observations") -> PublicRows:
-    """public_outcomes' rows for the given metrics (all when None): community_outcomes with the small-cell rules applied.
+    """public_outcomes' rows for the given tables (all when None): community_outcomes with the small-cell rules applied.
 
-    `current` names the relation of current values to combine: current_observations, or (while an upload is saved)
-    a temporary view of the values as they will be once it lands.
+    `current` names the relation of current values to combine: current_observations (of the given tables only: see
+    current_of_tables), or (while an upload is saved) a temporary view of the values as they will be once it lands.
     """
+    if current == "current_observations" and tables is not None:
+        current = current_of_tables(cur, tables)
     # Arrow straight back into DuckDB: only the columns the rules read become pandas (strings cost most there).
-    params = {"codes": _codes(metric_codes), "current": current}
+    params = {**published.which(tables), "current": current}
     # With each cell, how many partners sent to its table, and the one that did when it was one (the contributor rule
     # and the partners' views start from these).
     outcomes = cur.execute(f"""
@@ -282,17 +286,17 @@ def public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None =
             FROM query_table($current) WHERE {_WHICH} GROUP BY ALL)
         SELECT o.*, s.table_partners, CASE WHEN s.table_partners = 1 THEN s.table_partner END AS sole_partner
         FROM community_outcomes_from($current) AS o JOIN senders AS s USING (metric_code, period_label)
-        WHERE {_WHICH.replace('metric_code', 'o.metric_code')}""", params).to_arrow_table()
+        WHERE {published.where('o.')}""", params).to_arrow_table()
     extra = ["table_partners", "sole_partner"]
     if not outcomes.num_rows:
-        return PublicRows(outcomes.drop_columns(extra), [])
+        return PublicRows(outcomes.drop_columns(extra), [], outcomes=outcomes.drop_columns(extra))
     metrics = cur.execute("SELECT metric_code, unit, suppression_threshold FROM metrics").df()
     frame, parts = _with_contributors(cur, outcomes.select(RULE_INPUTS + extra).to_pandas(), params)
-    decision = decide(frame, metrics, published.read(cur, _codes(metric_codes), outcomes), parts)
+    decision = decide(frame, metrics, published.read(cur, tables, outcomes), parts)
     rows = outcomes.drop_columns(FLAG_COLUMNS + extra)
     for name in FLAG_COLUMNS:
         rows = rows.append_column(name, pa.array(decision.flags[name], from_pandas=True))
-    return PublicRows(rows, decision.versions, decision.determined)
+    return PublicRows(rows, decision.versions, decision.determined, outcomes.drop_columns(extra))
 
 
 def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -316,24 +320,44 @@ def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, para
     return frame.drop(columns=["table_partners"]), parts
 
 
-def replace_public_rows(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, public: PublicRows) -> int:
-    """Put `public` (from public_rows) in place of the given metrics' public_outcomes rows, recording the tables' new
+def current_of_tables(cur: duckdb.DuckDBPyConnection, tables: published.Tables) -> str:
+    """The current values of `tables` only, registered on `cur` under the name returned: read without going through
+    the rest of the store (current_observations_of filters before it picks the latest versions)."""
+    rows = cur.execute(f"SELECT * FROM current_observations_of($metrics, $periods) WHERE {_WHICH}",
+                       published.which(tables)).to_arrow_table()
+    cur.register("current_of_tables", rows)
+    return "current_of_tables"
+
+
+def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables, public: PublicRows) -> int:
+    """Put `public` (from public_rows) in place of the given tables' public_outcomes rows, recording the tables' new
     versions (published.py); returns rows written."""
     if public.determined:
         # Every cell that could hide them was shown in an earlier version with the same value: nothing left to hide.
         log.warning("%d hidden cells could be worked out: every cell that would protect them was published before",
                     public.determined)
     cur.register("public_rows", public.rows)
-    published.write(cur, _codes(metric_codes), public.versions)
-    cur.execute(f"DELETE FROM public_outcomes WHERE {_WHICH}", {"codes": _codes(metric_codes)})
+    published.write(cur, tables, public.versions)
+    cur.execute(f"DELETE FROM public_outcomes WHERE {_WHICH}", published.which(tables))
     if public.rows.num_rows:
         cur.execute(_INSERT_PUBLIC)
     cur.unregister("public_rows")
+    if public.outcomes is not None:
+        keep_community_outcomes(cur, tables, public.outcomes)
     return public.rows.num_rows
 
 
-_WHICH = "($codes IS NULL OR list_contains($codes, metric_code))"
+def keep_community_outcomes(cur: duckdb.DuckDBPyConnection, tables: published.Tables, outcomes: pa.Table | None = None) -> None:
+    """Put `outcomes` (community_outcomes rows; None: worked out from current_observations now) in place of the given
+    tables' rows of kept_community_outcomes (all of them when None), inside the caller's write transaction."""
+    if outcomes is None:
+        outcomes = cur.execute(f"SELECT * FROM community_outcomes_from('current_observations') WHERE {_WHICH}",
+                               published.which(tables)).to_arrow_table()
+    cur.execute(f"DELETE FROM kept_community_outcomes WHERE {_WHICH}", published.which(tables))
+    if outcomes.num_rows:
+        cur.register("kept_rows", outcomes)
+        cur.execute("INSERT INTO kept_community_outcomes BY NAME SELECT * FROM kept_rows")
+        cur.unregister("kept_rows")
 
 
-def _codes(metric_codes: list[str] | None) -> list[str] | None:
-    return list(metric_codes) if metric_codes is not None else None
+_WHICH = published.where()

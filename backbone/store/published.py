@@ -17,7 +17,26 @@ CELL_KEY = ["geography", "dimension", "group_value"]
 QUANTITIES = ["value", "numerator", "denominator"]
 HIDDEN_COLUMNS = CELL_KEY + QUANTITIES + ["suppression_reason", "sole_partner", "exposed_to"] + [f"known_{q}" for q in QUANTITIES]
 SUMS_COLUMNS = ["quantity", "kind", "geography", "dimension", "group_value"]
-_WHICH = "($codes IS NULL OR list_contains($codes, metric_code))"
+# Some tables, as (metric_code, period_label) pairs; None: every table.
+Tables = list[tuple[str, str]] | None
+# The rows of the tables named by which(): all when $tables is NULL. The metric and period lists let DuckDB skip other
+# tables' rows as it scans; the pairs then pick exactly the tables.
+_WHICH = ("($tables IS NULL OR (list_contains($metrics, metric_code) AND list_contains($periods, period_label)"
+          " AND list_contains($tables, metric_code || chr(31) || period_label)))")
+
+
+def which(tables: Tables) -> dict:
+    """The parameters of a query filtered with where() to `tables`."""
+    if tables is None:
+        return {"tables": None, "metrics": None, "periods": None}
+    pairs = sorted(set(tables))
+    return {"tables": [f"{metric}\x1f{period}" for metric, period in pairs], "metrics": sorted({m for m, _ in pairs}),
+            "periods": sorted({p for _, p in pairs})}
+
+
+def where(alias: str = "") -> str:
+    """The condition that keeps the rows of the tables of which()'s parameters (columns of `alias`, e.g. "o.")."""
+    return _WHICH.replace("metric_code", f"{alias}metric_code").replace("period_label", f"{alias}period_label")
 
 
 @dataclass
@@ -50,9 +69,9 @@ class History:
         return versions[-1] if versions else None
 
 
-def read(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcomes: pa.Table) -> History:
-    """The history of the tables of `metric_codes` (all when None), and what of `outcomes` was shown before."""
-    codes = {"codes": metric_codes}
+def read(cur: duckdb.DuckDBPyConnection, tables: Tables, outcomes: pa.Table) -> History:
+    """The history of `tables` (all when None), and what of `outcomes` was shown before."""
+    codes = which(tables)
     history = History()
     for row in cur.execute(f"""SELECT metric_code, period_label, version, values_fingerprint, hidden_fingerprint,
                                       hidden_cells, sums
@@ -71,13 +90,13 @@ def read(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcome
     if hidden:
         sticky.append(pa.concat_tables(hidden, promote_options="default").select(kept).to_pandas())
     history.sticky = pd.concat(sticky, ignore_index=True).drop_duplicates(TABLE_KEY + CELL_KEY, keep="last")
-    history.known = _known(cur, metric_codes, outcomes)
+    history.known = _known(cur, tables, outcomes)
     return history
 
 
-def _known(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, outcomes: pa.Table) -> dict | None:
+def _known(cur: duckdb.DuckDBPyConnection, tables: Tables, outcomes: pa.Table) -> dict | None:
     """Per quantity (value, numerator, denominator), per outcomes row: shown before with that same number."""
-    codes = {"codes": metric_codes}
+    codes = which(tables)
     published = cur.execute(f"""SELECT (SELECT count(*) FROM public_outcomes WHERE NOT suppressed AND {_WHICH})
                                      + (SELECT count(*) FROM published_values WHERE {_WHICH})""", codes).fetchone()[0]
     if not published:
@@ -110,7 +129,7 @@ def record(table: tuple[str, str], version: int, fingerprints: tuple[str, str], 
             "hidden_cells": _to_bytes(hidden.select(HIDDEN_COLUMNS)), "sums": _to_bytes(sums.select(SUMS_COLUMNS))}
 
 
-def write(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, versions: list[dict]) -> None:
+def write(cur: duckdb.DuckDBPyConnection, tables: Tables, versions: list[dict]) -> None:
     """Inside the write transaction, before public_outcomes is replaced by the registered `public_rows`: keep the shown
     values about to be replaced, and add the new versions."""
     same = " AND ".join(f"{{0}}.{c} IS NOT DISTINCT FROM o.{c}" for c in TABLE_KEY + CELL_KEY + QUANTITIES)
@@ -118,9 +137,9 @@ def write(cur: duckdb.DuckDBPyConnection, metric_codes: list[str] | None, versio
         INSERT INTO published_values
         SELECT {', '.join('o.' + c for c in TABLE_KEY + CELL_KEY + QUANTITIES)}, now()
         FROM public_outcomes AS o
-        WHERE ($codes IS NULL OR list_contains($codes, o.metric_code)) AND NOT o.suppressed
+        WHERE {where('o.')} AND NOT o.suppressed
           AND NOT EXISTS (SELECT 1 FROM public_rows AS n WHERE NOT n.suppressed AND {same.format('n')})
-          AND NOT EXISTS (SELECT 1 FROM published_values AS p WHERE {same.format('p')})""", {"codes": metric_codes})
+          AND NOT EXISTS (SELECT 1 FROM published_values AS p WHERE {same.format('p')})""", which(tables))
     if versions:
         cur.register("new_versions", pa.Table.from_pylist(versions))
         cur.execute("INSERT INTO suppression_history BY NAME SELECT * FROM new_versions")

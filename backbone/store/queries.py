@@ -41,7 +41,10 @@ def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
            SELECT m.metric_code, m.name, m.definition, m.unit, m.direction, m.level, m.activity, m.component, m.phase,
                   m.horizon, m.rba, m.outcome_area, m.source, m.notes, m.suppression_threshold,
                   (SELECT string_agg(alias, '; ' ORDER BY alias) FROM metric_aliases a WHERE a.metric_code = m.metric_code) AS aliases,
-                  EXISTS (SELECT 1 FROM current_observations c WHERE c.metric_code = m.metric_code) AS has_data,
+                  -- A loaded value of the metric is a current one (or replaced by a newer current one): no need
+                  -- to pick the latest version of every value in the store.
+                  EXISTS (SELECT 1 FROM observations o JOIN uploads u USING (upload_id)
+                          WHERE u.status = 'loaded' AND o.metric_code = m.metric_code) AS has_data,
                   false AS computed
            FROM metrics m
            UNION ALL BY NAME
@@ -250,8 +253,11 @@ def partner_performance(public: bool = True, db: str | None = None) -> pd.DataFr
                WHERE level = 'partner_performance' AND geography = 'Community' AND dimension = 'All' AND group_value = 'All'
            ),
            reporters AS (
-               SELECT c.metric_code, string_agg(DISTINCT p.name, ', ') AS partners
-               FROM current_observations c JOIN partners p USING (partner_code)
+               -- A partner's loaded value is current, or replaced by a newer one of its own: the same partners as
+               -- current_observations names, without picking the latest version of every value in the store.
+               SELECT o.metric_code, string_agg(DISTINCT p.name, ', ') AS partners
+               FROM observations o JOIN uploads u USING (upload_id) JOIN partners p ON p.partner_code = o.partner_code
+               WHERE u.status = 'loaded'
                GROUP BY ALL
            )
            SELECT m.rba, m.metric_code, m.name AS metric_name, m.unit, m.direction, m.definition, r.partners,
@@ -303,9 +309,12 @@ def partners_overview(db: str | None = None) -> pd.DataFrame:
                FROM backbone_roles GROUP BY ALL
            ),
            contributions AS (
-               SELECT partner_code, count(DISTINCT metric_code) AS metrics_reported, count(*) AS current_values,
-                      string_agg(DISTINCT metric_code, ', ') AS metric_codes
-               FROM current_observations GROUP BY ALL
+               -- Each key a partner has a loaded value for has exactly one current value: counted from the loaded
+               -- values, without picking the latest version of every value in the store.
+               SELECT o.partner_code, count(DISTINCT o.metric_code) AS metrics_reported,
+                      count(DISTINCT (o.metric_code, o.period_label, o.geography, o.dimension, o.group_value)) AS current_values,
+                      string_agg(DISTINCT o.metric_code, ', ') AS metric_codes
+               FROM observations o JOIN uploads u USING (upload_id) WHERE u.status = 'loaded' GROUP BY ALL
            ),
            last_upload AS (
                SELECT partner_code, max(uploaded_at) AS last_submission, count(*) AS uploads

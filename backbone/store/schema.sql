@@ -166,6 +166,30 @@ CREATE TABLE IF NOT EXISTS public_outcomes (
     last_updated TIMESTAMP
 );
 
+-- community_outcomes (every value, before suppression: what directors see), kept like public_outcomes: each load and
+-- undo rewrites the rows of the tables it touched (backbone/store/privacy.py), so a director's first view after a load
+-- reads a table instead of combining every observation in the store again.
+CREATE TABLE IF NOT EXISTS kept_community_outcomes (
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    period_start DATE,
+    period_end DATE,
+    geography VARCHAR,
+    dimension VARCHAR,
+    group_value VARCHAR,
+    value DOUBLE,
+    numerator DOUBLE,
+    denominator DOUBLE,
+    suppressed BOOLEAN,
+    suppression_marks VARCHAR,
+    suppression_reason VARCHAR,
+    display VARCHAR,
+    unstable BOOLEAN,
+    n_partners BIGINT,
+    value_basis VARCHAR,
+    last_updated TIMESTAMP
+);
+
 -- What partners and the public have been shown of each table (one metric in one period), so that a later version
 -- keeps every hidden cell hidden and no two versions together give one away (backbone/store/published.py). One row
 -- per published version of a table with hidden cells: its hidden cells with their values, and the sums that touch

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 import duckdb
-import pandas as pd
 
 from backbone.store import database
+
+if TYPE_CHECKING:  # only the reads return frames (database.query imports pandas)
+    import pandas as pd
 
 SIGN_IN, REFUSAL, SIGN_OUT, TIMEOUT = "sign-in", "refusal", "sign-out", "timeout"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")

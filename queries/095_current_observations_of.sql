@@ -1,0 +1,29 @@
+-- The latest accepted value per (partner, metric, period, geography, dimension, group), of some metrics in some
+-- periods only (NULL: all of them): what a load or an undo reads to rebuild the tables it touched, and (with NULLs)
+-- the view current_observations. The filter comes before the latest version is picked, so a load never groups the
+-- rest of the store (a filter on the view does not reach the ANTI JOIN's right side).
+-- An undone upload drops out here, so the values it replaced come back without being copied.
+CREATE OR REPLACE MACRO current_observations_of(metrics, periods) AS TABLE
+WITH accepted AS NOT MATERIALIZED (
+    SELECT o.*, u.load_seq, u.uploaded_at
+    FROM observations AS o
+    JOIN uploads AS u USING (upload_id)
+    WHERE u.status = 'loaded'
+      AND (metrics IS NULL OR list_contains(metrics, o.metric_code))
+      AND (periods IS NULL OR list_contains(periods, o.period_label))
+),
+-- Keys loaded more than once, with their latest load. Grouping only the keys costs a fraction of ranking whole rows
+-- (a window over every row), and most keys have one version. `accepted` is not materialised: joining again costs
+-- less than holding every row of the store in memory.
+reloaded AS (
+    SELECT partner_code, metric_code, period_label, geography, dimension, group_value, max(load_seq) AS latest
+    FROM accepted
+    GROUP BY ALL
+    HAVING count(*) > 1
+)
+SELECT a.*
+FROM accepted AS a
+ANTI JOIN reloaded AS r
+    ON a.partner_code = r.partner_code AND a.metric_code = r.metric_code AND a.period_label = r.period_label
+   AND a.geography = r.geography AND a.dimension = r.dimension AND a.group_value = r.group_value
+   AND a.load_seq < r.latest;

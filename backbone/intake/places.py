@@ -44,10 +44,11 @@ class _Parsed:
     summary: bool = False
 
 
-def _parse(raw: str, catalog=None) -> _Parsed:
+def _parse(raw: str, catalog=None, among_states: bool = False) -> _Parsed:
     pieces = [clean_label(p) for p in str(raw).split(" / ")]
     pieces = [p for p in pieces if p]
-    if any(is_summary(p) for p in pieces):
+    # Among rows of US states, 'SD' is South Dakota, not a standard deviation.
+    if any(is_summary(p) and not (among_states and known_place_level(p) == "state") for p in pieces):
         return _Parsed(pieces, summary=True)
     # A trailing level word says what kind of place the row is ('Portland SD 1J / District'); it names no place.
     while len(pieces) > 1 and level_of(pieces[-1]) and not total_of(pieces[-1])[0]:
@@ -80,7 +81,8 @@ def _known(catalog, piece: str) -> bool:
 def resolve_places(texts: list[str], catalog=None) -> dict[str, Resolved]:
     """Each distinct place text of one table -> how it is loaded (see the module's docstring)."""
     has_places = bool(catalog is not None and getattr(catalog, "places", None))
-    parsed = {text: _parse(text, catalog if has_places else None) for text in texts}
+    among_states = sum(known_place_level(t) == "state" for t in texts) * 2 > len(texts)
+    parsed = {text: _parse(text, catalog if has_places else None, among_states) for text in texts}
     resolved = {text: (_with_catalog(p, parsed, catalog) if has_places else _without_catalog(p, parsed))
                 for text, p in parsed.items()}
     for text in texts:

@@ -175,11 +175,11 @@ def test_the_total_of_a_list_of_states_is_no_state_even_the_one_compared_with(ag
     # HUD's point-in-time counts by state: 'OR' is the catalog's comparison state; the 'Total' row is the nation's.
     # Read as the widest comparison place (Oregon), it was loaded beside the real 'OR' under its own name 'Total'.
     book = write_workbook(tmp_path / "pit.xlsx", {"2022": [
-        ["State", "Served"], ["AK", 2320], ["OR", 17959], ["WA", 25211], ["Total", 582462]]})
+        ["State", "Served"], ["AK", 2320], ["OR", 17959], ["SD", 1389], ["WA", 25211], ["Total", 582462]]})
     result = ingest_file(book, "AGENCY", db=agency_db)
     assert result.status == "loaded", result.errors
     assert rows(agency_db, "geography", "place_role", "value") == [("Oregon", "comparison", 17959.0)]
-    assert result.skipped == {"outside": 3}
+    assert result.skipped == {"outside": 4}  # South Dakota among the states, not a standard deviation
 
 
 def test_without_places_in_the_catalog_a_total_is_the_community_and_parts_are_not_summed(db, tmp_path):

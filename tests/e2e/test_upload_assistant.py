@@ -39,6 +39,21 @@ def open_upload(page, server: AppServer, path) -> None:
     expect(page.get_by_text("What Backbone found")).to_be_visible()
 
 
+def load(page, button: str, loaded: str) -> None:
+    """Press the Load button and wait for the page to say what was loaded."""
+    page.get_by_role("button", name=button).click()
+    wait_for_app(page)
+    expect(page.get_by_text(loaded)).to_be_visible()
+
+
+def assert_on_graduation_chart(page, server: AppServer, period: str, value: str) -> None:
+    """The graduation curve on Outcomes has a point for `period` with `value`, as its tooltip reads."""
+    page.goto(f"{server.url}/Outcomes?metric=4-year+graduation+rate")
+    wait_for_app(page)
+    labels = chart_labels(page, 0)
+    assert any(f"Period: {period}" in label and f"Value: {value}" in label for label in labels), labels
+
+
 def test_an_agency_export_is_mapped_in_the_assistant_previewed_loaded_and_charted(upload_server, page, tmp_path):
     book = write_workbook(tmp_path / "kde-graduation-by-sex.xlsx", {"Graduation": [
         ["Four-year cohort graduation, by district and sex"], ["Kentucky Department of Education, 2021 release"], [],
@@ -65,14 +80,8 @@ def test_an_agency_export_is_mapped_in_the_assistant_previewed_loaded_and_charte
     expect(page.get_by_text("6 figures would appear", exact=False)).to_be_visible()  # Jefferson and Community, 3 groups
     screenshot(page, "upload-assistant-preview")
     assert error_boxes(page) == []
-    page.get_by_role("button", name="Load 3 values").click()
-    wait_for_app(page)
-    expect(page.get_by_text("Loaded 3 values from kde-graduation-by-sex.xlsx")).to_be_visible()
-
-    page.goto(f"{upload_server.url}/Outcomes?metric=4-year+graduation+rate")
-    wait_for_app(page)
-    labels = chart_labels(page, 0)
-    assert any("Period: 2020-21" in label and "Value: 84.6" in label for label in labels), labels
+    load(page, "Load 3 values", "Loaded 3 values from kde-graduation-by-sex.xlsx")
+    assert_on_graduation_chart(page, upload_server, "2020-21", "84.6")
 
 
 def test_totals_that_would_be_summed_with_their_parts_are_flagged_before_loading(upload_server, page, tmp_path):
@@ -120,18 +129,11 @@ def test_next_years_file_of_the_same_shape_loads_with_its_recipe_and_no_choices(
     name.fill("KDE cohort file")
     name.press("Enter")
     wait_for_app(page)
-    page.get_by_role("button", name="Load 3 values").click()
-    wait_for_app(page)
-    expect(page.get_by_text("Loaded 3 values from kde-cohort-2020-21.xlsx")).to_be_visible()
+    load(page, "Load 3 values", "Loaded 3 values from kde-cohort-2020-21.xlsx")
 
     # Next year: a new page, the file dropped, and only the Load button pressed.
     open_upload(page, upload_server, yearly_export(tmp_path, "2021-22", 85.0))
     expect(page.get_by_text("Read with your recipe KDE cohort file", exact=False)).to_be_visible()
     screenshot(page, "upload-recipe-applied")
-    page.get_by_role("button", name="Load 3 values").click()
-    wait_for_app(page)
-    expect(page.get_by_text("Loaded 3 values from kde-cohort-2021-22.xlsx")).to_be_visible()
-    page.goto(f"{upload_server.url}/Outcomes?metric=4-year+graduation+rate")
-    wait_for_app(page)
-    labels = chart_labels(page, 0)
-    assert any("Period: 2021-22" in label and "Value: 85" in label for label in labels), labels
+    load(page, "Load 3 values", "Loaded 3 values from kde-cohort-2021-22.xlsx")
+    assert_on_graduation_chart(page, upload_server, "2021-22", "85")

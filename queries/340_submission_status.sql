@@ -3,14 +3,9 @@
 -- received before the store existed carries its own date (expectations.received_on).
 CREATE OR REPLACE VIEW submission_status AS
 WITH received AS (
-    SELECT o.partner_code, o.metric_code, o.period_label,
-        min(u.uploaded_at) AS first_received_at,
-        max(u.uploaded_at) AS last_upload_at,
-        arg_max(u.upload_id, u.load_seq) AS last_upload_id
-    FROM observations AS o
-    JOIN uploads AS u USING (upload_id)
-    WHERE u.status = 'loaded'
-    GROUP BY ALL
+    -- received_tables, kept by every load and undo (reading the view would group every observation in the store).
+    SELECT partner_code, metric_code, period_label, first_received_at, last_upload_at, last_upload_id
+    FROM kept_received_tables
 ),
 combined AS (
     SELECT

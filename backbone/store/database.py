@@ -315,6 +315,7 @@ def _filled_cells(con: duckdb.DuckDBPyConnection) -> set[tuple[str, str]]:
 def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
     """A store from before public_outcomes existed gets it built once; every later write keeps it current. The kept
     community_outcomes are built again whenever the views change (they may combine values differently now)."""
+    from backbone.store import received
     from backbone.store.privacy import keep_community_outcomes, refresh_public_outcomes  # privacy reads these views
 
     empty = con.execute("SELECT count(*) = 0 FROM public_outcomes").fetchone()[0]
@@ -322,6 +323,7 @@ def _fill_public_outcomes(con: duckdb.DuckDBPyConnection) -> None:
         refresh_public_outcomes(con)
     else:
         keep_community_outcomes(con, None)
+        received.keep(con, None)
 
 
 def new_id() -> str:

@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from backbone.config import DEFAULT_SUPPRESSION_THRESHOLD
-from backbone.store import linked, published
+from backbone.store import linked, published, received
 from backbone.vocab import UNIT_SCALE
 
 log = logging.getLogger(__name__)
@@ -344,6 +344,7 @@ def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables
     cur.unregister("public_rows")
     if public.outcomes is not None:
         keep_community_outcomes(cur, tables, public.outcomes)
+        received.keep(cur, tables)
     return public.rows.num_rows
 
 

@@ -309,12 +309,10 @@ def partners_overview(db: str | None = None) -> pd.DataFrame:
                FROM backbone_roles GROUP BY ALL
            ),
            contributions AS (
-               -- Each key a partner has a loaded value for has exactly one current value: counted from the loaded
-               -- values, without picking the latest version of every value in the store.
-               SELECT o.partner_code, count(DISTINCT o.metric_code) AS metrics_reported,
-                      count(DISTINCT (o.metric_code, o.period_label, o.geography, o.dimension, o.group_value)) AS current_values,
-                      string_agg(DISTINCT o.metric_code, ', ') AS metric_codes
-               FROM observations o JOIN uploads u USING (upload_id) WHERE u.status = 'loaded' GROUP BY ALL
+               -- Per partner and table, kept by every load and undo (queries/096_received_tables.sql).
+               SELECT partner_code, count(DISTINCT metric_code) AS metrics_reported,
+                      sum(current_values)::BIGINT AS current_values, string_agg(DISTINCT metric_code, ', ') AS metric_codes
+               FROM kept_received_tables GROUP BY ALL
            ),
            last_upload AS (
                SELECT partner_code, max(uploaded_at) AS last_submission, count(*) AS uploads

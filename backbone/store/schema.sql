@@ -190,6 +190,19 @@ CREATE TABLE IF NOT EXISTS kept_community_outcomes (
     last_updated TIMESTAMP
 );
 
+-- received_tables (partner x metric x period: how many current values, first and last received), kept like
+-- kept_community_outcomes: each load and undo rewrites the rows of the tables it touched (backbone/store/received.py),
+-- so the Partners page and submission_status read a small table instead of grouping every observation in the store.
+CREATE TABLE IF NOT EXISTS kept_received_tables (
+    partner_code VARCHAR,
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    current_values BIGINT,
+    first_received_at TIMESTAMP,
+    last_upload_at TIMESTAMP,
+    last_upload_id VARCHAR
+);
+
 -- What partners and the public have been shown of each table (one metric in one period), so that a later version
 -- keeps every hidden cell hidden and no two versions together give one away (backbone/store/published.py). One row
 -- per published version of a table with hidden cells: its hidden cells with their values, and the sums that touch

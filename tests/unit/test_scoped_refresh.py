@@ -66,6 +66,10 @@ def assert_directors_views_are_current(db: str) -> None:
         cur.execute("CREATE OR REPLACE TEMP VIEW fresh_outcomes AS SELECT * FROM community_outcomes_from('current_observations')")
         trends = cur.execute("SELECT * FROM outcome_trends ORDER BY ALL").df()
         pd.testing.assert_frame_equal(trends, cur.execute("SELECT * FROM outcome_trends_from('fresh_outcomes') ORDER BY ALL").df())
+        # What each partner sent of each table (the Partners page and submission_status read it), kept by the loads.
+        kept_received = cur.execute("SELECT * FROM kept_received_tables ORDER BY ALL").df()
+        assert len(kept_received)
+        pd.testing.assert_frame_equal(kept_received, cur.execute("SELECT * FROM received_tables ORDER BY ALL").df())
         # The Partners page's counts, from the loaded values, are those of the current ones.
         current = cur.execute("""SELECT partner_code, count(DISTINCT metric_code) AS metrics_reported, count(*) AS current_values
                                  FROM current_observations GROUP BY ALL ORDER BY ALL""").df()

@@ -11,8 +11,9 @@ WITH cell_milestones AS (
     GROUP BY ALL
 ),
 with_data AS (
-    -- A loaded value is current, or replaced by a newer current one: no need to pick the latest version of every value.
-    SELECT DISTINCT o.metric_code FROM observations AS o JOIN uploads AS u USING (upload_id) WHERE u.status = 'loaded'
+    -- A loaded value is current, or replaced by a newer current one: the tables partners have sent (received_tables,
+    -- kept by every load and undo) say which metrics have data without reading the observations.
+    SELECT DISTINCT metric_code FROM kept_received_tables
 ),
 cell_evidence AS (
     SELECT m.phase, m.component,

@@ -304,26 +304,36 @@ def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, para
     the partner that alone sent it; and those cells' parts: one row per cell (`row`, its index in frame) and partner,
     with the cell less that partner's part (others_*: see outcome_contributors_from)."""
     in_shared = frame.table_partners.gt(1).to_numpy()
-    shared = frame.loc[in_shared, ["metric_code", "period_label"]].drop_duplicates()
-    parts = pd.DataFrame(columns=["row", "partner_code", "n_partners", "others_value", "others_numerator",
-                                  "others_denominator", "others_rest"])
-    if len(shared):
-        cur.register("shared_tables", shared[["metric_code", "period_label"]])
-        found = cur.execute(f"""SELECT * FROM outcome_contributors_from($current) WHERE {_WHICH}
-                                  AND (metric_code, period_label) IN (SELECT (metric_code, period_label) FROM shared_tables)""",
-                            params).df()
-        cur.unregister("shared_tables")
+    columns = ["partner_code", "n_partners", "others_value", "others_numerator", "others_denominator", "others_rest"]
+    parts = pd.DataFrame(columns=["row", *columns])
+    if in_shared.any():
         keys = GROUP_MARGIN + ["group_value"]
-        parts = found.merge(frame[keys].reset_index(names="row"), on=keys).drop(columns=keys)
+        # Each part is matched to its cell's row in DuckDB: only numbers and the partner come back (a frame of every
+        # part's key strings, merged in pandas, cost seconds at a network's size), the partner as a coded column.
+        cur.register("shared_cells", pa.Table.from_pandas(frame.loc[in_shared, keys].reset_index(names="row"),
+                                                          preserve_index=False))
+        same_cell = " AND ".join(f"c.{k} IS NOT DISTINCT FROM s.{k}" for k in keys)
+        found = cur.execute(f"""SELECT s.row, {', '.join('c.' + c for c in columns)}
+                                FROM outcome_contributors_from($current) AS c JOIN shared_cells AS s ON {same_cell}
+                                WHERE {published.where('c.')}""", params).to_arrow_table()
+        cur.unregister("shared_cells")
+        coded = found.column("partner_code").dictionary_encode()
+        parts = found.set_column(found.column_names.index("partner_code"), "partner_code", coded).to_pandas()
         sole = parts[parts.n_partners.eq(1)]
         frame.loc[sole.row.to_numpy(), "sole_partner"] = sole.partner_code.to_numpy()
     return frame.drop(columns=["table_partners"]), parts
 
 
+# The columns of current_observations that community_outcomes_from and outcome_contributors_from read.
+_COMBINED = ["partner_code", "metric_code", "period_label", "period_start", "period_end", "geography", "dimension",
+             "group_value", "value", "numerator", "denominator", "suppressed", "suppression_mark", "place_role", "uploaded_at"]
+
+
 def current_of_tables(cur: duckdb.DuckDBPyConnection, tables: published.Tables) -> str:
     """The current values of `tables` only, registered on `cur` under the name returned: read without going through
     the rest of the store (current_observations_of filters before it picks the latest versions)."""
-    rows = cur.execute(f"SELECT * FROM current_observations_of($metrics, $periods) WHERE {_WHICH}",
+    # Only what the rules combine: a value's note and source row would be read, converted and held for nothing.
+    rows = cur.execute(f"SELECT {', '.join(_COMBINED)} FROM current_observations_of($metrics, $periods) WHERE {_WHICH}",
                        published.which(tables)).to_arrow_table()
     cur.register("current_of_tables", rows)
     return "current_of_tables"

@@ -41,10 +41,9 @@ def metrics_catalog(search: str = "", db: str | None = None) -> pd.DataFrame:
            SELECT m.metric_code, m.name, m.definition, m.unit, m.direction, m.level, m.activity, m.component, m.phase,
                   m.horizon, m.rba, m.outcome_area, m.source, m.notes, m.suppression_threshold,
                   (SELECT string_agg(alias, '; ' ORDER BY alias) FROM metric_aliases a WHERE a.metric_code = m.metric_code) AS aliases,
-                  -- A loaded value of the metric is a current one (or replaced by a newer current one): no need
-                  -- to pick the latest version of every value in the store.
-                  EXISTS (SELECT 1 FROM observations o JOIN uploads u USING (upload_id)
-                          WHERE u.status = 'loaded' AND o.metric_code = m.metric_code) AS has_data,
+                  -- A loaded value of the metric is a current one (or replaced by a newer current one): the tables
+                  -- partners have sent, kept by every load and undo, say it without reading the observations.
+                  m.metric_code IN (SELECT metric_code FROM kept_received_tables) AS has_data,
                   false AS computed
            FROM metrics m
            UNION ALL BY NAME
@@ -254,10 +253,9 @@ def partner_performance(public: bool = True, db: str | None = None) -> pd.DataFr
            ),
            reporters AS (
                -- A partner's loaded value is current, or replaced by a newer one of its own: the same partners as
-               -- current_observations names, without picking the latest version of every value in the store.
-               SELECT o.metric_code, string_agg(DISTINCT p.name, ', ') AS partners
-               FROM observations o JOIN uploads u USING (upload_id) JOIN partners p ON p.partner_code = o.partner_code
-               WHERE u.status = 'loaded'
+               -- current_observations names, from the tables each has sent (kept by every load and undo).
+               SELECT r.metric_code, string_agg(DISTINCT p.name, ', ') AS partners
+               FROM kept_received_tables r JOIN partners p ON p.partner_code = r.partner_code
                GROUP BY ALL
            )
            SELECT m.rba, m.metric_code, m.name AS metric_name, m.unit, m.direction, m.definition, r.partners,

@@ -169,3 +169,17 @@ def _count_rows_written(monkeypatch: pytest.MonkeyPatch) -> list:
 
     monkeypatch.setattr(privacy, "replace_public_rows", counting)
     return written
+
+
+def test_a_store_from_before_the_kept_received_tables_gets_them_when_opened(catalog_db, tmp_path):
+    rows = random_tables(np.random.default_rng(7), 6)
+    _load(catalog_db, tmp_path, "SCHOOLS", rows["SCHOOLS"], "schools")
+    _load(catalog_db, tmp_path, "CLINIC", rows["CLINIC"], "clinic")
+    # As a store written by the code before this table: empty, and an older schema fingerprint.
+    with database.write_transaction(catalog_db) as cur:
+        cur.execute("DELETE FROM kept_received_tables")
+        cur.execute("UPDATE schema_info SET value = 'older' WHERE key = 'fingerprint'")
+    database.close_all()
+    assert_directors_views_are_current(catalog_db)  # opening it again fills the table (and compares it)
+    shown = queries.partners_overview(db=catalog_db).set_index("partner_code")
+    assert shown.loc["SCHOOLS", "current_values"] == len(rows["SCHOOLS"]) and shown.loc["CLINIC", "metrics_reported"] > 0

@@ -23,7 +23,7 @@ from backbone.intake.reader.sandbox import read_untrusted
 from backbone.intake.reader.table import find_tables
 from backbone.intake.staging import file_sha256
 from backbone.intake.validate import KEY_FIELDS, check_blocks
-from backbone.store import database
+from backbone.store import database, received
 from backbone.store.auth import User, require
 from backbone.store.catalog import Catalog
 
@@ -191,6 +191,7 @@ def ingest_file(
                  json.dumps(result.impact)],
             )
         privacy.replace_public_rows(wcur, tables, rows)
+        received.keep(wcur, tables, partner_code)
         if result.mapping_source == "given":
             mappings.remember(wcur, partner_code, column_map, upload_id, uploaded_by)
         if save_recipe and result.mapping_used:
@@ -420,6 +421,7 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
         touched = [tuple(r) for r in cur.execute("SELECT DISTINCT metric_code, period_label FROM observations"
                                                  " WHERE upload_id = ?", [upload_id]).fetchall()]
         privacy.refresh_public_outcomes(cur, touched)
+        received.keep(cur, touched, owner)
         restored = cur.execute(
             """SELECT count(*) FROM current_observations_of($metrics, $periods) c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code

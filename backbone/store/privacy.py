@@ -251,7 +251,10 @@ def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, tables: published.Ta
     Every sum the suppression weighs lies within one table (a metric in a period), and so does every published version
     it weighs, so rebuilding only the tables a load or an undo touched gives exactly what a full rebuild would.
     """
-    return replace_public_rows(cur, tables, public_rows(cur, tables))
+    written = replace_public_rows(cur, tables, public_rows(cur, tables))
+    if tables is None:  # a load or an undo keeps its own partner's rows (received.keep)
+        received.keep(cur, None)
+    return written
 
 
 @dataclass
@@ -312,10 +315,8 @@ def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, para
         # part's key strings, merged in pandas, cost seconds at a network's size), the partner as a coded column.
         cur.register("shared_cells", pa.Table.from_pandas(frame.loc[in_shared, keys].reset_index(names="row"),
                                                           preserve_index=False))
-        same_cell = " AND ".join(f"c.{k} IS NOT DISTINCT FROM s.{k}" for k in keys)
-        found = cur.execute(f"""SELECT s.row, {', '.join('c.' + c for c in columns)}
-                                FROM outcome_contributors_from($current) AS c JOIN shared_cells AS s ON {same_cell}
-                                WHERE {published.where('c.')}""", params).to_arrow_table()
+        found = cur.execute(f"SELECT row, {', '.join(columns)} FROM outcome_contributors_from($current, 'shared_cells')",
+                            {"current": params["current"]}).to_arrow_table()
         cur.unregister("shared_cells")
         coded = found.column("partner_code").dictionary_encode()
         parts = found.set_column(found.column_names.index("partner_code"), "partner_code", coded).to_pandas()
@@ -354,7 +355,6 @@ def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables
     cur.unregister("public_rows")
     if public.outcomes is not None:
         keep_community_outcomes(cur, tables, public.outcomes)
-        received.keep(cur, tables)
     return public.rows.num_rows
 
 

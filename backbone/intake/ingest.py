@@ -165,14 +165,17 @@ def ingest_file(
         if previous:
             result.status, result.duplicate_of = "duplicate", previous
             return result
-        replaced = _count_changes(wcur, partner_code, incoming, result)
         load_seq, uploaded_at = database.next_load_seq(wcur), datetime.now()
         landing = _as_current(incoming, upload_id, partner_code, load_seq, uploaded_at)
         tables = tables_of(incoming)
         # The public rows are worked out on a second connection, from the values as they will be once this upload
-        # lands, while this one inserts the observations: the two take as long as the longer of them, not as both.
+        # lands, while this one counts the changes and inserts the observations: the two take as long as the longer
+        # of them, not as both.
+        # The touched tables' current values are read once, for both.
+        now = privacy.current_values_of(wcur, tables)
         with ThreadPoolExecutor(max_workers=1) as beside:
-            public = beside.submit(_public_rows_once_landed, db, landing, tables)
+            public = beside.submit(_public_rows_once_landed, db, landing, tables, now)
+            replaced = _count_changes(wcur, partner_code, incoming, result, now)
             wcur.register("incoming_rows", landing)
             wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
             wcur.unregister("incoming_rows")
@@ -228,8 +231,10 @@ def tables_of(rows: pa.Table) -> list[tuple[str, str]]:
     return list(zip(found.column("metric_code").to_pylist(), found.column("period_label").to_pylist(), strict=True))
 
 
-def _public_rows_once_landed(db: str | None, landing: pa.Table, tables: list[tuple[str, str]]) -> pa.Table:
-    """public_outcomes' rows for `tables` as they will be once `landing` (from _as_current) is current.
+def _public_rows_once_landed(db: str | None, landing: pa.Table, tables: list[tuple[str, str]],
+                             now: pa.Table | None = None) -> pa.Table:
+    """public_outcomes' rows for `tables` as they will be once `landing` (from _as_current) is current (`now`: the
+    tables' current values, when already read: privacy.current_values_of).
 
     Reads the store as committed: the caller holds the write lock, so nothing else lands meanwhile.
     """
@@ -239,7 +244,7 @@ def _public_rows_once_landed(db: str | None, landing: pa.Table, tables: list[tup
     cur = database.new_cursor(db)
     try:
         cur.register("landing", landing)
-        privacy.current_of_tables(cur, tables)
+        privacy.current_of_tables(cur, tables, now)
         cur.execute(CURRENT_ONCE_LANDED)
         return privacy.public_rows(cur, tables, current="current_once_landed")
     finally:
@@ -370,9 +375,19 @@ def _loaded_with_sha(cur: duckdb.DuckDBPyConnection, partner_code: str, sha: str
     return next((upload_id for upload_id, mapping in rows if mapping in mappings_), None)
 
 
-def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, result: IngestResult) -> list[str]:
-    """Fill new / changed / unchanged counts against the partner's current values; return the uploads replaced."""
+def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, result: IngestResult,
+                   now: pa.Table | None = None) -> list[str]:
+    """Fill new / changed / unchanged counts against the partner's current values (of the incoming rows' tables:
+    `now`, when already read); return the uploads replaced."""
     cur.register("incoming_keys", incoming)
+    params = {"partner": partner_code}
+    if now is None:
+        source = "current_observations_of($metrics, $periods)"
+        params.update(metrics=incoming.column("metric_code").unique().to_pylist(),
+                      periods=incoming.column("period_label").unique().to_pylist())
+    else:
+        source = "current_now"
+        cur.register(source, now)
     keys = " AND ".join(f"c.{k} = i.{k}" for k in KEY_FIELDS)
     # Counted in DuckDB: fetching a row per observation into Python costs more than the join itself.
     total, new, unchanged, replaced = cur.execute(
@@ -384,16 +399,17 @@ def _count_changes(cur: duckdb.DuckDBPyConnection, partner_code: str, incoming, 
                        AND c.suppressed = i.suppressed
                        AND c.suppression_mark IS NOT DISTINCT FROM i.suppression_mark AS is_same
               FROM incoming_keys i
-              LEFT JOIN (SELECT * FROM current_observations_of($metrics, $periods) WHERE partner_code = $partner) c
+              LEFT JOIN (SELECT * FROM {source} WHERE partner_code = $partner) c
                 ON {keys})
             SELECT count(*), count(*) FILTER (WHERE upload_id IS NULL),
                    count(*) FILTER (WHERE upload_id IS NOT NULL AND is_same),
                    list(DISTINCT upload_id) FILTER (WHERE upload_id IS NOT NULL AND NOT coalesce(is_same, false))
             FROM matched""",
-        {"partner": partner_code, "metrics": incoming.column("metric_code").unique().to_pylist(),
-         "periods": incoming.column("period_label").unique().to_pylist()},
+        params,
     ).fetchone()
     cur.unregister("incoming_keys")
+    if now is not None:
+        cur.unregister("current_now")
     result.rows_new, result.rows_unchanged = new, unchanged
     result.rows_changed = total - new - unchanged
     return sorted(replaced or [])

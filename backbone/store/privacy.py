@@ -325,19 +325,25 @@ def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, para
     return frame.drop(columns=["table_partners"]), parts
 
 
-# The columns of current_observations that community_outcomes_from and outcome_contributors_from read.
-_COMBINED = ["partner_code", "metric_code", "period_label", "period_start", "period_end", "geography", "dimension",
+# The columns of current_observations that community_outcomes_from and outcome_contributors_from read (and a load's
+# count of its changes: the upload each value came from).
+_COMBINED = ["upload_id", "partner_code", "metric_code", "period_label", "period_start", "period_end", "geography", "dimension",
              "group_value", "value", "numerator", "denominator", "suppressed", "suppression_mark", "place_role", "uploaded_at"]
 
 
-def current_of_tables(cur: duckdb.DuckDBPyConnection, tables: published.Tables) -> str:
-    """The current values of `tables` only, registered on `cur` under the name returned: read without going through
-    the rest of the store (current_observations_of filters before it picks the latest versions)."""
-    # Only what the rules combine: a value's note and source row would be read, converted and held for nothing.
-    rows = cur.execute(f"SELECT {', '.join(_COMBINED)} FROM current_observations_of($metrics, $periods) WHERE {_WHICH}",
-                       published.which(tables)).to_arrow_table()
-    cur.register("current_of_tables", rows)
+def current_of_tables(cur: duckdb.DuckDBPyConnection, tables: published.Tables, rows: pa.Table | None = None) -> str:
+    """The current values of `tables` only (`rows`, when already read by current_values_of), registered on `cur` under
+    the name returned."""
+    cur.register("current_of_tables", current_values_of(cur, tables) if rows is None else rows)
     return "current_of_tables"
+
+
+def current_values_of(cur: duckdb.DuckDBPyConnection, tables: published.Tables) -> pa.Table:
+    """The current values of `tables` only, as the rules combine them: read without going through the rest of the
+    store (current_observations_of filters before it picks the latest versions)."""
+    # Only what the rules combine: a value's note and source row would be read, converted and held for nothing.
+    return cur.execute(f"SELECT {', '.join(_COMBINED)} FROM current_observations_of($metrics, $periods) WHERE {_WHICH}",
+                       published.which(tables)).to_arrow_table()
 
 
 def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables, public: PublicRows) -> int:

@@ -4,32 +4,22 @@
 -- rest of the store (a filter on the view does not reach the ANTI JOIN's right side).
 -- An undone upload drops out here, so the values it replaced come back without being copied.
 CREATE OR REPLACE MACRO current_observations_of(metrics, periods) AS TABLE
-WITH accepted AS NOT MATERIALIZED (
-    SELECT o.*, u.load_seq, u.uploaded_at,
-        hash(o.partner_code, o.metric_code, o.period_label, o.geography, o.dimension, o.group_value) AS key_hash
-    FROM observations AS o
-    JOIN uploads AS u USING (upload_id)
-    WHERE u.status = 'loaded'
-      AND (metrics IS NULL OR list_contains(metrics, o.metric_code))
-      AND (periods IS NULL OR list_contains(periods, o.period_label))
-),
 -- Keys loaded more than once, with their latest load. Grouping only the keys costs a fraction of ranking whole rows
 -- (a window over every row), and most keys have one version: so the keys are first grouped by a hash of them (one
 -- number instead of six texts), and only the rows whose hash came twice are grouped by the keys themselves (a hash
--- two keys share costs a little work, never a wrong answer). `accepted` is not materialised: joining again costs
--- less than holding every row of the store in memory.
-twice AS (
-    SELECT key_hash FROM accepted GROUP BY key_hash HAVING count(*) > 1
+-- two keys share costs a little work, never a wrong answer).
+WITH twice AS (
+    SELECT key_hash FROM loaded_observations_of(metrics, periods) GROUP BY key_hash HAVING count(*) > 1
 ),
 reloaded AS (
     SELECT partner_code, metric_code, period_label, geography, dimension, group_value, max(load_seq) AS latest
-    FROM accepted
+    FROM loaded_observations_of(metrics, periods)
     WHERE key_hash IN (SELECT key_hash FROM twice)
     GROUP BY ALL
     HAVING count(*) > 1
 )
 SELECT a.* EXCLUDE (key_hash)
-FROM accepted AS a
+FROM loaded_observations_of(metrics, periods) AS a
 ANTI JOIN reloaded AS r
     ON a.partner_code = r.partner_code AND a.metric_code = r.metric_code AND a.period_label = r.period_label
    AND a.geography = r.geography AND a.dimension = r.dimension AND a.group_value = r.group_value

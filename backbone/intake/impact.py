@@ -133,36 +133,45 @@ def impact_of(cur: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table,
     finally:
         for name in ("impact_before", "impact_after", "landing"):
             cur.unregister(name)
-    listed, flags = [], []
+    flags, moves = [], []
     for row in changes:
         flag = _move(row)
-        who = _who(row["geography"], row["dimension"], row["group_value"])
-        before_text = _shown(row["before"], row["before_hidden"], row["unit"])
-        after_text = _shown(row["after"], row["after_hidden"], row["unit"])
+        moves.append(flag)
         if flag:
-            flags.append(f"{row['metric']} for {who}, {row['period_label']}: {before_text or 'none'} → "
-                         f"{after_text or 'none'}, {flag}.")
-        listed.append({
-            "metric_code": row["metric_code"], "metric": row["metric"], "period": row["period_label"],
-            "place": row["geography"], "dimension": row["dimension"], "group": row["group_value"],
-            "change": "new" if row["is_new"] else "gone" if row["is_gone"] else "changed",
-            "before": before_text, "after": after_text,
-            "before_numerator": number_text(row["before_numerator"]), "before_denominator": number_text(row["before_denominator"]),
-            "after_numerator": number_text(row["after_numerator"]), "after_denominator": number_text(row["after_denominator"]),
-            "flag": flag,
-        })
+            who = _who(row["geography"], row["dimension"], row["group_value"])
+            flags.append(f"{row['metric']} for {who}, {row['period_label']}: "
+                         f"{_shown(row['before'], row['before_hidden'], row['unit']) or 'none'} → "
+                         f"{_shown(row['after'], row['after_hidden'], row['unit']) or 'none'}, {flag}.")
+    # Flagged first, each part in its own order; only the listed ones are written out (a big load changes many).
+    order = [i for i, flag in enumerate(moves) if flag] + [i for i, flag in enumerate(moves) if not flag]
+    listed = [_listed(changes[i], moves[i]) for i in order[:CHANGES_LISTED]]
     for metric, place, dimension, group, was, now in backwards:
         flags.append(f"The latest {metric} for {_who(place, dimension, group)} would go back from {was} to "
                      f"{now or 'nothing'}: the newest figure would no longer be shown.")
     flags += _totals_flags(totals)
-    listed.sort(key=lambda change: not change["flag"])  # stable: flagged first, each part in its own order
+    new = sum(bool(row["is_new"]) for row in changes)
+    gone = sum(bool(row["is_gone"]) and not row["is_new"] for row in changes)
     return {
-        "figures_changed": sum(c["change"] == "changed" for c in listed),
-        "figures_new": sum(c["change"] == "new" for c in listed),
-        "figures_gone": sum(c["change"] == "gone" for c in listed),
+        "figures_changed": len(changes) - new - gone,
+        "figures_new": new,
+        "figures_gone": gone,
         "flags": flags,
-        "changes": listed[:CHANGES_LISTED],
-        "changes_not_listed": max(0, len(listed) - CHANGES_LISTED),
+        "changes": listed,
+        "changes_not_listed": max(0, len(changes) - CHANGES_LISTED),
+    }
+
+
+def _listed(row: dict, flag: str) -> dict:
+    """One change as the list shows it."""
+    return {
+        "metric_code": row["metric_code"], "metric": row["metric"], "period": row["period_label"],
+        "place": row["geography"], "dimension": row["dimension"], "group": row["group_value"],
+        "change": "new" if row["is_new"] else "gone" if row["is_gone"] else "changed",
+        "before": _shown(row["before"], row["before_hidden"], row["unit"]),
+        "after": _shown(row["after"], row["after_hidden"], row["unit"]),
+        "before_numerator": number_text(row["before_numerator"]), "before_denominator": number_text(row["before_denominator"]),
+        "after_numerator": number_text(row["after_numerator"]), "after_denominator": number_text(row["after_denominator"]),
+        "flag": flag,
     }
 
 

@@ -69,6 +69,19 @@ class LinkedCells:
         return LinkedCells(self.table[rows], self.place[rows], self.community[rows], self.dimension[rows],
                            self.group[rows], None if self.value is None else self.value[rows])
 
+    @cached_property
+    def table_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cells' indices grouped by table (ascending within each), the tables, and where each one's run starts."""
+        order = np.argsort(self.table, kind="stable")
+        tables, starts = np.unique(self.table[order], return_index=True)
+        return order, tables, np.r_[starts, len(order)]
+
+    def rows_of_table(self, table: int) -> np.ndarray:
+        """The indices of one table's cells, ascending."""
+        order, tables, starts = self.table_rows
+        at = int(np.searchsorted(tables, table))
+        return order[starts[at]:starts[at + 1]]
+
 
 class _Keys:
     """Integer keys of the equations a cell is in (its place's total R, its column's community cell K, the community
@@ -120,14 +133,21 @@ def _holding(member_key: np.ndarray, member_value: np.ndarray, total_key: np.nda
     return keys[exists & holds]
 
 
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """np.isin against sorted unique keys, without sorting them again (they are all the view's sums: many)."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    return ascending[np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)] == values
+
+
 class _Graph:
     """One bipartite graph per table and dimension, all in one: hidden unknown group cells are its edges."""
 
     def __init__(self, cells: LinkedCells, keys: _Keys, unknown: np.ndarray):
         self.edge_cell = np.flatnonzero(unknown & ~keys.total)
         rows, cols = keys.row_key[self.edge_cell], keys.column_key[self.edge_cell]
-        has_row = np.isin(rows, keys.rows_holding)
-        has_col = np.isin(cols, keys.columns_holding)
+        has_row = _among(rows, keys.rows_holding)
+        has_col = _among(cols, keys.columns_holding)
         self.row_nodes = np.unique(rows[has_row])
         self.col_nodes = np.unique(cols[has_col])
         self.n = 1 + len(self.row_nodes) + len(self.col_nodes)
@@ -428,45 +448,99 @@ def _distinct(views: list[tuple]) -> list[tuple]:
 def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray, known: np.ndarray,
                 can_hide: np.ndarray, preference: np.ndarray) -> int | None:
     """The cell to hide so that `cell` is no longer determined: one that closes a cycle through it if there is one,
-    else one of the smallest sharing an equation with it that frees it, else the smallest of those."""
+    else one of the smallest sharing an equation with it that frees it, else the smallest of those.
+
+    Everything is worked out on the cell's own table (the equations never leave a table), and the candidates are tried
+    together (see _frees)."""
     keys = found.keys
-    table = cells.table == cells.table[cell]
-    open_cells = table & can_hide & ~hidden & ~known
-    if not open_cells.any():
+    rows = cells.rows_of_table(cells.table[cell])
+    open_rows = rows[can_hide[rows] & ~hidden[rows] & ~known[rows]]
+    if not len(open_rows):
         return None
     edge = found.edge_of_cell[cell]
     if edge >= 0 and found.graph.child[edge] >= 0:
-        crossing = _crossing(keys, found, edge, open_cells & (cells.dimension == cells.dimension[cell]))
+        crossing = _crossing(keys, found, edge, open_rows[cells.dimension[open_rows] == cells.dimension[cell]])
         if len(crossing):
             return int(crossing[np.argmin(preference[crossing])])
     if keys.total[cell]:
-        near = (keys.place_key == keys.place_key[cell]) | keys.total
+        near = (keys.place_key[open_rows] == keys.place_key[cell]) | keys.total[open_rows]
     else:
-        place_total = keys.total & (keys.place_key == keys.place_key[cell])
-        near = (keys.row_key == keys.row_key[cell]) | (keys.column_key == keys.column_key[cell]) | place_total
-    candidates = np.flatnonzero(open_cells & near)
+        place_total = keys.total[open_rows] & (keys.place_key[open_rows] == keys.place_key[cell])
+        near = ((keys.row_key[open_rows] == keys.row_key[cell]) | (keys.column_key[open_rows] == keys.column_key[cell])
+                | place_total)
+    candidates = open_rows[near]
     if not len(candidates):
-        candidates = np.flatnonzero(open_cells)
+        candidates = open_rows
     candidates = candidates[np.argsort(preference[candidates], kind="stable")]
-    rows = np.flatnonzero(table)
-    local = cells.subset(rows)
-    where = np.searchsorted(rows, cell)
-    for candidate in candidates[:CANDIDATES_TRIED]:
-        trial = hidden[rows] & ~known[rows]
-        trial[np.searchsorted(rows, candidate)] = True
-        if not audit(local, trial).determined[where]:
-            return int(candidate)
-    return int(candidates[0])
+    unknown = rows[hidden[rows] & ~known[rows]]
+    tried = candidates[:CANDIDATES_TRIED]
+    freed = np.zeros(len(tried), dtype=bool)
+    may = _may_free(keys, unknown, cell, tried)
+    if may.any():
+        freed[may] = _frees(cells, unknown, cell, tried[may])
+    return int(tried[np.argmax(freed)] if freed.any() else candidates[0])
+
+
+def _may_free(keys: _Keys, unknown: np.ndarray, cell: int, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate: False where hiding it provably leaves `cell` determined, so no audit need try it.
+
+    A total is pinned by a sum of its place's groups that holds and has no other unknown (its place's total less
+    nothing: the audit peels such a row exactly, by no chance); hiding a cell outside that sum leaves it so."""
+    may = np.ones(len(candidates), dtype=bool)
+    if not keys.total[cell]:
+        return may
+    base = keys.place_key[cell] * keys.n_dim
+    place_rows = keys.rows_holding[np.searchsorted(keys.rows_holding, base):np.searchsorted(keys.rows_holding, base + keys.n_dim)]
+    unknown_rows = keys.row_key[unknown[~keys.total[unknown]]]
+    for row in place_rows[~np.isin(place_rows, unknown_rows)]:
+        may &= ~keys.total[candidates] & (keys.row_key[candidates] == row)
+    return may
+
+
+def _frees(cells: LinkedCells, unknown: np.ndarray, cell: int, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate: whether hiding it as well as the table's `unknown` cells leaves `cell` undetermined.
+
+    All the trials in one audit: each is a copy of the table's unknown cells and its candidate, as a table of its own
+    (the equations never leave a table, and an audit needs no shown cell: those are constants in the sums), keyed as
+    the view's own keys shifted past every table so that the copies keep the view's equations that hold."""
+    keys = cells.keys
+    table = int(cells.table[cell])
+    tables = int(cells.table.max()) + 1
+    trials = [np.sort(np.r_[unknown, candidate]) for candidate in candidates]
+    rows = np.concatenate(trials)
+    copy = np.repeat(np.arange(len(trials)), [len(t) for t in trials])
+    shift = np.arange(len(trials)) * tables
+    part = cells.subset(rows)
+    part.table = part.table + copy * tables
+    copied = object.__new__(_Keys)
+    copied.__dict__.update(keys.__dict__)
+    copied.total = keys.total[rows]
+    copied.place_key = keys.place_key[rows] + copy * tables * keys.n_place
+    copied.row_key = keys.row_key[rows] + copy * tables * keys.n_place * keys.n_dim
+    copied.column_key = keys.column_key[rows] + copy * tables * keys.n_dim * keys.n_group
+
+    def of_table(holding: np.ndarray, width: int) -> np.ndarray:
+        mine = holding[np.searchsorted(holding, table * width):np.searchsorted(holding, (table + 1) * width)]
+        return (mine[None, :] + shift[:, None] * width).ravel()
+
+    copied.rows_holding = of_table(keys.rows_holding, keys.n_place * keys.n_dim)
+    copied.columns_holding = of_table(keys.columns_holding, keys.n_dim * keys.n_group)
+    copied.tables_holding = table + shift if table in keys.tables_holding else shift[:0]
+    part.__dict__["keys"] = copied
+    determined = audit(part, np.ones(len(rows), dtype=bool)).determined
+    starts = np.r_[0, np.cumsum([len(t) for t in trials])[:-1]]
+    return ~determined[starts + np.array([np.searchsorted(t, cell) for t in trials])]
 
 
 def _crossing(keys: _Keys, found: Audit, edge: int, open_cells: np.ndarray) -> np.ndarray:
-    """Cells among `open_cells` whose two ends lie on the two sides of bridge `edge`: hiding one closes a cycle."""
+    """Cells among `open_cells` (indices) whose two ends lie on the two sides of bridge `edge`: hiding one closes a
+    cycle."""
     graph = found.graph
     child = int(graph.child[edge])
     below = graph.below(child)
-    candidates = np.flatnonzero(open_cells)
-    has_row = np.isin(keys.row_key[candidates], keys.rows_holding)
-    has_col = np.isin(keys.column_key[candidates], keys.columns_holding)
+    candidates = open_cells
+    has_row = _among(keys.row_key[candidates], keys.rows_holding)
+    has_col = _among(keys.column_key[candidates], keys.columns_holding)
     a = np.where(has_row, graph.row_node(keys.row_key[candidates]), _F)
     b = np.where(has_col, graph.col_node(keys.column_key[candidates]), _F)
     component = graph.component[child]

@@ -401,24 +401,25 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide
     hidden = hidden.copy()
     remaining = 0
     # Hiding more never makes another cell determined (null vectors stay null vectors with zeros added), so a view
-    # with nothing determined needs no second look.
-    pending = list(views)
+    # with nothing determined needs no second look, nor does a table (equations never leave one).
+    pending: list[tuple[tuple, np.ndarray | None]] = [(view, None) for view in views]
+    may_hide = can_hide & ~reluctant
     for _ in range(MAX_ROUNDS):
         remaining, changed, still = 0, False, []
-        for view_cells, known, sensitive in pending:
-            found = audit(view_cells, hidden & ~known)
+        for (view_cells, known, sensitive), tables in pending:
+            found = _audit_tables(view_cells, hidden & ~known, tables)
             keys = found.keys
             determined = np.flatnonzero(found.determined & sensitive)
             remaining += len(determined)
             if len(determined):
-                still.append((view_cells, known, sensitive))
+                still.append(((view_cells, known, sensitive), np.unique(cells.table[determined])))
             touched: set[int] = set()
             for cell in determined[np.lexsort((cells.group[determined], cells.dimension[determined],
                                                cells.place[determined], cells.table[determined]))]:
                 margins = {int(keys.row_key[cell]), -1 - int(keys.column_key[cell]), -(1 << 62) - int(keys.place_key[cell])}
                 if margins & touched:
                     continue  # a cell hidden for a neighbour this round may already free it: see next round
-                choice = _complement(view_cells, found, cell, hidden, known, can_hide & ~reluctant, preference)
+                choice = _complement(view_cells, found, cell, hidden, known, may_hide, preference)
                 if choice is None:
                     choice = _complement(view_cells, found, cell, hidden, known, can_hide, preference)
                 if choice is not None:
@@ -481,6 +482,50 @@ def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray,
     return int(tried[np.argmax(freed)] if freed.any() else candidates[0])
 
 
+def _part(cells: LinkedCells, rows: np.ndarray, copy: np.ndarray | None = None) -> LinkedCells:
+    """The cells at `rows` as cells of their own, keeping the equations that hold among all of `cells`: an audit of a
+    part holding every unknown cell of some tables says of those cells what an audit of the whole says (the equations
+    never leave a table, and a shown cell is only a constant in them). With `copy` (per row, a number), rows of
+    different copies are cells of different tables: several trials of one table audited at once."""
+    keys = cells.keys
+    part = cells.subset(rows)
+    kept = object.__new__(_Keys)
+    kept.__dict__.update(keys.__dict__)
+    kept.total = keys.total[rows]
+    kept.place_key, kept.row_key, kept.column_key = keys.place_key[rows], keys.row_key[rows], keys.column_key[rows]
+    if copy is not None:
+        # Copy j of table t is table t + j * tables, so each key moves by j * tables times its width per table.
+        table, tables = int(cells.table[rows[0]]), int(cells.table.max()) + 1
+        shift = np.arange(int(copy.max()) + 1) * tables
+        part.table = part.table + copy * tables
+        kept.place_key = kept.place_key + copy * tables * keys.n_place
+        kept.row_key = kept.row_key + copy * tables * keys.n_place * keys.n_dim
+        kept.column_key = kept.column_key + copy * tables * keys.n_dim * keys.n_group
+
+        def copied(holding: np.ndarray, width: int) -> np.ndarray:
+            mine = holding[np.searchsorted(holding, table * width):np.searchsorted(holding, (table + 1) * width)]
+            return (mine[None, :] + shift[:, None] * width).ravel()
+
+        kept.rows_holding = copied(keys.rows_holding, keys.n_place * keys.n_dim)
+        kept.columns_holding = copied(keys.columns_holding, keys.n_dim * keys.n_group)
+        kept.tables_holding = table + shift if table in keys.tables_holding else shift[:0]
+    part.__dict__["keys"] = kept
+    return part
+
+
+def _audit_tables(cells: LinkedCells, unknown: np.ndarray, tables: np.ndarray | None) -> Audit:
+    """audit(cells, unknown), for the cells of `tables` only (all when None); the result indexed as `cells`."""
+    if tables is None:
+        return audit(cells, unknown)
+    rows = np.flatnonzero(np.isin(cells.table, tables))
+    found = audit(_part(cells, rows), unknown[rows])
+    determined = np.zeros(len(cells), dtype=bool)
+    determined[rows] = found.determined
+    edge_of_cell = np.full(len(cells), -1)
+    edge_of_cell[rows] = found.edge_of_cell
+    return Audit(determined, found.graph, cells.keys, edge_of_cell)
+
+
 def _may_free(keys: _Keys, unknown: np.ndarray, cell: int, candidates: np.ndarray) -> np.ndarray:
     """Per candidate: False where hiding it provably leaves `cell` determined, so no audit need try it.
 
@@ -501,33 +546,10 @@ def _frees(cells: LinkedCells, unknown: np.ndarray, cell: int, candidates: np.nd
     """Per candidate: whether hiding it as well as the table's `unknown` cells leaves `cell` undetermined.
 
     All the trials in one audit: each is a copy of the table's unknown cells and its candidate, as a table of its own
-    (the equations never leave a table, and an audit needs no shown cell: those are constants in the sums), keyed as
-    the view's own keys shifted past every table so that the copies keep the view's equations that hold."""
-    keys = cells.keys
-    table = int(cells.table[cell])
-    tables = int(cells.table.max()) + 1
+    (see _part)."""
     trials = [np.sort(np.r_[unknown, candidate]) for candidate in candidates]
-    rows = np.concatenate(trials)
-    copy = np.repeat(np.arange(len(trials)), [len(t) for t in trials])
-    shift = np.arange(len(trials)) * tables
-    part = cells.subset(rows)
-    part.table = part.table + copy * tables
-    copied = object.__new__(_Keys)
-    copied.__dict__.update(keys.__dict__)
-    copied.total = keys.total[rows]
-    copied.place_key = keys.place_key[rows] + copy * tables * keys.n_place
-    copied.row_key = keys.row_key[rows] + copy * tables * keys.n_place * keys.n_dim
-    copied.column_key = keys.column_key[rows] + copy * tables * keys.n_dim * keys.n_group
-
-    def of_table(holding: np.ndarray, width: int) -> np.ndarray:
-        mine = holding[np.searchsorted(holding, table * width):np.searchsorted(holding, (table + 1) * width)]
-        return (mine[None, :] + shift[:, None] * width).ravel()
-
-    copied.rows_holding = of_table(keys.rows_holding, keys.n_place * keys.n_dim)
-    copied.columns_holding = of_table(keys.columns_holding, keys.n_dim * keys.n_group)
-    copied.tables_holding = table + shift if table in keys.tables_holding else shift[:0]
-    part.__dict__["keys"] = copied
-    determined = audit(part, np.ones(len(rows), dtype=bool)).determined
+    part = _part(cells, np.concatenate(trials), np.repeat(np.arange(len(trials)), [len(t) for t in trials]))
+    determined = audit(part, np.ones(len(part), dtype=bool)).determined
     starts = np.r_[0, np.cumsum([len(t) for t in trials])[:-1]]
     return ~determined[starts + np.array([np.searchsorted(t, cell) for t in trials])]
 

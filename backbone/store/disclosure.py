@@ -514,11 +514,10 @@ def _part(cells: LinkedCells, rows: np.ndarray, copy: np.ndarray | None = None) 
 
 
 def _audit_tables(cells: LinkedCells, unknown: np.ndarray, tables: np.ndarray | None) -> Audit:
-    """audit(cells, unknown), for the cells of `tables` only (all when None); the result indexed as `cells`."""
-    if tables is None:
-        return audit(cells, unknown)
-    rows = np.flatnonzero(np.isin(cells.table, tables))
-    found = audit(_part(cells, rows), unknown[rows])
+    """audit(cells, unknown), of the unknown cells of `tables` only (of all tables when None): the same answer at the
+    cost of the unknowns (see _part), indexed as `cells`."""
+    rows = np.flatnonzero(unknown if tables is None else unknown & np.isin(cells.table, tables))
+    found = audit(_part(cells, rows), np.ones(len(rows), dtype=bool))
     determined = np.zeros(len(cells), dtype=bool)
     determined[rows] = found.determined
     edge_of_cell = np.full(len(cells), -1)

@@ -8,7 +8,9 @@ shown to whoever uploads: it says nothing the dashboard would not say once the l
 from __future__ import annotations
 
 import duckdb
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from backbone.intake.preview import number_text
 from backbone.vocab import UNIT_SCALE
@@ -127,42 +129,58 @@ def impact_of(cur: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table,
     cur.register("impact_after", after)
     cur.register("landing", landing)
     try:
-        changes = cur.execute(_CHANGES).to_arrow_table().to_pylist()
+        changes = cur.execute(_CHANGES).to_arrow_table()
         backwards = cur.execute(_LATEST_BACK).fetchall()
         totals = cur.execute(_TOTALS_WITH_PARTS).fetchall()
     finally:
         for name in ("impact_before", "impact_after", "landing"):
             cur.unregister(name)
-    listed, flags = [], []
-    for row in changes:
+    # Only a figure that is gone, or has a number before and after, can be flagged (see _move): the rest (a first load's
+    # many new figures) are counted, and written out only as far as the list goes.
+    movable = pc.fill_null(pc.or_(changes["is_gone"], pc.and_(pc.is_valid(changes["before"]),
+                                                             pc.is_valid(changes["after"]))), False)
+    at = np.flatnonzero(movable.to_numpy(zero_copy_only=False))
+    flags, flagged = [], {}
+    for i, row in zip(at.tolist(), changes.take(at).to_pylist(), strict=True):
         flag = _move(row)
-        who = _who(row["geography"], row["dimension"], row["group_value"])
-        before_text = _shown(row["before"], row["before_hidden"], row["unit"])
-        after_text = _shown(row["after"], row["after_hidden"], row["unit"])
         if flag:
-            flags.append(f"{row['metric']} for {who}, {row['period_label']}: {before_text or 'none'} → "
-                         f"{after_text or 'none'}, {flag}.")
-        listed.append({
-            "metric_code": row["metric_code"], "metric": row["metric"], "period": row["period_label"],
-            "place": row["geography"], "dimension": row["dimension"], "group": row["group_value"],
-            "change": "new" if row["is_new"] else "gone" if row["is_gone"] else "changed",
-            "before": before_text, "after": after_text,
-            "before_numerator": number_text(row["before_numerator"]), "before_denominator": number_text(row["before_denominator"]),
-            "after_numerator": number_text(row["after_numerator"]), "after_denominator": number_text(row["after_denominator"]),
-            "flag": flag,
-        })
+            flagged[i] = (row, flag)
+            who = _who(row["geography"], row["dimension"], row["group_value"])
+            flags.append(f"{row['metric']} for {who}, {row['period_label']}: "
+                         f"{_shown(row['before'], row['before_hidden'], row['unit']) or 'none'} → "
+                         f"{_shown(row['after'], row['after_hidden'], row['unit']) or 'none'}, {flag}.")
+    # Flagged first, each part in its own order.
+    listed = [_listed(row, flag) for row, flag in list(flagged.values())[:CHANGES_LISTED]]
+    if len(listed) < CHANGES_LISTED:
+        head = changes.slice(0, CHANGES_LISTED + len(flagged)).to_pylist()
+        listed += [_listed(row, "") for i, row in enumerate(head) if i not in flagged][:CHANGES_LISTED - len(listed)]
     for metric, place, dimension, group, was, now in backwards:
         flags.append(f"The latest {metric} for {_who(place, dimension, group)} would go back from {was} to "
                      f"{now or 'nothing'}: the newest figure would no longer be shown.")
     flags += _totals_flags(totals)
-    listed.sort(key=lambda change: not change["flag"])  # stable: flagged first, each part in its own order
+    new = pc.sum(changes["is_new"]).as_py() or 0
+    gone = pc.sum(pc.and_(changes["is_gone"], pc.invert(changes["is_new"]))).as_py() or 0
     return {
-        "figures_changed": sum(c["change"] == "changed" for c in listed),
-        "figures_new": sum(c["change"] == "new" for c in listed),
-        "figures_gone": sum(c["change"] == "gone" for c in listed),
+        "figures_changed": changes.num_rows - new - gone,
+        "figures_new": new,
+        "figures_gone": gone,
         "flags": flags,
-        "changes": listed[:CHANGES_LISTED],
-        "changes_not_listed": max(0, len(listed) - CHANGES_LISTED),
+        "changes": listed,
+        "changes_not_listed": max(0, changes.num_rows - CHANGES_LISTED),
+    }
+
+
+def _listed(row: dict, flag: str) -> dict:
+    """One change as the list shows it."""
+    return {
+        "metric_code": row["metric_code"], "metric": row["metric"], "period": row["period_label"],
+        "place": row["geography"], "dimension": row["dimension"], "group": row["group_value"],
+        "change": "new" if row["is_new"] else "gone" if row["is_gone"] else "changed",
+        "before": _shown(row["before"], row["before_hidden"], row["unit"]),
+        "after": _shown(row["after"], row["after_hidden"], row["unit"]),
+        "before_numerator": number_text(row["before_numerator"]), "before_denominator": number_text(row["before_denominator"]),
+        "after_numerator": number_text(row["after_numerator"]), "after_denominator": number_text(row["after_denominator"]),
+        "flag": flag,
     }
 
 

@@ -69,6 +69,19 @@ class LinkedCells:
         return LinkedCells(self.table[rows], self.place[rows], self.community[rows], self.dimension[rows],
                            self.group[rows], None if self.value is None else self.value[rows])
 
+    @cached_property
+    def table_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The cells' indices grouped by table (ascending within each), the tables, and where each one's run starts."""
+        order = np.argsort(self.table, kind="stable")
+        tables, starts = np.unique(self.table[order], return_index=True)
+        return order, tables, np.r_[starts, len(order)]
+
+    def rows_of_table(self, table: int) -> np.ndarray:
+        """The indices of one table's cells, ascending."""
+        order, tables, starts = self.table_rows
+        at = int(np.searchsorted(tables, table))
+        return order[starts[at]:starts[at + 1]]
+
 
 class _Keys:
     """Integer keys of the equations a cell is in (its place's total R, its column's community cell K, the community
@@ -120,14 +133,21 @@ def _holding(member_key: np.ndarray, member_value: np.ndarray, total_key: np.nda
     return keys[exists & holds]
 
 
+def _among(values: np.ndarray, ascending: np.ndarray) -> np.ndarray:
+    """np.isin against sorted unique keys, without sorting them again (they are all the view's sums: many)."""
+    if not len(ascending):
+        return np.zeros(len(values), dtype=bool)
+    return ascending[np.minimum(np.searchsorted(ascending, values), len(ascending) - 1)] == values
+
+
 class _Graph:
     """One bipartite graph per table and dimension, all in one: hidden unknown group cells are its edges."""
 
     def __init__(self, cells: LinkedCells, keys: _Keys, unknown: np.ndarray):
         self.edge_cell = np.flatnonzero(unknown & ~keys.total)
         rows, cols = keys.row_key[self.edge_cell], keys.column_key[self.edge_cell]
-        has_row = np.isin(rows, keys.rows_holding)
-        has_col = np.isin(cols, keys.columns_holding)
+        has_row = _among(rows, keys.rows_holding)
+        has_col = _among(cols, keys.columns_holding)
         self.row_nodes = np.unique(rows[has_row])
         self.col_nodes = np.unique(cols[has_col])
         self.n = 1 + len(self.row_nodes) + len(self.col_nodes)
@@ -381,24 +401,25 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide
     hidden = hidden.copy()
     remaining = 0
     # Hiding more never makes another cell determined (null vectors stay null vectors with zeros added), so a view
-    # with nothing determined needs no second look.
-    pending = list(views)
+    # with nothing determined needs no second look, nor does a table (equations never leave one).
+    pending: list[tuple[tuple, np.ndarray | None]] = [(view, None) for view in views]
+    may_hide = can_hide & ~reluctant
     for _ in range(MAX_ROUNDS):
         remaining, changed, still = 0, False, []
-        for view_cells, known, sensitive in pending:
-            found = audit(view_cells, hidden & ~known)
+        for (view_cells, known, sensitive), tables in pending:
+            found = _audit_tables(view_cells, hidden & ~known, tables)
             keys = found.keys
             determined = np.flatnonzero(found.determined & sensitive)
             remaining += len(determined)
             if len(determined):
-                still.append((view_cells, known, sensitive))
+                still.append(((view_cells, known, sensitive), np.unique(cells.table[determined])))
             touched: set[int] = set()
             for cell in determined[np.lexsort((cells.group[determined], cells.dimension[determined],
                                                cells.place[determined], cells.table[determined]))]:
                 margins = {int(keys.row_key[cell]), -1 - int(keys.column_key[cell]), -(1 << 62) - int(keys.place_key[cell])}
                 if margins & touched:
                     continue  # a cell hidden for a neighbour this round may already free it: see next round
-                choice = _complement(view_cells, found, cell, hidden, known, can_hide & ~reluctant, preference)
+                choice = _complement(view_cells, found, cell, hidden, known, may_hide, preference)
                 if choice is None:
                     choice = _complement(view_cells, found, cell, hidden, known, can_hide, preference)
                 if choice is not None:
@@ -428,45 +449,119 @@ def _distinct(views: list[tuple]) -> list[tuple]:
 def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray, known: np.ndarray,
                 can_hide: np.ndarray, preference: np.ndarray) -> int | None:
     """The cell to hide so that `cell` is no longer determined: one that closes a cycle through it if there is one,
-    else one of the smallest sharing an equation with it that frees it, else the smallest of those."""
+    else one of the smallest sharing an equation with it that frees it, else the smallest of those.
+
+    Everything is worked out on the cell's own table (the equations never leave a table), and the candidates are tried
+    together (see _frees)."""
     keys = found.keys
-    table = cells.table == cells.table[cell]
-    open_cells = table & can_hide & ~hidden & ~known
-    if not open_cells.any():
+    rows = cells.rows_of_table(cells.table[cell])
+    open_rows = rows[can_hide[rows] & ~hidden[rows] & ~known[rows]]
+    if not len(open_rows):
         return None
     edge = found.edge_of_cell[cell]
     if edge >= 0 and found.graph.child[edge] >= 0:
-        crossing = _crossing(keys, found, edge, open_cells & (cells.dimension == cells.dimension[cell]))
+        crossing = _crossing(keys, found, edge, open_rows[cells.dimension[open_rows] == cells.dimension[cell]])
         if len(crossing):
             return int(crossing[np.argmin(preference[crossing])])
     if keys.total[cell]:
-        near = (keys.place_key == keys.place_key[cell]) | keys.total
+        near = (keys.place_key[open_rows] == keys.place_key[cell]) | keys.total[open_rows]
     else:
-        place_total = keys.total & (keys.place_key == keys.place_key[cell])
-        near = (keys.row_key == keys.row_key[cell]) | (keys.column_key == keys.column_key[cell]) | place_total
-    candidates = np.flatnonzero(open_cells & near)
+        place_total = keys.total[open_rows] & (keys.place_key[open_rows] == keys.place_key[cell])
+        near = ((keys.row_key[open_rows] == keys.row_key[cell]) | (keys.column_key[open_rows] == keys.column_key[cell])
+                | place_total)
+    candidates = open_rows[near]
     if not len(candidates):
-        candidates = np.flatnonzero(open_cells)
+        candidates = open_rows
     candidates = candidates[np.argsort(preference[candidates], kind="stable")]
-    rows = np.flatnonzero(table)
-    local = cells.subset(rows)
-    where = np.searchsorted(rows, cell)
-    for candidate in candidates[:CANDIDATES_TRIED]:
-        trial = hidden[rows] & ~known[rows]
-        trial[np.searchsorted(rows, candidate)] = True
-        if not audit(local, trial).determined[where]:
-            return int(candidate)
-    return int(candidates[0])
+    unknown = rows[hidden[rows] & ~known[rows]]
+    tried = candidates[:CANDIDATES_TRIED]
+    freed = np.zeros(len(tried), dtype=bool)
+    may = _may_free(keys, unknown, cell, tried)
+    if may.any():
+        freed[may] = _frees(cells, unknown, cell, tried[may])
+    return int(tried[np.argmax(freed)] if freed.any() else candidates[0])
+
+
+def _part(cells: LinkedCells, rows: np.ndarray, copy: np.ndarray | None = None) -> LinkedCells:
+    """The cells at `rows` as cells of their own, keeping the equations that hold among all of `cells`: an audit of a
+    part holding every unknown cell of some tables says of those cells what an audit of the whole says (the equations
+    never leave a table, and a shown cell is only a constant in them). With `copy` (per row, a number), rows of
+    different copies are cells of different tables: several trials of one table audited at once."""
+    keys = cells.keys
+    part = cells.subset(rows)
+    kept = object.__new__(_Keys)
+    kept.__dict__.update(keys.__dict__)
+    kept.total = keys.total[rows]
+    kept.place_key, kept.row_key, kept.column_key = keys.place_key[rows], keys.row_key[rows], keys.column_key[rows]
+    if copy is not None:
+        # Copy j of table t is table t + j * tables, so each key moves by j * tables times its width per table.
+        table, tables = int(cells.table[rows[0]]), int(cells.table.max()) + 1
+        shift = np.arange(int(copy.max()) + 1) * tables
+        part.table = part.table + copy * tables
+        kept.place_key = kept.place_key + copy * tables * keys.n_place
+        kept.row_key = kept.row_key + copy * tables * keys.n_place * keys.n_dim
+        kept.column_key = kept.column_key + copy * tables * keys.n_dim * keys.n_group
+
+        def copied(holding: np.ndarray, width: int) -> np.ndarray:
+            mine = holding[np.searchsorted(holding, table * width):np.searchsorted(holding, (table + 1) * width)]
+            return (mine[None, :] + shift[:, None] * width).ravel()
+
+        kept.rows_holding = copied(keys.rows_holding, keys.n_place * keys.n_dim)
+        kept.columns_holding = copied(keys.columns_holding, keys.n_dim * keys.n_group)
+        kept.tables_holding = table + shift if table in keys.tables_holding else shift[:0]
+    part.__dict__["keys"] = kept
+    return part
+
+
+def _audit_tables(cells: LinkedCells, unknown: np.ndarray, tables: np.ndarray | None) -> Audit:
+    """audit(cells, unknown), of the unknown cells of `tables` only (of all tables when None): the same answer at the
+    cost of the unknowns (see _part), indexed as `cells`."""
+    rows = np.flatnonzero(unknown if tables is None else unknown & np.isin(cells.table, tables))
+    found = audit(_part(cells, rows), np.ones(len(rows), dtype=bool))
+    determined = np.zeros(len(cells), dtype=bool)
+    determined[rows] = found.determined
+    edge_of_cell = np.full(len(cells), -1)
+    edge_of_cell[rows] = found.edge_of_cell
+    return Audit(determined, found.graph, cells.keys, edge_of_cell)
+
+
+def _may_free(keys: _Keys, unknown: np.ndarray, cell: int, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate: False where hiding it provably leaves `cell` determined, so no audit need try it.
+
+    A total is pinned by a sum of its place's groups that holds and has no other unknown (its place's total less
+    nothing: the audit peels such a row exactly, by no chance); hiding a cell outside that sum leaves it so."""
+    may = np.ones(len(candidates), dtype=bool)
+    if not keys.total[cell]:
+        return may
+    base = keys.place_key[cell] * keys.n_dim
+    place_rows = keys.rows_holding[np.searchsorted(keys.rows_holding, base):np.searchsorted(keys.rows_holding, base + keys.n_dim)]
+    unknown_rows = keys.row_key[unknown[~keys.total[unknown]]]
+    for row in place_rows[~np.isin(place_rows, unknown_rows)]:
+        may &= ~keys.total[candidates] & (keys.row_key[candidates] == row)
+    return may
+
+
+def _frees(cells: LinkedCells, unknown: np.ndarray, cell: int, candidates: np.ndarray) -> np.ndarray:
+    """Per candidate: whether hiding it as well as the table's `unknown` cells leaves `cell` undetermined.
+
+    All the trials in one audit: each is a copy of the table's unknown cells and its candidate, as a table of its own
+    (see _part)."""
+    trials = [np.sort(np.r_[unknown, candidate]) for candidate in candidates]
+    part = _part(cells, np.concatenate(trials), np.repeat(np.arange(len(trials)), [len(t) for t in trials]))
+    determined = audit(part, np.ones(len(part), dtype=bool)).determined
+    starts = np.r_[0, np.cumsum([len(t) for t in trials])[:-1]]
+    return ~determined[starts + np.array([np.searchsorted(t, cell) for t in trials])]
 
 
 def _crossing(keys: _Keys, found: Audit, edge: int, open_cells: np.ndarray) -> np.ndarray:
-    """Cells among `open_cells` whose two ends lie on the two sides of bridge `edge`: hiding one closes a cycle."""
+    """Cells among `open_cells` (indices) whose two ends lie on the two sides of bridge `edge`: hiding one closes a
+    cycle."""
     graph = found.graph
     child = int(graph.child[edge])
     below = graph.below(child)
-    candidates = np.flatnonzero(open_cells)
-    has_row = np.isin(keys.row_key[candidates], keys.rows_holding)
-    has_col = np.isin(keys.column_key[candidates], keys.columns_holding)
+    candidates = open_cells
+    has_row = _among(keys.row_key[candidates], keys.rows_holding)
+    has_col = _among(keys.column_key[candidates], keys.columns_holding)
     a = np.where(has_row, graph.row_node(keys.row_key[candidates]), _F)
     b = np.where(has_col, graph.col_node(keys.column_key[candidates]), _F)
     component = graph.component[child]

@@ -185,9 +185,6 @@ def test_random_tables_corrected_and_undone_leave_no_hidden_cell_worked_out_from
     assert held  # the hold-backs are what this test exercises
     assert worked_out(versions[:1], UNITS) == set()
     assert worked_out(versions, UNITS) == set()
-    # As each partner sees it too: the public figures and its own cells.
-    for partner in ("SCHOOLS", "CLINIC"):
-        assert worked_out(versions, UNITS, [own_parts(catalog_db, partner)] * len(versions)) == set()
 
 
 @pytest.mark.parametrize("seed", [1, 2])

@@ -208,7 +208,9 @@ def protect_linked(rows: LinkedRows) -> Outcome:
                                             rows.can_hide, preference, rows.size == 0)
     rows.reason[hidden & ~rows.hidden] = COMPLEMENT_REASON
     fingerprints = _Fingerprints(rows)
-    hidden, held = _across_versions(rows, views, hidden, preference, fingerprints)
+    # A table this version's own audit could not protect (its protecting cells shown before) is weighed like a changed
+    # one, so that it too is held back rather than published.
+    hidden, held = _across_versions(rows, views, hidden, preference, fingerprints, recheck=determined > 0)
     return Outcome(hidden, _versions(rows, views, hidden, fingerprints, held), determined,
                    {rows.tables[table]: count for table, count in held.items()})
 
@@ -294,19 +296,24 @@ def _per_table(hashes: np.ndarray, rows: np.ndarray) -> str:
 
 
 def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, preference: np.ndarray,
-                     fingerprints: _Fingerprints) -> tuple[np.ndarray, dict]:
-    """For each table published before with other values: stack its versions with this one and hide more until the
-    versions together determine no hidden cell. Returns the hidden mask, and the tables (by code) where hiding more
-    could not stop it, with how many cells they would give away: those are held back."""
+                     fingerprints: _Fingerprints, recheck: bool = False) -> tuple[np.ndarray, dict]:
+    """For each table published before with other values (with `recheck`, also each with values shown before): stack
+    its versions with this one and hide more until the versions together determine no hidden cell. Returns the hidden
+    mask, and the tables (by code) where hiding more could not stop it, with how many cells they would give away: those
+    are held back."""
     history = rows.history
-    if history is None or not history.versions:
+    if not recheck and (history is None or not history.versions):
         return hidden, {}
+    history = history or published.History()
+    # Published before: a real cell's value shown in an earlier version (a remainder's "known" is the audit's caution).
+    shown = (_known(rows, "value") | _known(rows, "denominator")) & fingerprints.real
+    shown_before = np.unique(rows.table[shown]) if recheck else []
     hidden = hidden.copy()
     held = {}
     for table in np.unique(rows.table[(hidden & fingerprints.real) | rows.sensitive]):
         earlier = history.versions.get(rows.tables[table], [])
         values = fingerprints.of_values(table)
-        if not any(v.values_fingerprint != values for v in earlier):
+        if table not in shown_before and not any(v.values_fingerprint != values for v in earlier):
             continue  # never published with other values: this version's own audit covers it
         mine = np.flatnonzero(rows.table == table)
         before = [_VersionCells(v) for v in earlier]

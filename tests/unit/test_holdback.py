@@ -4,9 +4,12 @@ gives nothing away is published (backbone/store/holdback.py)."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
+from backbone.cli import main
 from backbone.errors import BackboneError
 from backbone.intake.ingest import ingest_file, undo_upload
 from backbone.store import database, queries
@@ -104,3 +107,18 @@ def test_undoing_the_held_back_load_judges_the_table_again_and_the_hold_back_goe
     assert queries.held_back(DIRECTOR, db=db).empty
     pd.testing.assert_frame_equal(public_rows(db), first_rows)
     assert worked_out([first, second, published(db, second)], UNITS) == set()
+
+
+def test_the_command_line_says_a_load_and_an_undo_are_held_back(catalog_db, tmp_path, capsys):
+    load(catalog_db, tmp_path, "schools", "SCHOOLS", schools_1993(9))
+    clinic = data_workbook(tmp_path / "clinic.xlsx", [[SERVED, 1993, "Place 1", None, None, 10]])
+    held = f"  held back: {HELD.replace('2018', '1993')}"
+    assert main(["ingest", str(clinic), "--partner", "CLINIC", "--dry-run"]) == 0
+    assert held in capsys.readouterr().out.splitlines()
+    assert main(["ingest", str(clinic), "--partner", "CLINIC", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["impact"]["held_back"] == [held.removeprefix("  held back: ")]
+    # The clinic's correction to 20 (held back too), then its undo: the undo is judged again, and held back.
+    correction = load(catalog_db, tmp_path, "clinic-2", "CLINIC", [[SERVED, 1993, "Place 1", None, None, 20]])
+    assert correction.impact["held_back"]
+    assert main(["undo", correction.upload_id]) == 0
+    assert held in capsys.readouterr().out.splitlines()

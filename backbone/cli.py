@@ -161,6 +161,8 @@ def _run(args: argparse.Namespace, db: str) -> int:
 
         done = undo_upload(args.upload_id, db=db)
         print(f"Undone: {done['file_name']} ({done['upload_id']}); {done['rows_restored']} earlier values are current again.")
+        for held in done["held_back"]:
+            print(f"  held back: {held}")
     elif args.command == "uploads":
         frame = database.query(
             "SELECT upload_id, uploaded_at, kind, partner_code, file_name, status, rows_loaded, rows_new, rows_changed,"
@@ -351,3 +353,5 @@ def _print_ingest(result) -> None:
         print(f"  note: {finding}")
     for flag in (result.impact or {}).get("flags", []):
         print(f"  look twice: {flag}")
+    for held in (result.impact or {}).get("held_back", []):
+        print(f"  held back: {held}")

@@ -526,6 +526,8 @@ def show_impact(impact: dict | None, done: bool = False) -> None:
     st.markdown("On the dashboard (community, places and groups, small numbers hidden): " + ", ".join(parts) + ".")
     for flag in impact["flags"]:
         st.warning(md(flag), icon=":material/warning:")
+    for held in impact.get("held_back", []):
+        st.info(md(held), icon=":material/lock_clock:")
     if impact["changes"]:
         frame = pd.DataFrame(impact["changes"])
         frame["group"] = [g if d == "All" else f"{d}: {g}" for d, g in zip(frame.dimension, frame.group, strict=True)]

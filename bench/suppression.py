@@ -6,11 +6,12 @@ apart from the suppression), as the public and as each partner.
 
 Each run loads one partner's workbook, then a second partner's (some cells shared), then a correction of the first
 partner's (a tenth of its values changed), then undoes the correction: four published versions of every table.
-Printed: how many hidden cells anyone can work out exactly (target 0 on first publication, and 0 across versions
-but for those the later data itself gives away beside figures already published), beside the baseline of hiding only the small
-cells themselves (no complementary cells); how much is hidden; and the protection interval of every hidden small
-count of the last version (its lowest and highest value consistent with the published figures and the sums, counts
-never negative: scipy's linprog), with the narrowest and how many are narrower than the threshold.
+Printed: how many hidden cells anyone can work out exactly (target 0 on first publication, and 0 across versions: a
+version that would give one away beside figures already published is held back), how many tables were held back,
+beside the baseline of hiding only the small cells themselves (no complementary cells); how much is hidden; and the
+protection interval of every hidden small count of the last version (its lowest and highest value consistent with the
+published figures and the sums, counts never negative: scipy's linprog), with the narrowest and how many are narrower
+than the threshold.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from backbone.intake.catalog_workbook import load_catalog_workbook
 from backbone.intake.ingest import ingest_file, undo_upload
 from backbone.store import database
 from bench.common import ROOT  # noqa: F401  (puts the project on sys.path)
-from tests.disclosure_check import CELL, PROTECTING_ONLY, RATIO_UNITS, _sums, unavoidable, worked_out
+from tests.disclosure_check import CELL, PROTECTING_ONLY, RATIO_UNITS, _sums, as_published, unavoidable, worked_out
 from tests.unit.test_small_numbers import UNITS, random_tables
 from tests.workbooks import data_workbook, small_catalog
 
@@ -48,8 +49,11 @@ class _Unprotectable(logging.Handler):
         self.count += int(record.args[0]) if record.args else 0
 
 
-def published(db: str) -> tuple[pd.DataFrame, pd.DataFrame]:
-    return (database.query("SELECT * FROM public_outcomes", path=db), database.query("SELECT * FROM community_outcomes", path=db))
+def published(db: str, previous: tuple[pd.DataFrame, pd.DataFrame] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(public rows, the true values behind them): a held-back table's are its last published version's."""
+    return as_published(database.query("SELECT * FROM public_outcomes", path=db),
+                        database.query("SELECT * FROM community_outcomes", path=db),
+                        database.query("SELECT * FROM held_back", path=db), previous)
 
 
 def corrected(rows: list[list], rng: np.random.Generator) -> list[list]:
@@ -127,7 +131,7 @@ def main() -> None:
     rng = np.random.default_rng(args.seed)
     # Periods are years: at most 100 tables per metric and run, so larger runs load several stores' worth in turn.
     runs = [min(200, args.tables - start) for start in range(0, args.tables, 200)]
-    versions_by_run, load_seconds = [], []
+    versions_by_run, load_seconds, held = [], [], []
     unprotectable = _Unprotectable()
     logging.getLogger("backbone.store.privacy").addHandler(unprotectable)
     for run, tables in enumerate(runs):
@@ -145,9 +149,10 @@ def main() -> None:
             result = ingest_file(data_workbook(args.dir / f"suppression-{run}-{step}.xlsx", data), partner, db=db)
             load_seconds.append(time.perf_counter() - started)
             assert result.status == "loaded", result.errors[:3]
-            versions.append(published(db))
-        undo_upload(result.upload_id, db=db)
-        versions.append(published(db))
+            held.append(len(result.impact["held_back"]))
+            versions.append(published(db, versions[-1] if versions else None))
+        held.append(len(undo_upload(result.upload_id, db=db)["held_back"]))
+        versions.append(published(db, versions[-1]))
         versions_by_run.append(versions)
     database.close_all()
 
@@ -159,6 +164,7 @@ def main() -> None:
     single = sum(len(worked_out([v], UNITS)) for versions in versions_by_run for v in versions)
     baseline = sum(len(worked_out([(primaries_only(p), t)], UNITS)) for versions in versions_by_run for p, t in versions)
     check_seconds = time.perf_counter() - started
+    step_held = [sum(held[i::4]) for i in range(4)]
     last = [versions[-1] for versions in versions_by_run]
     hidden = sum(int(p.suppressed.sum()) for p, _ in last)
     cells = sum(len(p) for p, _ in last)
@@ -171,14 +177,15 @@ def main() -> None:
     print(f"{'  Backbone, first publication':<62} {first:>8}   (target 0)")
     print(f"{'  Backbone, all four versions together':<62} {determined:>8}")
     print(f"{'    that hiding could have kept':<62} {determined - given:>8}   (target 0)")
-    print(f"{'    given away by the later data itself beside earlier figures':<62} {given:>8}")
-    print("      (hiding everything new in the version that gives one away would not keep it: a partner's later cells")
-    print("      complete sums whose other parts were published before)")
+    print(f"{'    given away by the later data itself beside earlier figures':<62} {given:>8}   (target 0: held back)")
+    print(f"{'  tables held back (public kept the version before), per step':<62} {', '.join(map(str, step_held)):>8}")
+    print(f"{'    of tables x changes (loads after the first, and the undo)':<62} {sum(step_held):>8} of {3 * args.tables:,}")
     print(f"{'  Backbone, each version alone':<62} {single:>8}")
     print(f"{'  baseline: only the small cells hidden, each version alone':<62} {baseline:>8}")
     print(f"{'  Backbone, its own count of cells it could not protect, as':<62} {unprotectable.count:>8}")
     print("    every cell that would protect them had been shown, with the same value, in an earlier version")
     print("    (counted once per observer, under its own stricter model: every unlisted remainder known)")
+    print("    (held-back versions: their cells are in the hold-back record, not this count)")
     print(f"hidden: {hidden:,} of {cells:,} cells ({hidden / cells:.0%}); for their own sake {own:,}, "
           f"to protect them {hidden - own:,}")
     if widths:

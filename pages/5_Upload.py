@@ -38,6 +38,8 @@ def show_load(state: dict) -> None:
         return
     st.success(f"Loaded {plural(loaded.rows_loaded, 'value')} from {md(loaded.file_name)}: {loaded.rows_new} new, "
                f"{loaded.rows_changed} changed, {loaded.rows_unchanged} unchanged.", icon=":material/check_circle:")
+    for held in (loaded.impact or {}).get("held_back", []):
+        st.info(md(held), icon=":material/lock_clock:")
     st.page_link("pages/1_Outcomes.py", label="See the outcomes", icon=":material/show_chart:")
     if st.button("Undo this upload", icon=":material/undo:"):
         try:

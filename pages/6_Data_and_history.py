@@ -14,7 +14,7 @@ from backbone.show.formatting import md, plural
 from backbone.show.site.build import folder_zip, publish_site
 from backbone.show.story import undo_question
 from backbone.show.tables import human_table
-from backbone.store import auth
+from backbone.store import auth, holdback
 from backbone.store.export import backup_now
 from backbone.vocab import DIRECTIONS, LEVELS, UNITS
 
@@ -111,6 +111,18 @@ else:
             if st.form_submit_button("Undo this upload", icon=":material/undo:"):
                 ask_to_undo(chosen, "form")
         confirm_undo("form")
+
+if auth.can(user, "see_unsuppressed"):
+    held = ui.read("held_back")
+    if len(held):
+        st.subheader("Held back from the public")
+        st.markdown("New figures that, set beside the figures already published, would reveal a small number. The "
+                    "previous figures stay on the public dashboard; you see the new ones. The next load, undo or "
+                    "catalog change that touches the table judges it again and publishes it once that is safe.")
+        for row in held.itertuples():
+            st.warning(md(f"{holdback.sentence(row.metric, row.period_label)} Held since "
+                          f"{pd.Timestamp(row.held_since):%d %b %Y %H:%M}; {plural(int(row.cells), 'hidden cell')} "
+                          "could otherwise be worked out."), icon=":material/lock_clock:")
 
 st.subheader("Metric catalog")
 search = st.text_input("Search the catalog", key="q", bind="query-params", placeholder="e.g. readiness, infant, funding")

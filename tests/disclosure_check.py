@@ -104,6 +104,20 @@ def worked_out(versions: list[tuple[pd.DataFrame, pd.DataFrame]], units: dict[st
     return found
 
 
+def as_published(public: pd.DataFrame, truth: pd.DataFrame, held: pd.DataFrame,
+                 previous: tuple[pd.DataFrame, pd.DataFrame] | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(public rows, the true values behind them): a held-back table (`held`: its metric_code and period_label) still
+    shows its last published version, so its true values are that version's (from `previous`), not the store's now."""
+    if not len(held) or previous is None:
+        return public, truth
+    tables = set(map(tuple, held[["metric_code", "period_label"]].values))
+
+    def of_held(frame: pd.DataFrame) -> np.ndarray:
+        return np.array([(m, p) in tables for m, p in zip(frame.metric_code, frame.period_label, strict=True)], dtype=bool)
+
+    return public, pd.concat([truth[~of_held(truth)], previous[1][of_held(previous[1])]], ignore_index=True)
+
+
 def all_new_hidden(version: tuple[pd.DataFrame, pd.DataFrame], earlier: list[tuple[pd.DataFrame, pd.DataFrame]]) -> tuple:
     """`version` with every cell hidden that no earlier version showed with the same numbers: the most any suppression
     of this version could hide (reasons kept; a newly hidden cell only protects)."""

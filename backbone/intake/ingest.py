@@ -157,7 +157,7 @@ def ingest_file(
 
     def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
         from backbone.intake.impact import impact_of
-        from backbone.store import privacy
+        from backbone.store import holdback, privacy
 
         # Checked again inside the transaction: two identical uploads at the same moment load once (on a lake, the
         # second one's COMMIT conflicts on the load counter, and when run again it finds the first).
@@ -183,6 +183,7 @@ def ingest_file(
             rows = public.result()
             # Before public_outcomes is replaced: what the dashboard showed, against what it will show.
             result.impact = impact_of(wcur, _public_now(wcur, tables), rows.rows, landing)
+            result.impact["held_back"] = holdback.sentences(wcur, rows.held)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"
                 " stored_path, status, rows_loaded, rows_new, rows_changed, rows_unchanged, rows_suppressed, rows_missing,"
@@ -261,12 +262,13 @@ def _public_now(cur: duckdb.DuckDBPyConnection, tables: list[tuple[str, str]]) -
 def _dry_run_impact(db: str | None, cur: duckdb.DuckDBPyConnection, partner_code: str, incoming: pa.Table) -> dict:
     """What loading `incoming` would do to the public figures, worked out without writing anything."""
     from backbone.intake.impact import impact_of
+    from backbone.store import holdback
 
     # Placeholder upload, order and time: the rows replace the partner's current ones by key, whatever their order.
     landing = _as_current(incoming, "(dry run)", partner_code, 2**31 - 1, datetime.now())
     tables = tables_of(incoming)
     after = _public_rows_once_landed(db, landing, tables)
-    return impact_of(cur, _public_now(cur, tables), after.rows, landing)
+    return {**impact_of(cur, _public_now(cur, tables), after.rows, landing), "held_back": holdback.sentences(cur, after.held)}
 
 
 @dataclass(frozen=True)
@@ -419,7 +421,7 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
     """Roll a partner load back: its values leave the current view and the ones it replaced return."""
 
     def undo(cur: duckdb.DuckDBPyConnection) -> dict:
-        from backbone.store import privacy
+        from backbone.store import holdback, privacy
 
         row = cur.execute("SELECT kind, status, file_name, partner_code FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
         if row is None:
@@ -438,6 +440,7 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
                                                  " WHERE upload_id = ?", [upload_id]).fetchall()]
         privacy.refresh_public_outcomes(cur, touched)
         received.keep(cur, touched, owner)
+        held = holdback.sentences(cur, holdback.held_now(cur, touched))
         restored = cur.execute(
             """SELECT count(*) FROM current_observations_of($metrics, $periods) c JOIN observations o
                  ON o.upload_id = $upload AND c.partner_code = o.partner_code AND c.metric_code = o.metric_code
@@ -445,6 +448,7 @@ def undo_upload(upload_id: str, undone_by: str = "cli", actor: User | None = Non
                 AND c.group_value = o.group_value""",
             {"upload": upload_id, "metrics": sorted({m for m, _ in touched}), "periods": sorted({p for _, p in touched})},
         ).fetchone()[0]
-        return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored}
+        return {"upload_id": upload_id, "file_name": file_name, "status": "undone", "rows_restored": restored,
+                "held_back": held}
 
     return database.write(undo, db)

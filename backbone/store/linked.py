@@ -4,7 +4,7 @@ version alone or together with every version of the table published before (disc
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
@@ -190,6 +190,9 @@ class Outcome:
     hidden: np.ndarray
     versions: list[dict]
     determined: int
+    # Tables (metric, period) whose new version, beside the versions published before, would let this many hidden
+    # cells be worked out whatever else is hidden in it: held back, their published version stays (holdback.py).
+    held: dict = field(default_factory=dict)
 
 
 def protect_linked(rows: LinkedRows) -> Outcome:
@@ -205,8 +208,11 @@ def protect_linked(rows: LinkedRows) -> Outcome:
                                             rows.can_hide, preference, rows.size == 0)
     rows.reason[hidden & ~rows.hidden] = COMPLEMENT_REASON
     fingerprints = _Fingerprints(rows)
-    hidden, left_across_versions = _across_versions(rows, views, hidden, preference, fingerprints)
-    return Outcome(hidden, _versions(rows, views, hidden, fingerprints), determined + left_across_versions)
+    # A table this version's own audit could not protect (its protecting cells shown before) is weighed like a changed
+    # one, so that it too is held back rather than published.
+    hidden, held = _across_versions(rows, views, hidden, preference, fingerprints, recheck=determined > 0)
+    return Outcome(hidden, _versions(rows, views, hidden, fingerprints, held), determined,
+                   {rows.tables[table]: count for table, count in held.items()})
 
 
 def _quantity_values(rows: LinkedRows, quantity: str) -> np.ndarray:
@@ -290,22 +296,28 @@ def _per_table(hashes: np.ndarray, rows: np.ndarray) -> str:
 
 
 def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, preference: np.ndarray,
-                     fingerprints: _Fingerprints) -> tuple[np.ndarray, int]:
-    """For each table published before with other values: stack its versions with this one and hide more until the
-    versions together determine no hidden cell."""
+                     fingerprints: _Fingerprints, recheck: bool = False) -> tuple[np.ndarray, dict]:
+    """For each table published before with other values (with `recheck`, also each with values shown before): stack
+    its versions with this one and hide more until the versions together determine no hidden cell. Returns the hidden
+    mask, and the tables (by code) where hiding more could not stop it, with how many cells they would give away: those
+    are held back."""
     history = rows.history
-    if history is None or not history.versions:
-        return hidden, 0
+    if not recheck and (history is None or not history.versions):
+        return hidden, {}
+    history = history or published.History()
+    # Published before: a real cell's value shown in an earlier version (a remainder's "known" is the audit's caution).
+    shown = (_known(rows, "value") | _known(rows, "denominator")) & fingerprints.real
+    shown_before = np.unique(rows.table[shown]) if recheck else []
     hidden = hidden.copy()
-    left = 0
+    held = {}
     for table in np.unique(rows.table[(hidden & fingerprints.real) | rows.sensitive]):
         earlier = history.versions.get(rows.tables[table], [])
         values = fingerprints.of_values(table)
-        if not any(v.values_fingerprint != values for v in earlier):
+        if table not in shown_before and not any(v.values_fingerprint != values for v in earlier):
             continue  # never published with other values: this version's own audit covers it
         mine = np.flatnonzero(rows.table == table)
         before = [_VersionCells(v) for v in earlier]
-        for _ in range(MAX_VERSION_ROUNDS):
+        for round_ in range(MAX_VERSION_ROUNDS + 1):
             labels: set = set()
             now = {}
             for view in views:
@@ -320,13 +332,14 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
                 labels |= disclosure.determined_across_versions(systems)
             if not labels:
                 break
-            extra = _near(rows, mine, hidden, labels, preference)
+            # The last round only checks: a table still giving cells away then is held back too.
+            extra = _near(rows, mine, hidden, labels, preference) if round_ < MAX_VERSION_ROUNDS else []
             if not len(extra):
-                left += len(labels)
+                held[table] = len(labels)
                 break
             hidden[extra] = True
             rows.reason[extra] = COMPLEMENT_REASON
-    return hidden, left
+    return hidden, held
 
 
 def _applies(rows: LinkedRows, view: _View, mine: np.ndarray) -> bool:
@@ -479,10 +492,13 @@ def _near(rows: LinkedRows, mine: np.ndarray, hidden: np.ndarray, labels: set, p
     return np.array(chosen, dtype=np.int64)
 
 
-def _versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, fingerprints: _Fingerprints) -> list[dict]:
-    """The history rows of the tables whose published state is new."""
+def _versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, fingerprints: _Fingerprints,
+              held: dict) -> list[dict]:
+    """The history rows of the tables whose published state is new (a held-back table publishes nothing)."""
     changed = []
     for table in np.unique(rows.table[(hidden & fingerprints.real) | rows.sensitive]):
+        if table in held:
+            continue
         latest = rows.history.latest(rows.tables[table]) if rows.history else None
         state = (fingerprints.of_values(table), fingerprints.of_hidden(table, hidden))
         if latest is None or (latest.values_fingerprint, latest.hidden_fingerprint) != state:

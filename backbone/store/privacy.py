@@ -11,7 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from backbone.config import DEFAULT_SUPPRESSION_THRESHOLD
-from backbone.store import linked, published, received
+from backbone.store import holdback, linked, published, received
 from backbone.vocab import UNIT_SCALE
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,7 @@ class Decision:
     flags: pd.DataFrame
     versions: list[dict]
     determined: int
+    held: dict | None = None  # tables held back: (metric, period) -> cells their new version would give away
 
 
 def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.History | None = None,
@@ -136,7 +137,7 @@ def decide(outcomes: pd.DataFrame, metrics: pd.DataFrame, history: published.His
     # Object columns: pandas would otherwise copy every row's text into a string array first.
     flags = pd.DataFrame({"suppressed": hidden, "suppression_reason": pd.Series(reason, dtype=object),
                           "display": pd.Series(display, dtype=object), "unstable": unstable})
-    return Decision(flags, outcome.versions, outcome.determined)
+    return Decision(flags, outcome.versions, outcome.determined, outcome.held)
 
 
 def _keep_hidden(outcomes: pd.DataFrame, sticky: pd.DataFrame, reason: np.ndarray, numbers: tuple) -> None:
@@ -241,7 +242,7 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
     reason[rows[decided & ~hidden[rows]]] = linked.COMPLEMENT_REASON
     everything = hidden.copy()
     everything[rows] = decided
-    return linked.Outcome(everything, result.versions, result.determined)
+    return linked.Outcome(everything, result.versions, result.determined, result.held)
 
 
 def refresh_public_outcomes(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None) -> int:
@@ -267,6 +268,7 @@ class PublicRows:
     versions: list[dict]
     determined: int = 0
     outcomes: pa.Table | None = None  # the same cells as community_outcomes has them (every value, partners' flags)
+    held: dict | None = None  # tables held back (their rows above are as last published): see holdback.py
 
 
 def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
@@ -299,7 +301,8 @@ def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
     rows = outcomes.drop_columns(FLAG_COLUMNS + extra)
     for name in FLAG_COLUMNS:
         rows = rows.append_column(name, pa.array(decision.flags[name], from_pandas=True))
-    return PublicRows(rows, decision.versions, decision.determined, outcomes.drop_columns(extra))
+    rows = holdback.as_published(cur, rows, decision.held)
+    return PublicRows(rows, decision.versions, decision.determined, outcomes.drop_columns(extra), decision.held)
 
 
 def _with_contributors(cur: duckdb.DuckDBPyConnection, frame: pd.DataFrame, params: dict) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -359,6 +362,7 @@ def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables
     if public.rows.num_rows:
         cur.execute(_INSERT_PUBLIC)
     cur.unregister("public_rows")
+    holdback.record(cur, tables, public.held)
     if public.outcomes is not None:
         keep_community_outcomes(cur, tables, public.outcomes)
     return public.rows.num_rows

@@ -399,6 +399,16 @@ def recipes(user: User, db: str | None = None) -> pd.DataFrame:
     )
 
 
+def held_back(user: User, db: str | None = None) -> pd.DataFrame:
+    """Tables whose newest figures are held back from partners and the public (store/holdback.py), for directors: the
+    metric by name, the period, since when, and why."""
+    require(user, "see_unsuppressed")
+    return _read(
+        """SELECT coalesce(m.name, h.metric_code) AS metric, h.period_label, h.held_since, h.judged_at, h.cells, h.reason
+           FROM held_back h LEFT JOIN metrics m USING (metric_code)
+           ORDER BY metric, h.period_label""", None, db)
+
+
 def upload_impacts(user: User, db: str | None = None) -> pd.DataFrame:
     """The partner loads the user may see that kept what they changed on the dashboard (impact_json), newest first."""
     require(user, "see_raw")

@@ -218,6 +218,18 @@ CREATE TABLE IF NOT EXISTS suppression_history (
     sums BLOB
 );
 
+-- Tables (a metric in a period) whose newest figures are held back from partners and the public: set beside the
+-- versions published before they would let a hidden small number be worked out (backbone/store/holdback.py). Their
+-- public rows stay as last published; every refresh of the table judges it again and removes the row once safe.
+CREATE TABLE IF NOT EXISTS held_back (
+    metric_code VARCHAR,
+    period_label VARCHAR,
+    held_since TIMESTAMP,
+    judged_at TIMESTAMP,
+    cells INTEGER,
+    reason VARCHAR
+);
+
 -- Values once shown and since replaced (changed, hidden or gone): a cell hidden later with the same value hides nothing.
 CREATE TABLE IF NOT EXISTS published_values (
     metric_code VARCHAR,

@@ -317,6 +317,9 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
             continue  # never published with other values: this version's own audit covers it
         mine = np.flatnonzero(rows.table == table)
         before = [_VersionCells(v) for v in earlier]
+        shown = _shown_labels(history.shown, rows.tables[table])
+        now_labels = _labels_of(*(rows.column(c)[mine] for c in published.CELL_KEY),
+                                {q: rows.quantities[q][mine] for q in published.QUANTITIES}, rows.ratio[mine])
         for round_ in range(MAX_VERSION_ROUNDS + 1):
             labels: set = set()
             now = {}
@@ -329,7 +332,10 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
                     now[view.quantity] = _VersionCells(published.Version(
                         0, "", "", published.plain(_hidden_cells(rows, mine[hidden[mine]])), sums))
                 systems = [now[view.quantity].system(view)] + [v.system(view) for v in before]
-                labels |= disclosure.determined_across_versions(systems)
+                # A cell shown in any version, this one included, is known in every version that has its number.
+                known = shown[view.quantity] | {label for label, hid in zip(now_labels[view.quantity], hidden[mine],
+                                                                          strict=True) if not hid}
+                labels |= disclosure.determined_across_versions([_without(s, known) for s in systems])
             if not labels:
                 break
             # The last round only checks: a table still giving cells away then is held back too.
@@ -340,6 +346,33 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
             hidden[extra] = True
             rows.reason[extra] = COMPLEMENT_REASON
     return hidden, held
+
+
+def _labels_of(geography, dimension, group, numbers: dict, ratio: np.ndarray) -> dict[str, list]:
+    """Each cell's label per quantity as the versions' systems name their unknowns: (cell, number), a rate's numerator
+    standing for its value."""
+    value = np.where(ratio, np.asarray(numbers["numerator"], dtype=float), np.asarray(numbers["value"], dtype=float))
+    keys = list(zip(geography, dimension, group, strict=True))
+    return {q: [(*key, "?" if np.isnan(n) else round(float(n), 9)) for key, n in zip(keys, column, strict=True)]
+            for q, column in (("value", value), ("denominator", np.asarray(numbers["denominator"], dtype=float)))}
+
+
+def _shown_labels(shown: pd.DataFrame | None, table: tuple) -> dict[str, set]:
+    """The labels of every cell of `table` shown in a published version."""
+    if shown is None or shown.empty:
+        return {"value": set(), "denominator": set()}
+    mine = shown[(shown.metric_code == table[0]) & (shown.period_label == table[1])]
+    ratio = mine.numerator.notna().to_numpy() | mine.denominator.notna().to_numpy()
+    labels = _labels_of(*(mine[c].to_numpy(object) for c in published.CELL_KEY),
+                        {q: mine[q].to_numpy(float, na_value=np.nan) for q in published.QUANTITIES}, ratio)
+    return {q: set(found) for q, found in labels.items()}
+
+
+def _without(system: tuple[np.ndarray, list, np.ndarray], known: set) -> tuple[np.ndarray, list, np.ndarray]:
+    """A version's system with the unknowns in `known` taken out: their numbers are constants of the sums."""
+    matrix, names, sensitive = system
+    keep = np.array([name not in known for name in names], dtype=bool)
+    return matrix[:, keep], [n for n, k in zip(names, keep, strict=True) if k], sensitive[keep]
 
 
 def _applies(rows: LinkedRows, view: _View, mine: np.ndarray) -> bool:

@@ -62,6 +62,9 @@ class History:
     # Per quantity (value, numerator, denominator), per row of the outcomes being published: shown before with the
     # same number.
     known: dict | None = None
+    # Every cell of these tables shown in any version (TABLE_KEY + CELL_KEY + QUANTITIES): a cell hidden in one version
+    # and shown with the same number in another is known in both.
+    shown: pd.DataFrame | None = None
 
     def latest(self, table: tuple[str, str]) -> Version | None:
         """The table's most recent version with hidden cells, if any."""
@@ -91,7 +94,14 @@ def read(cur: duckdb.DuckDBPyConnection, tables: Tables, outcomes: pa.Table) -> 
         sticky.append(pa.concat_tables(hidden, promote_options="default").select(kept).to_pandas())
     history.sticky = pd.concat(sticky, ignore_index=True).drop_duplicates(TABLE_KEY + CELL_KEY, keep="last")
     history.known = _known(cur, tables, outcomes)
+    history.shown = cur.execute(_SHOWN.format(columns=", ".join(TABLE_KEY + CELL_KEY + QUANTITIES), which=_WHICH),
+                                codes).df()
     return history
+
+
+_SHOWN = """SELECT {columns} FROM public_outcomes WHERE NOT suppressed AND {which}
+            UNION ALL
+            SELECT {columns} FROM published_values WHERE {which}"""
 
 
 def _known(cur: duckdb.DuckDBPyConnection, tables: Tables, outcomes: pa.Table) -> dict | None:
@@ -105,11 +115,7 @@ def _known(cur: duckdb.DuckDBPyConnection, tables: Tables, outcomes: pa.Table) -
     cur.register("outcome_values", keyed)
     columns = ", ".join(TABLE_KEY + CELL_KEY + QUANTITIES)
     found = cur.execute(f"""
-        WITH shown AS (
-            SELECT {columns} FROM public_outcomes WHERE NOT suppressed AND {_WHICH}
-            UNION ALL
-            SELECT {columns} FROM published_values WHERE {_WHICH}
-        )
+        WITH shown AS ({_SHOWN.format(columns=columns, which=_WHICH)})
         SELECT n.row_id, bool_or(s.value = n.value) AS known_value, bool_or(s.numerator = n.numerator) AS known_numerator,
                bool_or(s.denominator = n.denominator) AS known_denominator
         FROM outcome_values AS n JOIN shown AS s USING ({', '.join(TABLE_KEY + CELL_KEY)})

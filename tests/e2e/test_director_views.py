@@ -65,8 +65,9 @@ def test_places_compared_come_back_from_a_shared_link_and_the_choice_goes_into_t
 def test_a_chart_downloaded_as_svg_carries_its_title_source_and_vintage(app_server, page, tmp_path):
     page.goto(f"{app_server.url}/Outcomes?metric=4-year+graduation+rate&geography=Community")
     wait_for_app(page)
+    # The trend's own buttons, by their keys: under load, another chart's buttons can come first in the page.
     with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="Chart (SVG)").first.click()
+        page.locator(".st-key-trend-svg").get_by_role("button", name="Chart (SVG)").click()
     path = tmp_path / download.value.suggested_filename
     download.value.save_as(path)
     words = html.unescape(" ".join(re.sub(r"<[^>]+>", " ", t) for t in re.findall(r"<text[^>]*>(.*?)</text>", path.read_text(), re.S)))
@@ -78,7 +79,7 @@ def test_a_chart_downloaded_as_svg_carries_its_title_source_and_vintage(app_serv
     from openpyxl import load_workbook
 
     with page.expect_download(timeout=60_000) as download:
-        page.get_by_role("button", name="Download Excel").first.click()
+        page.locator(".st-key-trend-xlsx").get_by_role("button", name="Download Excel").click()
     book = tmp_path / download.value.suggested_filename
     download.value.save_as(book)
     rows = list(load_workbook(book).active.iter_rows(values_only=True))

@@ -319,7 +319,7 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
         before = [_VersionCells(v) for v in earlier]
         shown = _shown_labels(history.shown, rows.tables[table])
         now_labels = _labels_of(*(rows.column(c)[mine] for c in published.CELL_KEY),
-                                {q: rows.quantities[q][mine] for q in published.QUANTITIES}, rows.ratio[mine])
+                                {q: rows.quantities[q][mine] for q in published.QUANTITIES})
         for round_ in range(MAX_VERSION_ROUNDS + 1):
             labels: set = set()
             now = {}
@@ -348,13 +348,14 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
     return hidden, held
 
 
-def _labels_of(geography, dimension, group, numbers: dict, ratio: np.ndarray) -> dict[str, list]:
+def _labels_of(geography, dimension, group, numbers: dict) -> dict[str, list]:
     """Each cell's label per quantity as the versions' systems name their unknowns: (cell, number), a rate's numerator
     standing for its value."""
-    value = np.where(ratio, np.asarray(numbers["numerator"], dtype=float), np.asarray(numbers["value"], dtype=float))
+    numerator, denominator, value = (np.asarray(numbers[q], dtype=float) for q in ("numerator", "denominator", "value"))
+    ratio = ~np.isnan(numerator) | ~np.isnan(denominator)
     keys = list(zip(geography, dimension, group, strict=True))
     return {q: [(*key, "?" if np.isnan(n) else round(float(n), 9)) for key, n in zip(keys, column, strict=True)]
-            for q, column in (("value", value), ("denominator", np.asarray(numbers["denominator"], dtype=float)))}
+            for q, column in (("value", np.where(ratio, numerator, value)), ("denominator", denominator))}
 
 
 def _shown_labels(shown: pd.DataFrame | None, table: tuple) -> dict[str, set]:
@@ -362,9 +363,8 @@ def _shown_labels(shown: pd.DataFrame | None, table: tuple) -> dict[str, set]:
     if shown is None or shown.empty:
         return {"value": set(), "denominator": set()}
     mine = shown[(shown.metric_code == table[0]) & (shown.period_label == table[1])]
-    ratio = mine.numerator.notna().to_numpy() | mine.denominator.notna().to_numpy()
     labels = _labels_of(*(mine[c].to_numpy(object) for c in published.CELL_KEY),
-                        {q: mine[q].to_numpy(float, na_value=np.nan) for q in published.QUANTITIES}, ratio)
+                        {q: mine[q].to_numpy(float, na_value=np.nan) for q in published.QUANTITIES})
     return {q: set(found) for q, found in labels.items()}
 
 
@@ -457,12 +457,9 @@ class _VersionCells:
         self.geography, self.dimension, self.group = (column(c) for c in published.CELL_KEY)
         self.total = (self.dimension == "All") & (self.group == "All")
         self.community = self.geography == "Community"
-        numerator, denominator, value = (np.asarray(column(q, float), dtype=float) for q in ("numerator", "denominator", "value"))
-        ratio = ~np.isnan(numerator) | ~np.isnan(denominator)
-        numbers = {"value": np.where(ratio, numerator, value), "denominator": denominator}
-        self.labels = {q: [(*key, "?" if np.isnan(n) else round(float(n), 9)) for key, n in
-                           zip(zip(self.geography, self.dimension, self.group, strict=True), numbers[q], strict=True)]
-                       for q in numbers}
+        numbers = {q: np.asarray(column(q, float), dtype=float) for q in ("numerator", "denominator", "value")}
+        ratio = ~np.isnan(numbers["numerator"]) | ~np.isnan(numbers["denominator"])
+        self.labels = _labels_of(self.geography, self.dimension, self.group, numbers)
         known = {q: np.asarray(column(f"known_{q}", bool), dtype=bool) for q in ("value", "numerator", "denominator")}
         self.known = {"value": np.where(ratio, known["numerator"], known["value"]), "denominator": known["denominator"]}
         self.sole = column("sole_partner")

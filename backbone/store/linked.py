@@ -323,6 +323,7 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
         for round_ in range(MAX_VERSION_ROUNDS + 1):
             labels: set = set()
             now = {}
+            tested: set = set()
             for view in views:
                 if not _applies(rows, view, mine):
                     continue
@@ -331,7 +332,13 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
                                       if v.partner is None and _applies(rows, v, mine)], ignore_index=True)
                     now[view.quantity] = _VersionCells(published.Version(
                         0, "", "", published.plain(_hidden_cells(rows, mine[hidden[mine]])), sums))
-                systems = [now[view.quantity].system(view)] + [v.system(view) for v in before]
+                versions = [now[view.quantity], *before]
+                # Most partners own none of the hidden cells: their view is the public's, and needs no second test.
+                same = (view.quantity, b"".join(m.tobytes() for v in versions for m in v.masks(view)))
+                if same in tested:
+                    continue
+                tested.add(same)
+                systems = [v.system(view) for v in versions]
                 # A cell shown in any version, this one included, is known in every version that has its number.
                 known = shown[view.quantity] | {label for label, hid in zip(now_labels[view.quantity], hidden[mine],
                                                                           strict=True) if not hid}
@@ -488,15 +495,20 @@ class _VersionCells:
                 matrix[i] = np.where(self.total & self.community, 1.0, 0.0) - np.where(self.total & ~self.community, 1.0, 0.0)
         return matrix
 
-    def system(self, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
-        """The sums over the hidden cells the view does not know, each unknown's label (cell and number), and which
-        unknowns it must not work out (hidden for their own sake; a contributor-rule cell only from its partners)."""
+    def masks(self, view: _View) -> tuple[np.ndarray, np.ndarray]:
+        """Per hidden cell: unknown to the view, and not to be worked out by it (hidden for its own sake; a
+        contributor-rule cell only from its partners)."""
         unknown = ~self.known[view.quantity]
         if view.partner is not None:
             unknown &= self.sole != view.partner
-        labels = [label for label, keep in zip(self.labels[view.quantity], unknown, strict=True) if keep]
         kept_from_view = np.array([view.partner in e for e in self.exposed], dtype=bool)
-        sensitive = self.own_sake & (~self.contributor | kept_from_view)
+        return unknown, self.own_sake & (~self.contributor | kept_from_view)
+
+    def system(self, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
+        """The sums over the hidden cells the view does not know, each unknown's label (cell and number), and which
+        of those unknowns it must not work out."""
+        unknown, sensitive = self.masks(view)
+        labels = [label for label, keep in zip(self.labels[view.quantity], unknown, strict=True) if keep]
         return self.matrix[view.quantity][:, unknown], labels, sensitive[unknown]
 
 

@@ -320,19 +320,14 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
         shown = _shown_labels(history.shown, rows.tables[table])
         now_labels = _labels_of(*(rows.column(c)[mine] for c in published.CELL_KEY),
                                 {q: rows.quantities[q][mine] for q in published.QUANTITIES})
+        applying = [view for view in views if _applies(rows, view, mine)]
         for round_ in range(MAX_VERSION_ROUNDS + 1):
             labels: set = set()
-            now = {}
             tested: set = set()
-            for view in views:
-                if not _applies(rows, view, mine):
-                    continue
-                if view.quantity not in now:
-                    sums = pd.concat([_sums(rows, v, hidden, mine) for v in views
-                                      if v.partner is None and _applies(rows, v, mine)], ignore_index=True)
-                    now[view.quantity] = _VersionCells(published.Version(
-                        0, "", "", published.plain(_hidden_cells(rows, mine[hidden[mine]])), sums))
-                versions = [now[view.quantity], *before]
+            sums = pd.concat([_sums(rows, v, hidden, mine) for v in applying if v.partner is None], ignore_index=True)
+            now = _VersionCells(published.Version(0, "", "", published.plain(_hidden_cells(rows, mine[hidden[mine]])), sums))
+            for view in applying:
+                versions = [now, *before]
                 # Most partners own none of the hidden cells: their view is the public's, and needs no second test.
                 same = (view.quantity, b"".join(m.tobytes() for v in versions for m in v.masks(view)))
                 if same in tested:
@@ -479,30 +474,36 @@ class _VersionCells:
             sums = {c: np.asarray(sums.column(c).to_numpy(zero_copy_only=False), dtype=object) for c in published.SUMS_COLUMNS}
         else:
             sums = {c: sums[c].to_numpy(object) for c in published.SUMS_COLUMNS}
+        self._masks: dict = {}  # per (quantity, partner): masks()
         self.matrix = {q: self._matrix({c: v[sums["quantity"] == q] for c, v in sums.items()}) for q in ("value", "denominator")}
 
     def _matrix(self, sums: dict) -> np.ndarray:
-        matrix = np.zeros((len(sums["kind"]), len(self.geography)))
-        for i, (kind, p, d, g) in enumerate(zip(sums["kind"], sums["geography"], sums["dimension"], sums["group_value"],
-                                                strict=True)):
-            if kind == "R":
-                matrix[i] = np.where((self.geography == p) & self.total, 1.0, 0.0) - np.where(
-                    (self.geography == p) & (self.dimension == d), 1.0, 0.0)
-            elif kind == "K":
-                member = (self.dimension == d) & (self.group == g)
-                matrix[i] = np.where(member & self.community, 1.0, 0.0) - np.where(member & ~self.community, 1.0, 0.0)
-            else:
-                matrix[i] = np.where(self.total & self.community, 1.0, 0.0) - np.where(self.total & ~self.community, 1.0, 0.0)
-        return matrix
+        """One row per sum over this version's hidden cells: +1 on its total, -1 on its parts."""
+        codes = {}
+        for name, cells in (("geography", self.geography), ("dimension", self.dimension), ("group_value", self.group)):
+            # Shared codes for the sums' names and the cells' (None a name like any other: it matches no cell's).
+            both, _ = pd.factorize(np.concatenate([sums[name], cells]), use_na_sentinel=False)
+            codes[name] = both[: len(sums[name])][:, None] == both[len(sums[name]):][None, :]
+        kind = np.asarray(sums["kind"], dtype=object)[:, None]
+        total = self.total[None, :].astype(float)
+        sign = np.where(self.community, 1.0, -1.0)[None, :]
+        # R: a place's total less its groups in one dimension; K: the community's group less the places' same group;
+        # T: the community's total less the places' totals. A total's dimension is "All", never a sum's.
+        place_row = codes["geography"] * (total - codes["dimension"])
+        group_column = (codes["dimension"] & codes["group_value"]) * sign
+        return np.where(kind == "R", place_row, np.where(kind == "K", group_column, total * sign)).astype(float)
 
     def masks(self, view: _View) -> tuple[np.ndarray, np.ndarray]:
         """Per hidden cell: unknown to the view, and not to be worked out by it (hidden for its own sake; a
         contributor-rule cell only from its partners)."""
-        unknown = ~self.known[view.quantity]
-        if view.partner is not None:
-            unknown &= self.sole != view.partner
-        kept_from_view = np.array([view.partner in e for e in self.exposed], dtype=bool)
-        return unknown, self.own_sake & (~self.contributor | kept_from_view)
+        key = (view.quantity, view.partner)
+        if key not in self._masks:
+            unknown = ~self.known[view.quantity]
+            if view.partner is not None:
+                unknown &= self.sole != view.partner
+            kept_from_view = np.array([view.partner in e for e in self.exposed], dtype=bool)
+            self._masks[key] = unknown, self.own_sake & (~self.contributor | kept_from_view)
+        return self._masks[key]
 
     def system(self, view: _View) -> tuple[np.ndarray, list, np.ndarray]:
         """The sums over the hidden cells the view does not know, each unknown's label (cell and number), and which

@@ -299,6 +299,10 @@ def _require_file(path: Path) -> None:
 
 
 def _ingest(args: argparse.Namespace, db: str) -> int:
+    from backbone.intake.reader import sandbox
+
+    # The reader child starts first: it imports its readers on the other core while this process imports the rest.
+    sandbox.prepare()
     from backbone.intake.ingest import ingest_file, warm_up
 
     warm_up()

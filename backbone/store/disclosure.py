@@ -385,9 +385,10 @@ def determined_by_rank(matrix: np.ndarray, unknown: np.ndarray) -> np.ndarray:
 
 
 def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide: np.ndarray, preference: np.ndarray,
-            reluctant: np.ndarray | None = None) -> tuple[np.ndarray, int]:
+            reluctant: np.ndarray | None = None, left: list | None = None) -> tuple[np.ndarray, int]:
     """Hide more cells until no view determines a hidden cell it must not; returns the new hidden mask and how many
-    such cells stay determined (0 unless a table runs out of cells to hide).
+    such cells stay determined, counted once per view (0 unless a table runs out of cells to hide). `left`, when
+    given, receives the indices of those cells, each once.
 
     Each view is (the cells with one quantity's values: which sums hold; what one observer knows besides the shown
     cells: values published before, a partner's own cells; and optionally which hidden cells that observer must not
@@ -405,12 +406,13 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide
     pending: list[tuple[tuple, np.ndarray | None]] = [(view, None) for view in views]
     may_hide = can_hide & ~reluctant
     for _ in range(MAX_ROUNDS):
-        remaining, changed, still = 0, False, []
+        remaining, changed, still, found_now = 0, False, [], []
         for (view_cells, known, sensitive), tables in pending:
             found = _audit_tables(view_cells, hidden & ~known, tables)
             keys = found.keys
             determined = np.flatnonzero(found.determined & sensitive)
             remaining += len(determined)
+            found_now.append(determined)
             if len(determined):
                 still.append(((view_cells, known, sensitive), np.unique(cells.table[determined])))
             touched: set[int] = set()
@@ -429,6 +431,8 @@ def protect(cells: LinkedCells, hidden: np.ndarray, views: list[tuple], can_hide
         pending = still
         if not changed:
             break
+    if left is not None:
+        left.extend(np.unique(np.concatenate(found_now)) if found_now else [])
     return hidden, remaining
 
 

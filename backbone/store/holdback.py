@@ -48,7 +48,8 @@ def record(cur: duckdb.DuckDBPyConnection, tables: published.Tables, held: dict 
         return
     now = datetime.now()
     for (metric, period), cells in sorted(held.items()):
-        log.warning("Held back %s, %s: its new figures would let %d hidden cells be worked out", metric, period, cells)
+        log.warning("Held back %s, %s: its new figures would let %d hidden %s be worked out", metric, period, cells,
+                    "cell" if cells == 1 else "cells")
     cur.register("new_held_back", pd.DataFrame(
         [{"metric_code": m, "period_label": p, "held_since": since.get((m, p), now), "judged_at": now, "cells": cells,
           "reason": REASON.format(cells=cells, noun="cell" if cells == 1 else "cells")}

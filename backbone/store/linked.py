@@ -185,7 +185,7 @@ class _View:
 @dataclass
 class Outcome:
     """What the linked suppression decided: the hidden mask (per row), the new versions to record, and how many hidden
-    cells some view still determines (0 unless a table ran out of cells to hide)."""
+    cells of the tables published some view still determines, each once (0 unless a table ran out of cells to hide)."""
 
     hidden: np.ndarray
     versions: list[dict]
@@ -204,14 +204,19 @@ def protect_linked(rows: LinkedRows) -> Outcome:
     preference = np.empty(len(order), dtype=np.int64)
     preference[order] = np.arange(len(order))
     views = _views(rows, cells)
+    left: list = []
     hidden, determined = disclosure.protect(cells, rows.hidden, [(v.cells, v.known, v.sensitive) for v in views],
-                                            rows.can_hide, preference, rows.size == 0)
+                                            rows.can_hide, preference, rows.size == 0, left=left)
     rows.reason[hidden & ~rows.hidden] = COMPLEMENT_REASON
     fingerprints = _Fingerprints(rows)
     # A table this version's own audit could not protect (its protecting cells shown before) is weighed like a changed
     # one, so that it too is held back rather than published.
-    hidden, held = _across_versions(rows, views, hidden, preference, fingerprints, recheck=determined > 0)
-    return Outcome(hidden, _versions(rows, views, hidden, fingerprints, held), determined,
+    hidden, held, checked = _across_versions(rows, views, hidden, preference, fingerprints, recheck=determined > 0)
+    # The check across versions hid more or held the table back: what stays determined is in the tables it did not
+    # weigh (each cell once, not once per observer).
+    left_cells = np.asarray(left, dtype=np.int64)
+    published_left = int((~np.isin(rows.table[left_cells], list(checked))).sum())
+    return Outcome(hidden, _versions(rows, views, hidden, fingerprints, held), published_left,
                    {rows.tables[table]: count for table, count in held.items()})
 
 
@@ -296,25 +301,26 @@ def _per_table(hashes: np.ndarray, rows: np.ndarray) -> str:
 
 
 def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, preference: np.ndarray,
-                     fingerprints: _Fingerprints, recheck: bool = False) -> tuple[np.ndarray, dict]:
+                     fingerprints: _Fingerprints, recheck: bool = False) -> tuple[np.ndarray, dict, set]:
     """For each table published before with other values (with `recheck`, also each with values shown before): stack
     its versions with this one and hide more until the versions together determine no hidden cell. Returns the hidden
-    mask, and the tables (by code) where hiding more could not stop it, with how many cells they would give away: those
-    are held back."""
+    mask; the tables (by code) where hiding more could not stop it, with how many cells they would give away: those
+    are held back; and the tables weighed."""
     history = rows.history
     if not recheck and (history is None or not history.versions):
-        return hidden, {}
+        return hidden, {}, set()
     history = history or published.History()
     # Published before: a real cell's value shown in an earlier version (a remainder's "known" is the audit's caution).
     shown = (_known(rows, "value") | _known(rows, "denominator")) & fingerprints.real
     shown_before = np.unique(rows.table[shown]) if recheck else []
     hidden = hidden.copy()
-    held = {}
+    held, checked = {}, set()
     for table in np.unique(rows.table[(hidden & fingerprints.real) | rows.sensitive]):
         earlier = history.versions.get(rows.tables[table], [])
         values = fingerprints.of_values(table)
         if table not in shown_before and not any(v.values_fingerprint != values for v in earlier):
             continue  # never published with other values: this version's own audit covers it
+        checked.add(table)
         mine = np.flatnonzero(rows.table == table)
         before = [_VersionCells(v) for v in earlier]
         shown = _shown_labels(history.shown, rows.tables[table])
@@ -347,7 +353,7 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
                 break
             hidden[extra] = True
             rows.reason[extra] = COMPLEMENT_REASON
-    return hidden, held
+    return hidden, held, checked
 
 
 def _labels_of(geography, dimension, group, numbers: dict) -> dict[str, list]:

@@ -353,8 +353,8 @@ def replace_public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables
     """Put `public` (from public_rows) in place of the given tables' public_outcomes rows, recording the tables' new
     versions (published.py); returns rows written."""
     if public.determined:
-        # Every cell that could hide them was shown in an earlier version with the same value: nothing left to hide.
-        log.warning("%d hidden cells could be worked out: every cell that would protect them was published before",
+        # A table never published before that ran out of cells to hide (a held-back table publishes nothing new).
+        log.warning("%d hidden cells could be worked out: no other cell could be hidden to protect them",
                     public.determined)
     cur.register("public_rows", public.rows)
     published.write(cur, tables, public.versions)

@@ -5,6 +5,7 @@ gives nothing away is published (backbone/store/holdback.py)."""
 from __future__ import annotations
 
 import json
+import logging
 
 import pandas as pd
 import pytest
@@ -42,7 +43,7 @@ def schools_1993(place_1_girls: int) -> list[list]:
 
 
 def test_a_version_that_would_give_a_small_number_away_beside_the_published_one_is_held_back_until_a_safe_one_comes(
-        catalog_db, tmp_path):
+        catalog_db, tmp_path, caplog):
     # Shrunk by hand from bench/suppression.py's fuzz (seed 5, children served in 1993). The schools send Place 1's
     # girls and boys (9 and 1, no total) and Place 4's 12 children (2 girls, 10 boys): the community's 11 girls and 11
     # boys are shown. The clinic then sends Place 1's total: 10, hidden. But the community's total is now the 11 girls
@@ -59,8 +60,13 @@ def test_a_version_that_would_give_a_small_number_away_beside_the_published_one_
     held_1993 = HELD.replace("2018", "1993")
     assert preview.impact["held_back"] == [held_1993]
     assert preview.impact["figures_new"] == preview.impact["figures_changed"] == 0
-    result = load(db, tmp_path, "clinic", "CLINIC", clinic)
+    with caplog.at_level(logging.WARNING):
+        result = load(db, tmp_path, "clinic", "CLINIC", clinic)
     assert result.impact["held_back"] == [held_1993]
+    # The log says the table was held back, and no false alarm that a published cell could be worked out.
+    logged = [r.getMessage() for r in caplog.records]
+    assert any(m.startswith("Held back children_served, 1993") for m in logged), logged
+    assert not [m for m in logged if "could be worked out" in m], logged
     assert result.impact["figures_new"] == result.impact["figures_changed"] == 0
 
     # The public rows stay exactly as published; nothing of the new version is recorded as published.

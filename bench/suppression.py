@@ -182,10 +182,9 @@ def main() -> None:
     print(f"{'    of tables x changes (loads after the first, and the undo)':<62} {sum(step_held):>8} of {3 * args.tables:,}")
     print(f"{'  Backbone, each version alone':<62} {single:>8}")
     print(f"{'  baseline: only the small cells hidden, each version alone':<62} {baseline:>8}")
-    print(f"{'  Backbone, its own count of cells it could not protect, as':<62} {unprotectable.count:>8}")
-    print("    every cell that would protect them had been shown, with the same value, in an earlier version")
-    print("    (counted once per observer, under its own stricter model: every unlisted remainder known)")
-    print("    (held-back versions: their cells are in the hold-back record, not this count)")
+    print(f"{'  Backbone, its own count of cells it could not protect':<62} {unprotectable.count:>8}")
+    print("    (each once, in the versions it published: no other cell could be hidden for them, under its own")
+    print("    stricter model, every unlisted remainder known; a held-back version's are in the hold-back record)")
     print(f"hidden: {hidden:,} of {cells:,} cells ({hidden / cells:.0%}); for their own sake {own:,}, "
           f"to protect them {hidden - own:,}")
     if widths:

@@ -193,6 +193,8 @@ class Outcome:
     # Tables (metric, period) whose new version, beside the versions published before, would let this many hidden
     # cells be worked out whatever else is hidden in it: held back, their published version stays (holdback.py).
     held: dict = field(default_factory=dict)
+    # Per row, why it is hidden (None where shown): a version published again hides what it hid then, and no more.
+    reason: np.ndarray | None = None
 
 
 def protect_linked(rows: LinkedRows) -> Outcome:
@@ -217,7 +219,7 @@ def protect_linked(rows: LinkedRows) -> Outcome:
     left_cells = np.asarray(left, dtype=np.int64)
     published_left = int((~np.isin(rows.table[left_cells], list(checked))).sum())
     return Outcome(hidden, _versions(rows, views, hidden, fingerprints, held), published_left,
-                   {rows.tables[table]: count for table, count in held.items()})
+                   {rows.tables[table]: count for table, count in held.items()}, rows.reason)
 
 
 def _quantity_values(rows: LinkedRows, quantity: str) -> np.ndarray:
@@ -340,20 +342,38 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
                     continue
                 tested.add(same)
                 systems = [v.system(view) for v in versions]
-                # A cell shown in any version, this one included, is known in every version that has its number.
+                # A cell shown in any version, this one included, is known in every version that has its number; so is
+                # one any version counts as known though hidden (a remainder that is not small: see with_remainders).
                 known = shown[view.quantity] | {label for label, hid in zip(now_labels[view.quantity], hidden[mine],
                                                                           strict=True) if not hid}
+                known |= set().union(*(v.known_labels(view.quantity) for v in versions))
                 labels |= disclosure.determined_across_versions([_without(s, known) for s in systems])
             if not labels:
                 break
             # The last round only checks: a table still giving cells away then is held back too.
             extra = _near(rows, mine, hidden, labels, preference) if round_ < MAX_VERSION_ROUNDS else []
             if not len(extra):
-                held[table] = len(labels)
+                again = [v for v in earlier if v.values_fingerprint == values]
+                if again:
+                    # These very numbers were published before (an undo brings them back): published again exactly as
+                    # then, they tell no one anything the published versions do not already tell.
+                    _as_in(rows, mine, hidden, again[-1])
+                else:
+                    held[table] = len(labels)
                 break
             hidden[extra] = True
             rows.reason[extra] = COMPLEMENT_REASON
     return hidden, held, checked
+
+
+def _as_in(rows: LinkedRows, mine: np.ndarray, hidden: np.ndarray, version: published.Version) -> None:
+    """Hide exactly the cells of `mine` (one table's rows) that `version` hid, each for the reason it gave then."""
+    then = version.hidden
+    reasons = dict(zip(zip(*(then.column(c).to_pylist() for c in published.CELL_KEY), strict=True),
+                       then.column("suppression_reason").to_pylist(), strict=True))
+    now = list(zip(*(rows.column(c)[mine] for c in published.CELL_KEY), strict=True))
+    hidden[mine] = [key in reasons for key in now]
+    rows.reason[mine] = [reasons.get(key) for key in now]
 
 
 def _labels_of(geography, dimension, group, numbers: dict) -> dict[str, list]:
@@ -498,6 +518,11 @@ class _VersionCells:
         place_row = codes["geography"] * (total - codes["dimension"])
         group_column = (codes["dimension"] & codes["group_value"]) * sign
         return np.where(kind == "R", place_row, np.where(kind == "K", group_column, total * sign)).astype(float)
+
+    def known_labels(self, quantity: str) -> set:
+        """The labels of the hidden cells this version counts as known (shown before with that number, or a remainder
+        that is not small)."""
+        return {label for label, known in zip(self.labels[quantity], self.known[quantity], strict=True) if known}
 
     def masks(self, view: _View) -> tuple[np.ndarray, np.ndarray]:
         """Per hidden cell: unknown to the view, and not to be worked out by it (hidden for its own sake; a

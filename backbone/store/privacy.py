@@ -239,7 +239,7 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
         exposed_to=exposed_to[rows], partner_tables=_partner_tables(parts, table_of_row, rows),
         history=history), k[rows]))
     decided = result.hidden[: len(rows)]
-    reason[rows[decided & ~hidden[rows]]] = linked.COMPLEMENT_REASON
+    reason[rows] = np.where(decided, result.reason[: len(rows)], None)
     everything = hidden.copy()
     everything[rows] = decided
     return linked.Outcome(everything, result.versions, result.determined, result.held)

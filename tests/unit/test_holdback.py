@@ -13,7 +13,7 @@ import pytest
 from backbone.cli import main
 from backbone.errors import BackboneError
 from backbone.intake.ingest import ingest_file, undo_upload
-from backbone.store import database, queries
+from backbone.store import database, disclosure, queries
 from backbone.store.auth import User
 from tests.disclosure_check import worked_out
 from tests.unit.test_small_numbers import UNITS, published
@@ -161,3 +161,22 @@ def test_an_undo_that_brings_back_a_held_back_version_after_a_published_correcti
     assert worked_out(versions, UNITS) == set()
     held = database.query("SELECT metric_code, period_label FROM held_back", path=catalog_db)
     assert list(held.period_label) == ["1994"]
+
+
+def test_an_undo_that_brings_back_published_figures_publishes_them_again_exactly_as_they_were(catalog_db, tmp_path,
+                                                                                                 monkeypatch):
+    # Figures already published tell no one anything new. So whatever the check across versions finds (here it finds a
+    # cell every time, as it can for a store whose earlier versions an older release published), a load of new figures
+    # is held back, and its undo, which brings published figures back, publishes them again as they were.
+    db = catalog_db
+    load(db, tmp_path, "schools", "SCHOOLS", schools_1993(9))
+    load(db, tmp_path, "schools-2", "SCHOOLS", schools_1993(8))  # a correction, published: the history has two versions
+    second_rows = public_rows(db)
+    assert second_rows.suppressed.any()  # Place 1's one boy
+    monkeypatch.setattr(disclosure, "determined_across_versions", lambda systems: {("Place 1", "All", "All", 10.0)})
+    again = load(db, tmp_path, "schools-3", "SCHOOLS", schools_1993(7))
+    assert again.impact["held_back"] == [HELD.replace("2018", "1993")]
+    done = undo_upload(again.upload_id, db=db)
+    assert done["held_back"] == []
+    assert queries.held_back(DIRECTOR, db=db).empty
+    pd.testing.assert_frame_equal(public_rows(db), second_rows)  # the same cells hidden, for the same reasons

@@ -334,20 +334,19 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
             tested: set = set()
             sums = pd.concat([_sums(rows, v, hidden, mine) for v in applying if v.partner is None], ignore_index=True)
             now = _VersionCells(published.Version(0, "", "", published.plain(_hidden_cells(rows, mine[hidden[mine]])), sums))
+            versions = [now, *before]
+            # A cell shown in any version, this one included, is known in every version that has its number; so is one
+            # any version counts as known though hidden (a remainder that is not small: see with_remainders).
+            known = {q: shown[q] | {label for label, hid in zip(now_labels[q], hidden[mine], strict=True) if not hid}
+                     | set().union(*(v.known_labels(q) for v in versions)) for q in ("value", "denominator")}
             for view in applying:
-                versions = [now, *before]
                 # Most partners own none of the hidden cells: their view is the public's, and needs no second test.
                 same = (view.quantity, b"".join(m.tobytes() for v in versions for m in v.masks(view)))
                 if same in tested:
                     continue
                 tested.add(same)
                 systems = [v.system(view) for v in versions]
-                # A cell shown in any version, this one included, is known in every version that has its number; so is
-                # one any version counts as known though hidden (a remainder that is not small: see with_remainders).
-                known = shown[view.quantity] | {label for label, hid in zip(now_labels[view.quantity], hidden[mine],
-                                                                          strict=True) if not hid}
-                known |= set().union(*(v.known_labels(view.quantity) for v in versions))
-                labels |= disclosure.determined_across_versions([_without(s, known) for s in systems])
+                labels |= disclosure.determined_across_versions([_without(s, known[view.quantity]) for s in systems])
             if not labels:
                 break
             # The last round only checks: a table still giving cells away then is held back too.
@@ -355,8 +354,9 @@ def _across_versions(rows: LinkedRows, views: list[_View], hidden: np.ndarray, p
             if not len(extra):
                 again = [v for v in earlier if v.values_fingerprint == values]
                 if again:
-                    # These very numbers were published before (an undo brings them back): published again exactly as
-                    # then, they tell no one anything the published versions do not already tell.
+                    # The numbers the sums are over are a published version's (an undo brought them back, or the change
+                    # was to figures outside the sums, such as rates sent without counts): hidden exactly as then, they
+                    # tell no one anything the published versions do not already tell.
                     _as_in(rows, mine, hidden, again[-1])
                 else:
                     held[table] = len(labels)

@@ -180,9 +180,11 @@ def ingest_file(
             wcur.execute("INSERT INTO observations BY NAME SELECT * EXCLUDE (load_seq, uploaded_at) FROM incoming_rows")
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
+            # Before public_outcomes is replaced: what the dashboard showed (read while the rules work), against what
+            # it will show.
+            shown = _public_now(wcur, tables)
             rows = public.result()
-            # Before public_outcomes is replaced: what the dashboard showed, against what it will show.
-            result.impact = impact_of(wcur, _public_now(wcur, tables), rows.rows, landing)
+            result.impact = impact_of(wcur, shown, rows.rows, landing)
             result.impact["held_back"] = holdback.sentences(wcur, rows.held)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"

@@ -200,8 +200,14 @@ def _partner_tables(parts: pd.DataFrame | None, table_of_row: np.ndarray, rows: 
     if parts is None or not len(parts):
         return {}
     tables = table_of_row[parts.row.to_numpy(dtype=np.int64)]
-    found = parts.assign(table=tables)[tables >= 0]
-    return {partner: np.unique(group.to_numpy()) for partner, group in found.groupby("partner_code").table}
+    partners = pd.Categorical(parts.partner_code)
+    # One number per (partner, table) pair, made unique without copying the parts: they are a few per cell.
+    found = tables >= 0
+    pairs = np.unique(partners.codes[found].astype(np.int64) * (int(table_of_row.max(initial=0)) + 1) + tables[found])
+    partner, table = np.divmod(pairs, int(table_of_row.max(initial=0)) + 1)
+    starts = np.flatnonzero(np.r_[True, partner[1:] != partner[:-1]]) if len(partner) else np.array([], dtype=np.int64)
+    return {partners.categories[partner[start]]: group
+            for start, group in zip(starts, np.split(table, starts[1:]), strict=True)}
 
 
 def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkable: np.ndarray, is_ratio: np.ndarray,
@@ -280,8 +286,19 @@ def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
     """
     if current == "current_observations" and tables is not None:
         current = current_of_tables(cur, tables)
-    # Arrow straight back into DuckDB: only the columns the rules read become pandas (strings cost most there).
+    return _public_rows(cur, tables, current)
+
+
+def _public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables, current: str) -> PublicRows:
+    """public_rows of `tables` (all when None) from the relation of current values named `current`."""
     params = {**published.which(tables), "current": current}
+    if tables is not None:
+        # The rules combine these values three times (who sent each table, the cells, each partner's part of them):
+        # held once as a table of this connection, they are not worked out (an upload's landing) or converted from
+        # Arrow again each time. They are these tables' values only, so the queries need not pick the tables again
+        # (a test per row against every table named, which costs seconds when an upload touches hundreds).
+        cur.execute("CREATE OR REPLACE TEMP TABLE rules_current AS SELECT * FROM query_table($current)", {"current": current})
+        params = {**published.which(None), "current": "rules_current"}
     # With each cell, how many partners sent to its table, and the one that did when it was one (the contributor rule
     # and the partners' views start from these).
     outcomes = cur.execute(f"""

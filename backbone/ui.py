@@ -24,7 +24,7 @@ from backbone.show.formatting import Status, direction_words, md, plural, status
 from backbone.show.site import html as site_html
 from backbone.show.slides import where_words
 from backbone.show.tables import HumanTable, human_table
-from backbone.store import auth, database, queries, sessions
+from backbone.store import auth, database, lake, queries, sessions
 from backbone.store import sign_in_record as signins
 from backbone.store.auth import User
 from backbone.store.export import frame_to_csv, frame_to_xlsx
@@ -262,7 +262,12 @@ def sign_in_record() -> None:
         return
     st.divider()
     st.subheader("Who signed in")
-    record = signins.recent(config.SIGN_IN_RECORD_DAYS, config.db_path())
+    db = config.db_path()
+    # Each read of a lake asks PostgreSQL for the table's files (a third of the Partners page's rerun there), and its
+    # snapshot moves with every line written (asked at most once a second, at once after this process's own writes):
+    # so a lake's record is read again only when it may have changed. A file's is read every run: that costs little.
+    record = (_lake_sign_in_record(db, database.data_version(db)) if lake.is_lake(db)
+              else signins.recent(config.SIGN_IN_RECORD_DAYS, db))
     st.caption(f"The last {config.SIGN_IN_RECORD_DAYS} days, newest first: sign-ins, refusals (a wrong password, an "
                "email that is not registered or not verified, a write the account may not make), sign-outs and timeouts. "
                "'this computer' means no address was given. `python -m backbone users log` prints the same.")
@@ -271,6 +276,11 @@ def sign_in_record() -> None:
         return
     st.dataframe(record, hide_index=True, width="stretch",
                  column_config={"when": st.column_config.DatetimeColumn("when", format="D MMM YYYY, HH:mm:ss")})
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _lake_sign_in_record(db: str, version: tuple) -> pd.DataFrame:
+    return signins.recent(config.SIGN_IN_RECORD_DAYS, db)
 
 
 def current_user() -> User:

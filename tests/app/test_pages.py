@@ -695,3 +695,34 @@ def test_home_offers_every_card_as_a_table_too(demo_store, app):
     assert (graduation["Change since baseline"], graduation["Target"], graduation["Target year"]) == ("+7.0 points", "90.0%", "2025")
     infant = table[table.Outcome == "Infant mortality rate"].iloc[0]
     assert (infant["Latest value"], infant["Target"]) == ("9.2 per 1,000", "")
+
+
+def test_on_a_lake_the_sign_in_record_is_read_again_only_when_a_line_was_written(postgres, demo_template, tmp_path,
+                                                                                    monkeypatch, app):
+    """Each read of a lake asks PostgreSQL for the table's files, so the Partners page keeps the record between runs;
+    a new sign-in still shows at the next run."""
+    from backbone.store import sign_in_record as signins
+    from backbone.store.export import copy_store
+
+    target = postgres.new_lake_target()
+    monkeypatch.setenv("BACKBONE_DB", target)
+    monkeypatch.setenv("BACKBONE_DATA_PATH", str(tmp_path / "shared"))
+    database.close_all()
+    copy_store(str(demo_template / "database.duckdb"), target)
+    database.close_all()
+    signins.record("sign-in", "first@example.org", "password", db=target)
+
+    def who_signed_in(at) -> list[str]:
+        [record] = [frame.value for frame in at.dataframe if "who" in frame.value.columns]
+        return record.who.tolist()
+
+    at = app(PARTNERS)
+    assert not at.exception
+    assert who_signed_in(at) == ["first@example.org"]
+    reads = []
+    monkeypatch.setattr(signins, "recent", lambda *args, _read=signins.recent, **kwargs: reads.append(1) or _read(*args, **kwargs))
+    at.run()
+    assert who_signed_in(at) == ["first@example.org"] and reads == []
+    signins.record("sign-in", "second@example.org", "password", db=target)
+    at.run()
+    assert who_signed_in(at) == ["second@example.org", "first@example.org"] and reads == [1]

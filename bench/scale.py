@@ -161,7 +161,8 @@ def main() -> None:
           f"{max(medians):.0f} ms (<= {MEDIAN_TARGET_MS}: {_met(max(medians) <= MEDIAN_TARGET_MS)})")
 
     if not args.no_lake:
-        print(f"\nPage reruns (median of {args.runs}) on the demo: a DuckLake beside a DuckDB file")
+        print(f"\nPage reruns on the demo, a DuckLake beside a DuckDB file (median of {args.runs}; file and lake in turn "
+              "three times, the median of the three)")
         ratios = []
         for page, file_ms, lake_ms in lake_beside_file(stores[0][1], args.dir, args.runs):
             ratios.append(lake_ms / file_ms)

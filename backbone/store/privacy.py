@@ -284,31 +284,37 @@ def public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables = None,
     `current` names the relation of current values to combine: current_observations (of the given tables only: see
     current_of_tables), or (while an upload is saved) a temporary view of the values as they will be once it lands.
     """
-    if current == "current_observations" and tables is not None:
+    if tables is None:
+        return _public_rows(cur, None, current)
+    own_values = current == "current_observations"
+    if own_values:
         current = current_of_tables(cur, tables)
-    return _public_rows(cur, tables, current)
+    # The rules combine these values three times (who sent each table, the cells, each partner's part of them): held
+    # once as a table of this connection, they are not worked out (an upload's landing) or converted from Arrow again
+    # each time. Dropped after, as the connection may be a session's own; a failed write's rollback drops it too.
+    cur.execute("CREATE OR REPLACE TEMP TABLE rules_current AS SELECT * FROM query_table($current)", {"current": current})
+    found = _public_rows(cur, tables, "rules_current")
+    cur.execute("DROP TABLE rules_current")
+    if own_values:
+        cur.unregister("current_of_tables")
+    return found
 
 
 def _public_rows(cur: duckdb.DuckDBPyConnection, tables: published.Tables, current: str) -> PublicRows:
-    """public_rows of `tables` (all when None) from the relation of current values named `current`."""
-    params = {**published.which(tables), "current": current}
-    if tables is not None:
-        # The rules combine these values three times (who sent each table, the cells, each partner's part of them):
-        # held once as a table of this connection, they are not worked out (an upload's landing) or converted from
-        # Arrow again each time. They are these tables' values only, so the queries need not pick the tables again
-        # (a test per row against every table named, which costs seconds when an upload touches hundreds).
-        cur.execute("CREATE OR REPLACE TEMP TABLE rules_current AS SELECT * FROM query_table($current)", {"current": current})
-        params = {**published.which(None), "current": "rules_current"}
+    """public_rows of `tables` (all when None) from `current`, the relation of those tables' current values only (so
+    the queries need not pick the tables: a test per row against every table named costs seconds when an upload
+    touches hundreds)."""
+    params = {"current": current}
     # With each cell, how many partners sent to its table, and the one that did when it was one (the contributor rule
     # and the partners' views start from these).
-    outcomes = cur.execute(f"""
+    outcomes = cur.execute("""
         WITH senders AS (
             SELECT metric_code, period_label, count(DISTINCT partner_code) AS table_partners,
                    any_value(partner_code) AS table_partner
-            FROM query_table($current) WHERE {_WHICH} GROUP BY ALL)
+            FROM query_table($current) GROUP BY ALL)
         SELECT o.*, s.table_partners, CASE WHEN s.table_partners = 1 THEN s.table_partner END AS sole_partner
-        FROM community_outcomes_from($current) AS o JOIN senders AS s USING (metric_code, period_label)
-        WHERE {published.where('o.')}""", params).to_arrow_table()
+        FROM community_outcomes_from($current) AS o JOIN senders AS s USING (metric_code, period_label)""",
+                           params).to_arrow_table()
     extra = ["table_partners", "sole_partner"]
     if not outcomes.num_rows:
         return PublicRows(outcomes.drop_columns(extra), [], outcomes=outcomes.drop_columns(extra))

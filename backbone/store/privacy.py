@@ -195,17 +195,18 @@ def _equal_to_total(place: np.ndarray, is_total: np.ndarray, in_a_dimension: np.
     return open_rows & in_a_dimension & (theirs > 0) & (size == theirs)
 
 
-def _partner_tables(parts: pd.DataFrame | None, table_of_row: np.ndarray, rows: np.ndarray) -> dict:
+def _partner_tables(parts: pd.DataFrame | None, table_of_row: np.ndarray) -> dict:
     """Per partner, the tables (as linked codes) it sent to that other partners sent to as well."""
     if parts is None or not len(parts):
         return {}
     tables = table_of_row[parts.row.to_numpy(dtype=np.int64)]
     partners = pd.Categorical(parts.partner_code)
     # One number per (partner, table) pair, made unique without copying the parts: they are a few per cell.
-    found = tables >= 0
-    pairs = np.unique(partners.codes[found].astype(np.int64) * (int(table_of_row.max(initial=0)) + 1) + tables[found])
-    partner, table = np.divmod(pairs, int(table_of_row.max(initial=0)) + 1)
-    starts = np.flatnonzero(np.r_[True, partner[1:] != partner[:-1]]) if len(partner) else np.array([], dtype=np.int64)
+    found, width = tables >= 0, int(table_of_row.max(initial=0)) + 1
+    partner, table = np.divmod(np.unique(partners.codes[found].astype(np.int64) * width + tables[found]), width)
+    if not len(partner):  # every shared cell lies outside the sums (rates sent without counts)
+        return {}
+    starts = np.flatnonzero(np.diff(partner, prepend=-1))
     return {partners.categories[partner[start]]: group
             for start, group in zip(starts, np.split(table, starts[1:]), strict=True)}
 
@@ -242,7 +243,7 @@ def _protect_linked(outcomes: pd.DataFrame, key: dict, factorized: dict, linkabl
         reason=reason[rows].copy(), can_hide=~hidden[rows] & ~at_source[rows] & ~np.isnan(size[rows]),
         sensitive=hidden[rows] & ~pd.Series(reason[rows]).isin(linked.NOT_SENSITIVE).to_numpy(),
         sole_partner=outcomes.sole_partner.to_numpy(object)[rows] if "sole_partner" in outcomes else None,
-        exposed_to=exposed_to[rows], partner_tables=_partner_tables(parts, table_of_row, rows),
+        exposed_to=exposed_to[rows], partner_tables=_partner_tables(parts, table_of_row),
         history=history), k[rows]))
     decided = result.hidden[: len(rows)]
     reason[rows] = np.where(decided, result.reason[: len(rows)], None)

@@ -199,3 +199,18 @@ def test_random_tables_through_the_load_leave_no_hidden_cell_worked_out_by_anyon
     assert public.suppressed.any() and (~public.suppressed).any()
     assert worked_out([versions[-1]], UNITS) == set()
     assert worked_out(versions, UNITS) == set()
+
+
+def test_a_load_whose_only_shared_table_holds_rates_without_counts_loads(catalog_db, tmp_path):
+    # The readiness table is shared by two partners but lies outside every sum (no counts to add); the clinic's count
+    # of children served is in the sums, but no one else sent it: no partner shares a table that is in the sums.
+    loads = [("SCHOOLS", [["kindergarten_readiness", 2024, "North", None, None, 55]]),
+             ("CLINIC", [["kindergarten_readiness", 2024, "South", None, None, 61], ["children_served", 2024, "South", None, None, 30]])]
+    for partner, rows in loads:
+        result = ingest_file(data_workbook(tmp_path / f"{partner}.xlsx", rows), partner, db=catalog_db)
+        assert result.status == "loaded", result.errors[:3]
+    shown = database.query("""SELECT metric_code, geography, value FROM public_outcomes WHERE NOT suppressed
+                              ORDER BY ALL""", path=catalog_db)
+    # The community's count is its one place's; the community's readiness cannot be combined from rates alone.
+    assert shown.values.tolist() == [["children_served", "Community", 30.0], ["children_served", "South", 30.0],
+                                     ["kindergarten_readiness", "North", 55.0], ["kindergarten_readiness", "South", 61.0]]

@@ -301,12 +301,19 @@ def _require_file(path: Path) -> None:
 def _ingest(args: argparse.Namespace, db: str) -> int:
     from backbone.intake.reader import sandbox
 
-    # The reader child starts first: it imports its readers on the other core while this process imports the rest.
-    sandbox.prepare()
+    _require_file(args.file)
+    # The file goes to a reader child first: it reads on the other core while this process imports the rest.
+    sandbox.read_ahead(args.file)
+    try:
+        return _ingest_read_ahead(args, db)
+    finally:
+        sandbox.end_reads_ahead()
+
+
+def _ingest_read_ahead(args: argparse.Namespace, db: str) -> int:
     from backbone.intake.ingest import ingest_file, warm_up
 
     warm_up()
-    _require_file(args.file)
     column_map = None
     if args.map and args.recipe:
         raise BackboneError("Give --map or --recipe, not both: a recipe is a saved mapping.")

@@ -122,16 +122,28 @@ def _move(row: dict) -> str:
     return ""
 
 
-def impact_of(cur: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table, landing: pa.Table) -> dict:
+def totals_with_parts(cur: duckdb.DuckDBPyConnection, landing: pa.Table) -> list[str]:
+    """The flags for values of the load (`landing`: its rows) that look like totals of others it also sends: they
+    depend on the load alone, so a load works them out while the public rows are still being decided."""
+    cur.register("landing", landing)
+    try:
+        return _totals_flags(cur.execute(_TOTALS_WITH_PARTS).fetchall())
+    finally:
+        cur.unregister("landing")
+
+
+def impact_of(cur: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table, landing: pa.Table,
+              totals: list[str] | None = None) -> dict:
     """The load's impact: `before` and `after` are public_outcomes' rows of the load's tables now and once it lands
-    (after with true values and a suppressed flag, as privacy.public_rows gives them); `landing` is the load's rows."""
+    (after with true values and a suppressed flag, as privacy.public_rows gives them); `landing` is the load's rows;
+    `totals` its totals_with_parts, when already worked out."""
+    totals = totals_with_parts(cur, landing) if totals is None else totals
     cur.register("impact_before", before)
     cur.register("impact_after", after)
     cur.register("landing", landing)
     try:
         changes = cur.execute(_CHANGES).to_arrow_table()
         backwards = cur.execute(_LATEST_BACK).fetchall()
-        totals = cur.execute(_TOTALS_WITH_PARTS).fetchall()
     finally:
         for name in ("impact_before", "impact_after", "landing"):
             cur.unregister(name)
@@ -157,7 +169,7 @@ def impact_of(cur: duckdb.DuckDBPyConnection, before: pa.Table, after: pa.Table,
     for metric, place, dimension, group, was, now in backwards:
         flags.append(f"The latest {metric} for {_who(place, dimension, group)} would go back from {was} to "
                      f"{now or 'nothing'}: the newest figure would no longer be shown.")
-    flags += _totals_flags(totals)
+    flags += totals
     new = pc.sum(changes["is_new"]).as_py() or 0
     gone = pc.sum(pc.and_(changes["is_gone"], pc.invert(changes["is_new"]))).as_py() or 0
     return {

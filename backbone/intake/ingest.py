@@ -156,7 +156,7 @@ def ingest_file(
     stored = config.uploads_dir(db) / f"{upload_id}{Path(name).suffix.lower() or '.bin'}"
 
     def load(wcur: duckdb.DuckDBPyConnection) -> IngestResult:
-        from backbone.intake.impact import impact_of
+        from backbone.intake.impact import impact_of, totals_with_parts
         from backbone.store import holdback, privacy
 
         # Checked again inside the transaction: two identical uploads at the same moment load once (on a lake, the
@@ -181,10 +181,10 @@ def ingest_file(
             wcur.unregister("incoming_rows")
             result.rows_loaded = incoming.num_rows
             # Before public_outcomes is replaced: what the dashboard showed (read while the rules work), against what
-            # it will show.
-            shown = _public_now(wcur, tables)
+            # it will show; and what depends on this load alone.
+            shown, totals = _public_now(wcur, tables), totals_with_parts(wcur, landing)
             rows = public.result()
-            result.impact = impact_of(wcur, shown, rows.rows, landing)
+            result.impact = impact_of(wcur, shown, rows.rows, landing, totals)
             result.impact["held_back"] = holdback.sentences(wcur, rows.held)
             wcur.execute(
                 "INSERT INTO uploads (upload_id, load_seq, kind, partner_code, uploaded_by, uploaded_at, file_name, sha256,"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -11,6 +12,7 @@ import pytest
 from backbone import config
 from backbone.cli import main
 from backbone.store import database
+from tests.processes import sandbox_readers
 from tests.workbooks import data_workbook, small_catalog
 
 
@@ -61,6 +63,7 @@ def test_unknown_partner_and_missing_file_are_usage_errors(cli_db, tmp_path, cap
     book = data_workbook(tmp_path / "a.xlsx", [["KRA", 2022, None, None, None, 40]])
     code, _, err = run(capsys, "ingest", str(book), "--partner", "NOPE")
     assert code == 2 and "Unknown partner code 'NOPE'" in err and "Traceback" not in err
+    assert not sandbox_readers(os.environ["BACKBONE_UPLOADS"])  # the reader it sent the file to ahead is gone too
     code, _, err = run(capsys, "ingest", str(tmp_path / "missing.xlsx"), "--partner", "SCHOOLS")
     assert code == 2 and "does not exist" in err
 

@@ -170,6 +170,25 @@ def test_the_reader_started_ahead_reads_once_and_a_dead_one_is_replaced(tmp_path
         read_untrusted(far_cell_undeclared(tmp_path))
 
 
+def test_a_file_read_ahead_is_read_by_that_reader_and_read_again_once_saved_again(tmp_path):
+    book = good_book(tmp_path)
+    sandbox.read_ahead(book)  # as the command line does, before it has imported what checks the file
+    (ahead,) = [child for child, *_ in sandbox._ahead.values()]
+    assert read_untrusted(book)[0].head(2)[1][:3] == ["KRA", "2022", "North"]
+    assert ahead.returncode == 0 and not sandbox._ahead  # the read took that reader's result, and it has exited
+    sandbox.read_ahead(book)
+    data_workbook(book, [["KRA", 2023, "South", None, None, 41, 41, 100], ["KRA", 2024, "South", None, None, 42, 42, 100]])
+    # Saved again in between: what was read ahead is stale, so the file is read as it is now.
+    assert [row[:3] for row in read_untrusted(book)[0].head(3)[1:]] == [["KRA", "2023", "South"], ["KRA", "2024", "South"]]
+
+
+def test_a_read_ahead_that_no_read_takes_is_ended(tmp_path):
+    sandbox.read_ahead(good_book(tmp_path))
+    (ahead,) = [child for child, *_ in sandbox._ahead.values()]
+    sandbox.end_reads_ahead()
+    assert ahead.returncode is not None and not sandbox._ahead
+
+
 def test_a_reader_that_runs_too_long_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setenv("BACKBONE_READ_TIMEOUT_S", "0")
     with pytest.raises(BackboneError, match="took longer than 0 seconds"):

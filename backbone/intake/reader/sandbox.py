@@ -6,7 +6,9 @@ shape) from stdin, sets its own address-space limit, reads the file into Arrow g
 ("ok", grids) or ("refused", message). Each child reads one file and exits.
 
 Starting a child and importing pyarrow and fastexcel costs ~0.2 s, so `prepare()` starts the next one ahead of time
-(the upload page calls it while the partner picks a file); without a waiting child, a read starts its own.
+(the upload page calls it while the partner picks a file); without a waiting child, a read starts its own. The
+command line knows its file before it has imported what checks it, so `read_ahead()` sends the file to a child at once
+and the read that asks for it later takes the result.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import signal
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 from backbone import config
@@ -29,6 +32,9 @@ READY = b"ready\n"
 _spare: subprocess.Popen | None = None  # the child waiting for the next file
 _spare_ready = False  # its "ready" line already read
 _spare_lock = threading.Lock()
+# Reads sent ahead of need, by what was asked (file, limits, shape): the child, whether it had said "ready", when the
+# request went, and the file's size and modification time then (a file changed since is read again).
+_ahead: dict[str, tuple[subprocess.Popen, bool, float, tuple[int, int]]] = {}
 
 
 def prepare(wait: bool = False) -> None:
@@ -39,6 +45,22 @@ def prepare(wait: bool = False) -> None:
             _spare, _spare_ready = _start(), False
         if wait and not _spare_ready:
             _spare_ready = _spare.stdout.readline() == READY
+
+
+def read_ahead(path: Path, limits: dict[str, int] | None = None, rows: bool = False) -> None:
+    """Send `path` to a reader child now; the read_untrusted of the same file, limits and shape takes its result
+    (end_reads_ahead() ends one that no read took)."""
+    path = Path(path)
+    request = _request(path, limits or read_limits(), rows)
+    child, ready = _take_child()
+    try:
+        child.stdin.write(request.encode())
+        child.stdin.flush()  # the child reads one line; communicate() closes the pipe when the result is taken
+    except BrokenPipeError:
+        pass  # the child died: its read fails as it would have, with the usual message
+    stat = path.stat()
+    with _spare_lock:
+        _ahead[request] = (child, ready, time.monotonic(), (stat.st_size, stat.st_mtime_ns))
 
 
 def read_untrusted(path: Path, limits: dict[str, int] | None = None, rows: bool = False, name: str | None = None) -> list[Grid]:
@@ -68,13 +90,22 @@ def _as_partner_sees(message: str, path: Path, name: str) -> str:
     return message
 
 
+def _request(path: Path, limits: dict[str, int], rows: bool) -> str:
+    """The one line a child reads: which file, its limits, and the shape to return."""
+    return json.dumps({"path": str(path.resolve()), "limits": limits, "shape": "rows" if rows else "grids"}) + "\n"
+
+
 def _read(path: Path, limits: dict[str, int] | None, rows: bool) -> list[Grid]:
     limits = limits or read_limits()
-    child, ready = _take_child()
-    request = json.dumps({"path": str(path.resolve()), "limits": limits, "shape": "rows" if rows else "grids"})
+    request = _request(path, limits, rows)
+    child, ready, sent = _sent_ahead(path, request)
+    if child is None:
+        child, ready = _take_child()
     try:
-        # The timeout covers a new child's start-up too; its "ready" line then comes first in the output.
-        out, _ = child.communicate(request.encode(), timeout=limits["READ_TIMEOUT_S"])
+        # The timeout covers a new child's start-up too; its "ready" line then comes first in the output. A read sent
+        # ahead has had part of its time already.
+        timeout = limits["READ_TIMEOUT_S"] - (0 if sent is None else time.monotonic() - sent)
+        out, _ = child.communicate(request.encode() if sent is None else None, timeout=max(timeout, 0.1))
         out = out if ready else out.removeprefix(READY)
     except subprocess.TimeoutExpired as exc:
         _end(child)
@@ -100,6 +131,30 @@ def _read(path: Path, limits: dict[str, int] | None, rows: bool) -> list[Grid]:
         "This happens with a sheet whose used range is enormous (a stray cell far below or right of the data) or a "
         "damaged file. Copy your data into a new workbook, save it as .xlsx and upload that."
     )
+
+
+def _sent_ahead(path: Path, request: str) -> tuple[subprocess.Popen | None, bool, float | None]:
+    """The child a read_ahead sent this request to (None if none did, or the file has changed since), whether it had
+    said "ready", and when the request went."""
+    with _spare_lock:
+        ahead = _ahead.pop(request, None)
+    if ahead is None:
+        return None, False, None
+    child, ready, sent, seen = ahead
+    stat = path.stat()
+    if (stat.st_size, stat.st_mtime_ns) != seen:
+        _end(child)
+        return None, False, None
+    return child, ready, sent
+
+
+def end_reads_ahead() -> None:
+    """End the reads sent ahead that no read took (the command stopped before reading: a duplicate, an unknown partner)."""
+    with _spare_lock:
+        children = [child for child, *_ in _ahead.values()]
+        _ahead.clear()
+    for child in children:
+        _end(child)
 
 
 def _take_child() -> tuple[subprocess.Popen, bool]:

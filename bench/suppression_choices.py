@@ -94,6 +94,9 @@ def check(args: argparse.Namespace) -> None:
     with open(args.file, "rb") as saved:
         recorded = pickle.load(saved)
     differ, then, now = [], [0.0, 0.0], [0.0, 0.0]
+    # Over the calls that differ: cells hidden, and hidden cells still determined, then and now (a deliberate change of
+    # choice should hide no more and leave no more determined).
+    hid, left = [0, 0], [0, 0]
     for i, call in enumerate(recorded["calls"]):
         started = time.perf_counter()
         hidden, remaining = disclosure.protect(*call["args"], **call["kwargs"])
@@ -101,9 +104,14 @@ def check(args: argparse.Namespace) -> None:
         then[i >= recorded["small"]] += call["seconds"]
         if not np.array_equal(hidden, call["hidden"]) or remaining != call["remaining"]:
             differ.append(i)
+            hid = [hid[0] + int(call["hidden"].sum()), hid[1] + int(hidden.sum())]
+            left = [left[0] + call["remaining"], left[1] + remaining]
     cells = sum(len(c["hidden"]) for c in recorded["calls"])
     print(f"{len(recorded['calls'])} calls of protect ({cells:,} cells), {len(differ)} with a different hidden mask "
           f"(target 0){': ' + str(differ[:20]) if differ else ''}")
+    if differ:
+        print(f"  in those calls: cells hidden then {hid[0]:,}, now {hid[1]:,}; hidden cells still determined then "
+              f"{left[0]:,}, now {left[1]:,}")
     print(f"protect's time, random tables: then {then[0]:.2f} s, now {now[0]:.2f} s; the {args.rows:,}-row workbook: "
           f"then {then[1]:.2f} s, now {now[1]:.2f} s")
     book = reader.template_workbook(args.dir / f"template-{args.rows}.xlsx", args.rows)

@@ -34,8 +34,9 @@ DIRECTIONS = 3
 # Rounds of "audit, then hide one more cell for each determined one" before giving up on a table (never reached in
 # the fuzz of thousands of tables: most need one or two).
 MAX_ROUNDS = 60
-# How many of the smallest cells sharing an equation with a determined cell are tried, when no single cell closes a
-# cycle through it, before the smallest is hidden anyway (the next round continues from there).
+# How many of the smallest cells sharing an equation with a determined cell (of those not provably unable to free it)
+# are tried, when no single cell closes a cycle through it, before the smallest is hidden anyway (the next round
+# continues from there).
 CANDIDATES_TRIED = 6
 _F = 0  # the free node
 
@@ -453,7 +454,8 @@ def _distinct(views: list[tuple]) -> list[tuple]:
 def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray, known: np.ndarray,
                 can_hide: np.ndarray, preference: np.ndarray) -> int | None:
     """The cell to hide so that `cell` is no longer determined: one that closes a cycle through it if there is one,
-    else one of the smallest sharing an equation with it that frees it, else the smallest of those.
+    else one of the smallest sharing an equation with it that frees it, else the smallest of those that might (of all
+    of them, when none might).
 
     Everything is worked out on the cell's own table (the equations never leave a table), and the candidates are tried
     together (see _frees)."""
@@ -478,12 +480,14 @@ def _complement(cells: LinkedCells, found: Audit, cell: int, hidden: np.ndarray,
         candidates = open_rows
     candidates = candidates[np.argsort(preference[candidates], kind="stable")]
     unknown = rows[hidden[rows] & ~known[rows]]
-    tried = candidates[:CANDIDATES_TRIED]
-    freed = np.zeros(len(tried), dtype=bool)
-    may = _may_free(keys, unknown, cell, tried)
-    if may.any():
-        freed[may] = _frees(cells, unknown, cell, tried[may])
-    return int(tried[np.argmax(freed)] if freed.any() else candidates[0])
+    # Only those that may free it are tried: a table's smallest cells are often other places' totals, which cannot free
+    # a total its own place's groups pin down; tried first, they were hidden for nothing, one more each round, until
+    # the rounds ran out with the total still worked out.
+    tried = candidates[_may_free(keys, unknown, cell, candidates)][:CANDIDATES_TRIED]
+    if not len(tried):
+        return int(candidates[0])
+    freed = _frees(cells, unknown, cell, tried)
+    return int(tried[np.argmax(freed)])  # the first that frees it, else the smallest tried
 
 
 def _part(cells: LinkedCells, rows: np.ndarray, copy: np.ndarray | None = None) -> LinkedCells:

@@ -167,6 +167,25 @@ def test_a_group_a_second_partner_sends_later_does_not_give_away_one_hidden_the_
     assert worked_out([first], UNITS) == set() and worked_out([second], UNITS) == set()
 
 
+def test_a_place_total_its_own_groups_pin_down_is_protected_within_its_place(catalog_db, tmp_path, caplog):
+    # A table of 1,000 places by five groups: rates of random sizes, whose totals are not their groups' sums (the rest
+    # of the children are in no listed group). Where a place's total was hidden (a handful not ready) while its own
+    # groups, all shown, and the children in no listed group added up to it, the rules hid other places' totals (the
+    # table's smallest cells), which cannot free it: one more each round, until they gave up with it still pinned.
+    rng = np.random.default_rng(15)
+    rows = []
+    for place in range(1000):
+        for group in ("Black", "White", "Hispanic", "Asian", "Two or more", None):
+            children = int(rng.integers(20, 501))
+            rows.append(["Kindergarten readiness", 2000, f"Place {place}", group and "Race/ethnicity", group, None,
+                         int(rng.integers(0, children + 1)), children])
+    result = ingest_file(data_workbook(tmp_path / "readiness.xlsx", rows), "SCHOOLS", db=catalog_db)
+    assert result.status == "loaded", result.errors[:3]
+    assert "could be worked out" not in caplog.text
+    public, truth = published(catalog_db)
+    assert worked_out([(public, truth)], UNITS) == set()
+
+
 def test_random_tables_corrected_and_undone_leave_no_hidden_cell_worked_out_from_all_versions_together(catalog_db, tmp_path):
     # Four versions of every table: two partners, a correction of the first one's, its undo. Nothing the versions
     # together give away: where hiding more could not stop a version doing so (a partner's later cells completing sums

@@ -332,7 +332,9 @@ def submission_matrix(status: pd.DataFrame) -> alt.TopLevelMixin:
         y=alt.Y("row:N", title=None, axis=alt.Axis(labelFontSize=12, labelLimit=250)),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=1).encode(
-        color=alt.Color("submission:N", title="Submission", scale=colours),
+        # One status a line: the matrix is as wide as its periods (a few cells on a new initiative), and the shared
+        # three-column legend ran past it, cutting off the last status's name.
+        color=alt.Color("submission:N", title="Submission", scale=colours, legend=alt.Legend(columns=1)),
         tooltip=[alt.Tooltip("partner_name:N", title="Partner"), alt.Tooltip("metric_name:N", title="Metric"),
                  alt.Tooltip("period_label:N", title="Period"), alt.Tooltip("submission:N", title="Status"),
                  alt.Tooltip("due_date:T", title="Due"), alt.Tooltip("received_on:T", title="Received")],

@@ -185,3 +185,16 @@ def test_equity_and_undo_in_plain_words(demo_db):
         "Undo 'fix.xlsx' from City Schools, loaded 01 Mar 2026 at 14:05? Its 3 values will leave the dashboard. "
         "1 earlier value from first.xlsx will be current again; the other 2 values will have no value. "
         "The upload stays in the history, and its file is kept.")
+
+
+def test_the_submission_legend_names_every_status_within_the_matrix_width():
+    # The matrix is as wide as its periods (24 px each); in the shared three-column legend the last status ran past a
+    # 14-period matrix and its name was cut off. One status a line fits the narrowest matrix.
+    status = pd.DataFrame({"partner_name": "City Public Schools", "partner_code": "CITY_SCHOOLS", "metric_code": "kra",
+                           "metric_name": "Kindergarten readiness", "period_label": [str(y) for y in range(2010, 2024)],
+                           "submission": ["received", "received late", "missing", "not yet due"] * 3 + ["received"] * 2,
+                           "due_date": pd.NaT, "received_on": pd.NaT})
+    spec = charts.submission_matrix(status).to_dict()
+    (cells,) = [layer for layer in spec["layer"] if layer["mark"]["type"] == "rect"]
+    assert cells["encoding"]["color"]["legend"]["columns"] == 1
+    assert spec["width"] == 14 * charts.SUBMISSION_CELL
